@@ -1,0 +1,24 @@
+// One ESM bundle for the shipped server; heavy pieces stay in their own chunks so that
+// `olares-mcp` (serve) starts without loading the simulator, the login page or the keychain.
+
+import { chmod, rm } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+await rm('dist', { recursive: true, force: true });
+await build({
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  // Native addon: loaded from node_modules at run time.
+  external: ['@napi-rs/keyring'],
+  banner: {
+    js: "import { createRequire as __olaresCreateRequire } from 'node:module'; const require = __olaresCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+await chmod('dist/cli.js', 0o755);

@@ -1,0 +1,181 @@
+// The auth host's three calls (olares-api/auth.md sec. 2-4).
+import { createHash } from 'node:crypto';
+import { request } from 'undici';
+import { OlaresMcpError } from '../errors.js';
+import { AuthenticationFailedError, RefreshRejectedError } from './errors.js';
+import { dispatcherFor, mapNetworkError } from './net.js';
+
+export interface TokenGrant {
+  accessToken: string;
+  refreshToken?: string;
+  sessionId?: string;
+  fa2: boolean;
+}
+
+export interface AuthCallOptions {
+  authUrl: string;
+  insecure?: boolean;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export const hashPassword = (password: string) =>
+  createHash('md5').update(`${password}@Olares2025`).digest('hex');
+
+/** Non-auth HTTP failures of the auth host: transient, nothing stamped. */
+export class AuthHttpError extends OlaresMcpError {
+  constructor(
+    readonly endpoint: string,
+    readonly status: number,
+    body: string,
+  ) {
+    super(`${endpoint} returned HTTP ${status}: ${truncate(body)}`, {
+      code: status >= 500 ? 'http_5xx' : 'http_4xx',
+      retryable: status >= 500 || status === 429,
+    });
+  }
+}
+
+const truncate = (s: string, n = 256) => (s.length > n ? `${s.slice(0, n)}...(truncated)` : s);
+
+async function post(
+  endpoint: string,
+  body: unknown,
+  opts: AuthCallOptions & { headers?: Record<string, string> },
+): Promise<{ status: number; text: string; setCookie: string[] }> {
+  const url = `${opts.authUrl}${endpoint}`;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      dispatcher: dispatcherFor({ insecure: opts.insecure }),
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...opts.headers },
+      body: JSON.stringify(body),
+      signal: opts.signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await res.body.text();
+    const sc = res.headers['set-cookie'];
+    return { status: res.statusCode, text, setCookie: Array.isArray(sc) ? sc : sc ? [sc] : [] };
+  } catch (err) {
+    throw mapNetworkError(err, url, timeoutMs);
+  }
+}
+
+function parseEnvelope(endpoint: string, text: string, failure: string): TokenGrant {
+  let env: any;
+  try {
+    env = JSON.parse(text);
+  } catch (err) {
+    throw new AuthHttpError(endpoint, 200, `unparseable body (${(err as Error).message})`);
+  }
+  if (String(env?.status).toUpperCase() !== 'OK') {
+    throw new AuthenticationFailedError(
+      `${failure}: ${env?.status}${env?.message ? `: ${env.message}` : ''}`,
+    );
+  }
+  const d = env.data ?? {};
+  return {
+    accessToken: String(d.access_token ?? ''),
+    refreshToken: d.refresh_token ? String(d.refresh_token) : undefined,
+    sessionId: d.session_id ? String(d.session_id) : undefined,
+    fa2: d.fa2 === true,
+  };
+}
+
+export interface FirstFactorResult extends TokenGrant {
+  /** Cookies the TOTP step must carry (same jar in olares-cli). */
+  cookies: string;
+}
+
+export async function firstFactor(
+  input: { local: string; password: string; targetUrl: string },
+  opts: AuthCallOptions,
+): Promise<FirstFactorResult> {
+  const endpoint = '/api/firstfactor';
+  const res = await post(
+    `${endpoint}?hideCookie=true`,
+    {
+      username: input.local,
+      password: hashPassword(input.password),
+      keepMeLoggedIn: false,
+      requestMethod: 'POST',
+      targetURL: input.targetUrl,
+      acceptCookie: true,
+    },
+    opts,
+  );
+  if (res.status === 401) {
+    throw new AuthenticationFailedError(
+      'first-factor authentication failed: wrong password or unknown user. Fix: check the olaresId and password and try again',
+    );
+  }
+  if (res.status !== 200) throw new AuthHttpError(endpoint, res.status, res.text);
+  const grant = parseEnvelope(endpoint, res.text, 'first-factor authentication failed');
+  return { ...grant, cookies: res.setCookie.map((c) => c.split(';')[0]).join('; ') };
+}
+
+export async function secondFactorTotp(
+  input: { firstFactor: FirstFactorResult; code: string; targetUrl: string },
+  opts: AuthCallOptions,
+): Promise<TokenGrant> {
+  const endpoint = '/api/secondfactor/totp';
+  const headers: Record<string, string> = {
+    'x-authorization': input.firstFactor.accessToken,
+    'x-unauth-error': 'Non-Redirect',
+  };
+  if (input.firstFactor.cookies) headers.cookie = input.firstFactor.cookies;
+  const res = await post(
+    endpoint,
+    { targetUrl: input.targetUrl, token: input.code.trim() },
+    { ...opts, headers },
+  );
+  if (res.status === 401) {
+    throw new AuthenticationFailedError(
+      'second-factor authentication failed: the TOTP code was not accepted. Fix: enter the current 6-digit code from your authenticator app',
+    );
+  }
+  if (res.status !== 200) throw new AuthHttpError(endpoint, res.status, res.text);
+  const grant = parseEnvelope(endpoint, res.text, 'second-factor authentication failed');
+  if (!grant.accessToken)
+    throw new AuthenticationFailedError('second-factor authentication returned no access token');
+  return { ...grant, sessionId: grant.sessionId || input.firstFactor.sessionId };
+}
+
+/** 401/403/459 -> RefreshRejectedError (grant dead); other failures are transient. */
+export async function refreshGrant(
+  input: { refreshToken: string; accessToken?: string },
+  opts: AuthCallOptions,
+): Promise<TokenGrant> {
+  const endpoint = '/api/refresh';
+  const headers: Record<string, string> = {};
+  if (input.accessToken) headers['x-authorization'] = input.accessToken;
+  const res = await post(
+    endpoint,
+    { refreshToken: input.refreshToken },
+    { ...opts, timeoutMs: opts.timeoutMs ?? 15_000, headers },
+  );
+  if (res.status === 401 || res.status === 403 || res.status === 459)
+    throw new RefreshRejectedError(res.status, truncate(res.text));
+  if (res.status !== 200) throw new AuthHttpError(endpoint, res.status, res.text);
+  let env: any;
+  try {
+    env = JSON.parse(res.text);
+  } catch {
+    throw new AuthHttpError(endpoint, 200, 'unparseable body');
+  }
+  if (String(env?.status).toUpperCase() !== 'OK') {
+    throw new OlaresMcpError(`refresh failed: ${env?.status}${env?.message ? `: ${env.message}` : ''}`, {
+      code: 'refresh_failed',
+      retryable: true,
+    });
+  }
+  const grant = parseEnvelope(endpoint, res.text, 'refresh failed');
+  if (!grant.accessToken)
+    throw new OlaresMcpError('refresh returned empty access_token', {
+      code: 'refresh_failed',
+      retryable: true,
+    });
+  return { ...grant, refreshToken: grant.refreshToken || input.refreshToken };
+}

@@ -1,0 +1,203 @@
+// The profile index: <home>/config.json. No secrets live here.
+import { readFile } from 'node:fs/promises';
+import { ConfigCorruptError, NoProfileError, ProfileNotFoundError } from './errors.js';
+import { writeFileAtomic } from './fsutil.js';
+import { homePaths } from './home.js';
+import { parseOlaresId } from './identity.js';
+import { acquireLock } from './lock.js';
+
+export type TokenBackend = 'keychain' | 'file';
+
+export interface Profile {
+  name?: string;
+  olaresId: string;
+  localUrlPrefix?: string;
+  authUrlOverride?: string;
+  insecureSkipVerify?: boolean;
+  /** Where this profile's token record lives; set on every login/import. */
+  tokenStore?: TokenBackend;
+  ownerRole?: string;
+  backendVersion?: string;
+  backendVersionRefreshedAt?: number;
+}
+
+export interface ConfigFile {
+  currentProfile?: string;
+  previousProfile?: string;
+  profiles: Profile[];
+}
+
+export const displayName = (p: Profile) => p.name || p.olaresId;
+
+export function findProfile(cfg: ConfigFile, key: string): Profile | undefined {
+  const k = key.trim();
+  return cfg.profiles.find((p) => p.name === k) ?? cfg.profiles.find((p) => p.olaresId === k);
+}
+
+export function currentProfile(cfg: ConfigFile): Profile | undefined {
+  if (!cfg.currentProfile) return cfg.profiles[0];
+  return findProfile(cfg, cfg.currentProfile);
+}
+
+function validate(raw: unknown, path: string): ConfigFile {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigCorruptError(path, 'top level is not an object');
+  const o = raw as Record<string, unknown>;
+  const profiles = o.profiles ?? [];
+  if (!Array.isArray(profiles)) throw new ConfigCorruptError(path, '"profiles" is not an array');
+  for (const [i, p] of profiles.entries()) {
+    if (!p || typeof p !== 'object' || typeof (p as Profile).olaresId !== 'string') {
+      throw new ConfigCorruptError(path, `profiles[${i}] has no olaresId`);
+    }
+  }
+  for (const k of ['currentProfile', 'previousProfile'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'string')
+      throw new ConfigCorruptError(path, `"${k}" is not a string`);
+  }
+  return {
+    currentProfile: o.currentProfile as string | undefined,
+    previousProfile: o.previousProfile as string | undefined,
+    profiles: profiles as Profile[],
+  };
+}
+
+export class ProfileIndex {
+  readonly paths: ReturnType<typeof homePaths>;
+
+  constructor(readonly home: string) {
+    this.paths = homePaths(home);
+  }
+
+  async load(): Promise<ConfigFile> {
+    let text: string;
+    try {
+      text = await readFile(this.paths.config, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: [] };
+      throw err;
+    }
+    if (text.trim() === '') return { profiles: [] };
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigCorruptError(this.paths.config, (err as Error).message);
+    }
+    return validate(raw, this.paths.config);
+  }
+
+  /** Read-modify-write under the config lock so two processes never lose each other's change. */
+  async update<T>(change: (cfg: ConfigFile) => T | Promise<T>): Promise<T> {
+    const lock = await acquireLock(this.paths.locks, 'config', 'config', { staleMs: 10_000, waitMs: 10_000 });
+    try {
+      const cfg = await this.load();
+      const result = await change(cfg);
+      const out: Record<string, unknown> = {};
+      if (cfg.currentProfile) out.currentProfile = cfg.currentProfile;
+      if (cfg.previousProfile) out.previousProfile = cfg.previousProfile;
+      out.profiles = cfg.profiles;
+      await writeFileAtomic(this.paths.config, `${JSON.stringify(out, null, 2)}\n`);
+      return result;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** The profile a call runs as: explicit key, else OLARES_PROFILE (given by caller), else current. */
+  async resolve(key?: string): Promise<Profile> {
+    const cfg = await this.load();
+    if (key?.trim()) {
+      const p = findProfile(cfg, key);
+      if (!p) throw new ProfileNotFoundError(key, this.paths.config, cfg.profiles.map(displayName));
+      return p;
+    }
+    const p = currentProfile(cfg);
+    if (!p) throw new NoProfileError();
+    return p;
+  }
+
+  /** Insert or replace by olaresId (order kept); switch makes it current (olares-cli sec. 10.4). */
+  async upsert(
+    profile: Profile,
+    opts: { switchTo: boolean },
+  ): Promise<{ switched: boolean; previous?: string }> {
+    parseOlaresId(profile.olaresId);
+    return this.update((cfg) => {
+      const idx = cfg.profiles.findIndex((p) => p.olaresId === profile.olaresId);
+      if (idx >= 0) cfg.profiles[idx] = { ...cfg.profiles[idx], ...dropEmpty(profile) };
+      else cfg.profiles.push(dropEmpty(profile));
+      const name = displayName(idx >= 0 ? cfg.profiles[idx] : profile);
+      const current = cfg.currentProfile;
+      if ((opts.switchTo || !current) && current !== name) {
+        if (current) cfg.previousProfile = current;
+        cfg.currentProfile = name;
+        return { switched: true, previous: current };
+      }
+      return { switched: false };
+    });
+  }
+
+  async use(key: string): Promise<{ profile: Profile; changed: boolean }> {
+    return this.update((cfg) => {
+      let target: Profile | undefined;
+      if (key.trim() === '-') {
+        if (!cfg.previousProfile)
+          throw new ProfileNotFoundError('-', this.paths.config, cfg.profiles.map(displayName));
+        target = findProfile(cfg, cfg.previousProfile);
+        if (!target)
+          throw new ProfileNotFoundError(
+            cfg.previousProfile,
+            this.paths.config,
+            cfg.profiles.map(displayName),
+          );
+      } else {
+        target = findProfile(cfg, key);
+        if (!target) throw new ProfileNotFoundError(key, this.paths.config, cfg.profiles.map(displayName));
+      }
+      const name = displayName(target);
+      const cur = currentProfile(cfg);
+      if (cur && displayName(cur) === name) return { profile: target, changed: false };
+      if (cur) cfg.previousProfile = displayName(cur);
+      cfg.currentProfile = name;
+      return { profile: target, changed: true };
+    });
+  }
+
+  async remove(key: string): Promise<{ removed: Profile; current?: string }> {
+    return this.update((cfg) => {
+      const target = findProfile(cfg, key);
+      if (!target) throw new ProfileNotFoundError(key, this.paths.config, cfg.profiles.map(displayName));
+      const name = displayName(target);
+      const wasCurrent = displayName(currentProfile(cfg) ?? { olaresId: '' }) === name;
+      cfg.profiles = cfg.profiles.filter((p) => p !== target);
+      if (cfg.previousProfile === name || cfg.previousProfile === target.olaresId)
+        cfg.previousProfile = undefined;
+      if (wasCurrent) {
+        const prev = cfg.previousProfile ? findProfile(cfg, cfg.previousProfile) : undefined;
+        cfg.currentProfile = prev
+          ? displayName(prev)
+          : cfg.profiles[0]
+            ? displayName(cfg.profiles[0])
+            : undefined;
+        if (prev) cfg.previousProfile = undefined;
+      }
+      return { removed: target, current: cfg.currentProfile };
+    });
+  }
+
+  async setCache(
+    olaresId: string,
+    fields: Partial<Pick<Profile, 'ownerRole' | 'backendVersion' | 'backendVersionRefreshedAt'>>,
+  ) {
+    await this.update((cfg) => {
+      const p = cfg.profiles.find((x) => x.olaresId === olaresId);
+      if (p) Object.assign(p, fields);
+    });
+  }
+}
+
+function dropEmpty(p: Profile): Profile {
+  return Object.fromEntries(
+    Object.entries(p).filter(([, v]) => v !== undefined && v !== '' && v !== false),
+  ) as unknown as Profile;
+}

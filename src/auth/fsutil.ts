@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { HomeNotWritableError } from './errors.js';
+
+export async function ensureDir(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new HomeNotWritableError(path, err);
+  }
+}
+
+/**
+ * Write-then-rename so readers see the old or the new content, never a torn file, even when the
+ * process is SIGKILLed mid-write. fsync before rename so a crash cannot leave an empty file.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const dir = dirname(path);
+  await ensureDir(dir);
+  const tmp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
+  try {
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {});
+    if ((err as NodeJS.ErrnoException).code && ['EACCES', 'EPERM', 'EROFS'].includes((err as any).code)) {
+      throw new HomeNotWritableError(dir, err);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,298 @@
+// The auth floor's front door: one AuthContext per process, built from the environment.
+import {
+  type AuthCallOptions,
+  type FirstFactorResult,
+  firstFactor,
+  refreshGrant,
+  secondFactorTotp,
+  type TokenGrant,
+} from './authApi.js';
+import { currentProfile, displayName, findProfile, type Profile, ProfileIndex } from './config.js';
+import { type Credentials, EnvCredentials, StoredCredentials } from './credentials.js';
+import { AlreadyAuthenticatedError, AuthenticationFailedError, InvalidOlaresIdError } from './errors.js';
+import { homePaths, resolveHome } from './home.js';
+import {
+  desktopTargetUrl,
+  type OlaresIdentity,
+  parseOlaresId,
+  type ServiceName,
+  serviceBaseUrl,
+  type UrlOptions,
+} from './identity.js';
+import { formatRemaining, tokenExpiry } from './jwt.js';
+import { insecureFromEnv } from './net.js';
+import { lockOptionsFromEnv, Refresher } from './refresher.js';
+import { parseStoreMode, TokenStores } from './stores.js';
+import type { TokenRecord } from './tokenStore.js';
+
+export type ProfileStatus = string; // `logged-in (XhYm)` | `logged-in` | `expired` | `invalidated` | `never`
+
+export interface ProfileView {
+  name: string;
+  olaresId: string;
+  status: ProfileStatus;
+  current: boolean;
+  backend?: string;
+  expiresAt?: string;
+  error?: string;
+}
+
+/** What a call runs as: profile, identity, where its token comes from, how to reach each service. */
+export interface Session {
+  profile: Profile;
+  identity: OlaresIdentity;
+  credentials: Credentials;
+  insecure: boolean;
+  baseUrl(service: ServiceName): string;
+}
+
+export function statusOf(
+  record: TokenRecord | null,
+  nowMs = Date.now(),
+): { status: ProfileStatus; expiresAt?: string } {
+  if (!record?.accessToken) return { status: 'never' };
+  if (record.invalidatedAt) return { status: 'invalidated' };
+  const e = tokenExpiry(record.accessToken);
+  if (e.kind === 'no-exp') return { status: 'logged-in' };
+  if (e.kind === 'invalid') return { status: 'logged-in (unparseable token)' };
+  const expiresAt = new Date(e.exp * 1000).toISOString();
+  const left = e.exp - nowMs / 1000;
+  if (left <= 0) return { status: 'expired', expiresAt };
+  const h = Math.floor(left / 3600);
+  const m = Math.floor((left % 3600) / 60);
+  return { status: `logged-in (${h}h${m}m)`, expiresAt };
+}
+
+export class AuthContext {
+  readonly home: string;
+  readonly paths: ReturnType<typeof homePaths>;
+  readonly profiles: ProfileIndex;
+  readonly stores: TokenStores;
+  readonly refresher: Refresher;
+  readonly urlTemplate?: string;
+  readonly insecure: boolean;
+
+  constructor(readonly env: NodeJS.ProcessEnv = process.env) {
+    this.home = resolveHome(env);
+    this.paths = homePaths(this.home);
+    this.profiles = new ProfileIndex(this.home);
+    this.stores = new TokenStores(this.home, parseStoreMode(env.OLARES_TOKEN_STORE));
+    this.refresher = new Refresher(this.paths.locks, lockOptionsFromEnv(env));
+    this.urlTemplate = env.OLARES_URL_TEMPLATE?.trim() || undefined;
+    this.insecure = insecureFromEnv(env);
+  }
+
+  urlOptions(profile?: Profile): UrlOptions {
+    return {
+      template: this.urlTemplate,
+      prefix: profile?.localUrlPrefix,
+      authUrlOverride: profile?.authUrlOverride,
+    };
+  }
+
+  authCall(identity: OlaresIdentity, profile?: Profile, signal?: AbortSignal): AuthCallOptions {
+    return {
+      authUrl: serviceBaseUrl(identity, 'auth', this.urlOptions(profile)),
+      insecure: this.insecure || Boolean(profile?.insecureSkipVerify),
+      signal,
+    };
+  }
+
+  /** The olaresId the env provider serves, when it is on (design.md sec. 9). */
+  get envOlaresId(): string | undefined {
+    const id = this.env.OLARES_ID?.trim();
+    if (!id || !(this.env.OLARES_ACCESS_TOKEN?.trim() || this.env.OLARES_REFRESH_TOKEN?.trim()))
+      return undefined;
+    return parseOlaresId(id).olaresId;
+  }
+
+  private envCredentials?: EnvCredentials;
+
+  /** Resolves the session for a call: explicit key, else OLARES_PROFILE, else env provider, else current. */
+  async session(key?: string): Promise<Session> {
+    const wanted = key?.trim() || this.env.OLARES_PROFILE?.trim() || undefined;
+    const envId = this.envOlaresId;
+    let profile: Profile;
+    let credentials: Credentials;
+    if (envId && (!wanted || wanted === envId)) {
+      const cfg = await this.profiles.load().catch(() => ({ profiles: [] as Profile[] }));
+      profile = cfg.profiles.find((p) => p.olaresId === envId) ?? { olaresId: envId };
+      const identity = parseOlaresId(envId);
+      this.envCredentials ??= new EnvCredentials(envId, this.env, this.authCall(identity, profile));
+      credentials = this.envCredentials;
+    } else {
+      profile = await this.profiles.resolve(wanted);
+      const identity = parseOlaresId(profile.olaresId);
+      const store = await this.stores.forProfile(profile.tokenStore);
+      credentials = new StoredCredentials(
+        profile.olaresId,
+        store,
+        this.refresher,
+        this.authCall(identity, profile),
+      );
+    }
+    const identity = parseOlaresId(profile.olaresId);
+    const urls = this.urlOptions(profile);
+    return {
+      profile,
+      identity,
+      credentials,
+      insecure: this.insecure || Boolean(profile.insecureSkipVerify),
+      baseUrl: (service) => serviceBaseUrl(identity, service, urls),
+    };
+  }
+
+  async listProfiles(): Promise<{ profiles: ProfileView[]; currentKey?: string }> {
+    const cfg = await this.profiles.load();
+    const cur = currentProfile(cfg);
+    const envId = this.envOlaresId;
+    const explicit = this.env.OLARES_PROFILE?.trim();
+    const active = explicit ? findProfile(cfg, explicit) : undefined;
+    const views: ProfileView[] = [];
+    if (envId) {
+      views.push({
+        name: `env:${envId}`,
+        olaresId: envId,
+        status: 'logged-in',
+        current: !explicit,
+        backend: 'env',
+      });
+    }
+    for (const p of cfg.profiles) {
+      let view: ProfileView;
+      try {
+        const store = await this.stores.forProfile(p.tokenStore);
+        view = {
+          name: displayName(p),
+          olaresId: p.olaresId,
+          current: false,
+          backend: store.backend,
+          ...statusOf(await store.get(p.olaresId)),
+        };
+      } catch (err) {
+        view = {
+          name: displayName(p),
+          olaresId: p.olaresId,
+          current: false,
+          backend: p.tokenStore,
+          status: 'never',
+          error: (err as Error).message,
+        };
+      }
+      view.current = explicit ? p === active : !envId && p === cur;
+      views.push(view);
+    }
+    return { profiles: views, currentKey: cur ? displayName(cur) : undefined };
+  }
+
+  /** olares-cli's pre-write rule: refuse while a still-valid token exists (auth.md sec. 10.1). */
+  async assertCanAuthenticate(olaresId: string): Promise<void> {
+    const cfg = await this.profiles.load();
+    const profile = cfg.profiles.find((p) => p.olaresId === olaresId);
+    if (!profile) return;
+    const store = await this.stores.forProfile(profile.tokenStore);
+    const record = await store.get(olaresId).catch(() => null);
+    if (!record || record.invalidatedAt || !record.accessToken) return;
+    const e = tokenExpiry(record.accessToken);
+    if (e.kind === 'no-exp') throw new AlreadyAuthenticatedError(olaresId, undefined);
+    if (e.kind === 'exp' && e.exp > Date.now() / 1000)
+      throw new AlreadyAuthenticatedError(olaresId, formatRemaining(e.exp - Date.now() / 1000));
+  }
+
+  /** Stores a grant and upserts the profile; switches current unless noSwitch. */
+  async persistGrant(input: { olaresId: string; name?: string; noSwitch?: boolean }, grant: TokenGrant) {
+    if (!grant.accessToken) throw new AuthenticationFailedError('the auth host returned no access token');
+    const store = await this.stores.forWrite();
+    await store.set({
+      olaresId: input.olaresId,
+      accessToken: grant.accessToken,
+      refreshToken: grant.refreshToken,
+      sessionId: grant.sessionId,
+    });
+    const cfg = await this.profiles.load();
+    const existing = cfg.profiles.find((p) => p.olaresId === input.olaresId);
+    if (existing?.tokenStore && existing.tokenStore !== store.backend) {
+      // The old record lives in the other backend; drop it so it can never shadow the new one.
+      await (await this.stores.forProfile(existing.tokenStore).catch(() => undefined))
+        ?.delete(input.olaresId)
+        .catch(() => {});
+    }
+    const { switched, previous } = await this.profiles.upsert(
+      { olaresId: input.olaresId, name: input.name?.trim() || undefined, tokenStore: store.backend },
+      { switchTo: !input.noSwitch },
+    );
+    const after = await this.profiles.load();
+    const p = after.profiles.find((x) => x.olaresId === input.olaresId)!;
+    return {
+      profile: p,
+      name: displayName(p),
+      backend: store.backend,
+      switched,
+      previous,
+      expiresAt: statusOf({ olaresId: input.olaresId, accessToken: grant.accessToken }).expiresAt,
+    };
+  }
+
+  /** First step of a password login; the caller asks for TOTP when `fa2` is true. */
+  async passwordStep(olaresId: string, password: string, signal?: AbortSignal): Promise<FirstFactorResult> {
+    if (!password) throw new AuthenticationFailedError('password is empty');
+    const identity = parseOlaresId(olaresId);
+    const profile = (await this.profiles.load()).profiles.find((p) => p.olaresId === identity.olaresId);
+    return firstFactor(
+      { local: identity.local, password, targetUrl: desktopTargetUrl(identity) },
+      this.authCall(identity, profile, signal),
+    );
+  }
+
+  async totpStep(
+    olaresId: string,
+    first: FirstFactorResult,
+    code: string,
+    signal?: AbortSignal,
+  ): Promise<TokenGrant> {
+    if (!code.trim()) throw new AuthenticationFailedError('TOTP code is empty');
+    const identity = parseOlaresId(olaresId);
+    const profile = (await this.profiles.load()).profiles.find((p) => p.olaresId === identity.olaresId);
+    return secondFactorTotp(
+      { firstFactor: first, code, targetUrl: desktopTargetUrl(identity) },
+      this.authCall(identity, profile, signal),
+    );
+  }
+
+  /** Exchanges a refresh token for a grant (profile import): one /api/refresh, no X-Authorization. */
+  async exchangeRefreshToken(
+    olaresId: string,
+    refreshToken: string,
+    signal?: AbortSignal,
+  ): Promise<TokenGrant> {
+    const identity = parseOlaresId(olaresId);
+    const profile = (await this.profiles.load()).profiles.find((p) => p.olaresId === identity.olaresId);
+    return refreshGrant({ refreshToken }, this.authCall(identity, profile, signal));
+  }
+
+  /** Removes the profile first, then its token (auth.md sec. 10.6). */
+  async removeProfile(key: string): Promise<{ removed: Profile; current?: string; tokenWarning?: string }> {
+    const { removed, current } = await this.profiles.remove(key);
+    let tokenWarning: string | undefined;
+    try {
+      const store = await this.stores.forProfile(removed.tokenStore);
+      await store.delete(removed.olaresId);
+    } catch (err) {
+      tokenWarning = `failed to clear stored token for ${removed.olaresId}: ${(err as Error).message}`;
+    }
+    return { removed, current, tokenWarning };
+  }
+}
+
+export function requireOlaresId(raw: unknown): OlaresIdentity {
+  if (typeof raw !== 'string') throw new InvalidOlaresIdError('olaresId is empty');
+  return parseOlaresId(raw);
+}
+
+export type { FirstFactorResult, TokenGrant } from './authApi.js';
+export type { Profile } from './config.js';
+export type { Credentials } from './credentials.js';
+export * from './errors.js';
+export { type OlaresIdentity, parseOlaresId, type ServiceName, serviceBaseUrl } from './identity.js';
+export { isExpiring, tokenExpiry } from './jwt.js';
+export { CancelledError, dispatcherFor, mapNetworkError } from './net.js';

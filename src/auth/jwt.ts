@@ -1,0 +1,30 @@
+// Only `exp` is read, never verified (olares-api/auth.md sec. 5).
+import { decodeJwt } from 'jose';
+
+export type Expiry = { kind: 'exp'; exp: number } | { kind: 'no-exp' } | { kind: 'invalid'; reason: string };
+
+export function tokenExpiry(token: string | undefined): Expiry {
+  if (!token) return { kind: 'invalid', reason: 'token is empty' };
+  try {
+    const { exp } = decodeJwt(token);
+    return typeof exp === 'number' && exp > 0 ? { kind: 'exp', exp } : { kind: 'no-exp' };
+  } catch (err) {
+    return { kind: 'invalid', reason: (err as Error).message };
+  }
+}
+
+/** `now + skew >= exp`. Tokens without exp are trusted until the server says no. */
+export function isExpiring(token: string, skewSec: number, nowMs = Date.now()): boolean {
+  const e = tokenExpiry(token);
+  return e.kind === 'exp' && nowMs / 1000 + skewSec >= e.exp;
+}
+
+/** `23h59m`, `12m34s`, `5s`: olares-cli's duration style. */
+export function formatRemaining(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h > 0) return `${h}h${m}m`;
+  if (m > 0) return `${m}m${s % 60}s`;
+  return `${s}s`;
+}

@@ -1,0 +1,88 @@
+// HTTP plumbing shared by the auth calls (login, refresh) and the transport floor above:
+// connection pools and the mapping of network failures to typed, actionable errors.
+import { Agent, type Dispatcher } from 'undici';
+import { OlaresMcpError } from '../errors.js';
+
+let secure: Agent | undefined;
+let insecure: Agent | undefined;
+
+export function dispatcherFor(opts: { insecure?: boolean } = {}): Dispatcher {
+  if (opts.insecure) {
+    insecure ??= new Agent({ keepAliveTimeout: 10_000, connect: { rejectUnauthorized: false } });
+    return insecure;
+  }
+  secure ??= new Agent({ keepAliveTimeout: 10_000 });
+  return secure;
+}
+
+export const insecureFromEnv = (env: NodeJS.ProcessEnv = process.env) =>
+  env.OLARES_INSECURE_SKIP_VERIFY === '1';
+
+export class UnreachableError extends OlaresMcpError {
+  constructor(host: string, detail: string, cause?: unknown) {
+    super(
+      `cannot reach ${host} (${detail}). Fix: check that the Olares box is on and reachable from this machine, and that the olaresId (and OLARES_URL_TEMPLATE, if set) are right`,
+      { code: 'transport', retryable: true },
+      { cause },
+    );
+  }
+}
+
+export class TlsError extends OlaresMcpError {
+  constructor(host: string, detail: string, cause?: unknown) {
+    super(
+      `TLS verification failed for ${host} (${detail}). Fix: install a trusted certificate on the box, or for a local box with a self-signed certificate set OLARES_INSECURE_SKIP_VERIFY=1`,
+      { code: 'tls' },
+      { cause },
+    );
+  }
+}
+
+export class TimeoutError extends OlaresMcpError {
+  constructor(host: string, ms: number | undefined, cause?: unknown) {
+    super(
+      `${host} did not answer${ms ? ` within ${Math.round(ms / 1000)} s` : ''}. Fix: try again; if it persists, check the box's load and network`,
+      {
+        code: 'timeout',
+        retryable: true,
+      },
+      { cause },
+    );
+  }
+}
+
+export class CancelledError extends OlaresMcpError {
+  constructor(what = 'the request') {
+    super(`${what} was cancelled`, { code: 'cancelled' });
+  }
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/;
+
+/** Turns undici/Node network failures into typed errors; anything else passes through. */
+export function mapNetworkError(err: unknown, url: string, timeoutMs?: number): unknown {
+  if (err instanceof OlaresMcpError) return err;
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const host = safeHost(url);
+  if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR' || e?.code === 'UND_ERR_ABORTED')
+    return new CancelledError(`the request to ${host}`);
+  const code = e?.code ?? e?.cause?.code ?? '';
+  if (TLS_CODES.test(code)) return new TlsError(host, code, err);
+  if (/TIMEOUT/.test(code)) return new TimeoutError(host, timeoutMs, err);
+  if (
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED/.test(
+      code,
+    )
+  ) {
+    return new UnreachableError(host, code, err);
+  }
+  return err;
+}
+
+function safeHost(url: string) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,87 @@
+// At most one /api/refresh per stale token: in-process single-flight, then a cross-process lock
+// on <home>/locks/<id>.refresh, then a re-read of the store, refreshing only if the stored token
+// is still the stale one (olares-api/auth.md sec. 12, design.md sec. 6).
+import { type AuthCallOptions, refreshGrant } from './authApi.js';
+import { NotLoggedInError, RefreshRejectedError, TokenInvalidatedError } from './errors.js';
+import { acquireLock, type LockOptions } from './lock.js';
+import type { TokenStore } from './tokenStore.js';
+
+export function lockOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LockOptions {
+  // Test knob: crash-recovery tests shorten the stale window instead of waiting 15 s.
+  const staleMs = Math.max(2000, Number(env.OLARES_MCP_LOCK_STALE_MS) || 15_000);
+  return { staleMs, waitMs: staleMs + 30_000 };
+}
+
+export class Refresher {
+  private readonly inflight = new Map<string, Promise<string>>();
+  /** Counts network refreshes this process made (doctor, tests). */
+  refreshCount = 0;
+
+  constructor(
+    private readonly locksDir: string,
+    private readonly lockOptions: LockOptions,
+  ) {}
+
+  /** Returns an access token newer than `stale`, refreshing only when nobody else already did. */
+  refresh(store: TokenStore, olaresId: string, stale: string, auth: AuthCallOptions): Promise<string> {
+    const key = `${olaresId}\0${stale}`;
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.run(store, olaresId, stale, auth).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private async check(store: TokenStore, olaresId: string, stale: string) {
+    const record = await store.get(olaresId);
+    if (!record) throw new NotLoggedInError(olaresId);
+    if (record.invalidatedAt) throw new TokenInvalidatedError(olaresId, record.invalidatedAt);
+    return {
+      record,
+      fresher: record.accessToken && record.accessToken !== stale ? record.accessToken : undefined,
+    };
+  }
+
+  private async run(
+    store: TokenStore,
+    olaresId: string,
+    stale: string,
+    auth: AuthCallOptions,
+  ): Promise<string> {
+    const before = await this.check(store, olaresId, stale);
+    if (before.fresher) return before.fresher;
+    const lock = await acquireLock(this.locksDir, `${olaresId}.refresh`, `refresh`, this.lockOptions);
+    try {
+      const { record, fresher } = await this.check(store, olaresId, stale);
+      if (fresher) return fresher;
+      if (!record.refreshToken) throw new NotLoggedInError(olaresId);
+      let grant: Awaited<ReturnType<typeof refreshGrant>>;
+      try {
+        this.refreshCount++;
+        grant = await refreshGrant(
+          { refreshToken: record.refreshToken, accessToken: record.accessToken },
+          auth,
+        );
+      } catch (err) {
+        if (!(err instanceof RefreshRejectedError)) throw err;
+        const at = Date.now();
+        await store.markInvalidated(olaresId, at).catch((e) => {
+          process.stderr.write(
+            `warning: failed to persist invalidated marker for ${olaresId}: ${(e as Error).message} (refresh attempt will repeat next run)\n`,
+          );
+        });
+        throw new TokenInvalidatedError(olaresId, at);
+      }
+      await store.set({
+        olaresId,
+        accessToken: grant.accessToken,
+        refreshToken: grant.refreshToken,
+        sessionId: grant.sessionId ?? record.sessionId,
+      });
+      return grant.accessToken;
+    } finally {
+      await lock.release();
+    }
+  }
+}

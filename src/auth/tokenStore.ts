@@ -1,0 +1,38 @@
+// One interface, two backends: the OS keychain and an AES-256-GCM file store.
+import type { TokenBackend } from './config.js';
+
+/** The per-identity record (olares-api/auth.md sec. 6). Expiry always comes from the JWT. */
+export interface TokenRecord {
+  olaresId: string;
+  accessToken: string;
+  refreshToken?: string;
+  sessionId?: string;
+  /** Unix ms of the last successful write. */
+  grantedAt?: number;
+  /** Unix ms when /api/refresh rejected the grant; absent = valid. */
+  invalidatedAt?: number;
+}
+
+export interface TokenStore {
+  readonly backend: TokenBackend;
+  get(olaresId: string): Promise<TokenRecord | null>;
+  /** Writes a fresh grant: grantedAt = now, invalidatedAt cleared. */
+  set(record: Omit<TokenRecord, 'grantedAt' | 'invalidatedAt'>): Promise<void>;
+  markInvalidated(olaresId: string, at: number): Promise<void>;
+  /** true when something was deleted. */
+  delete(olaresId: string): Promise<boolean>;
+}
+
+export function encodeRecord(record: TokenRecord): string {
+  return JSON.stringify(record);
+}
+
+export function decodeRecord(text: string, olaresId: string): TokenRecord | undefined {
+  try {
+    const r = JSON.parse(text);
+    if (!r || typeof r !== 'object' || typeof r.accessToken !== 'string') return undefined;
+    return { ...r, olaresId: r.olaresId || olaresId };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Bin entry. No arguments: serve MCP on stdio. Subcommands are for humans.
+const [command, ...rest] = process.argv.slice(2);
+
+async function main() {
+  switch (command) {
+    case undefined:
+    case 'serve': {
+      const { serveStdio } = await import('./server.js');
+      await serveStdio();
+      return;
+    }
+    case 'sim': {
+      const { runSimCommand } = await import('./commands/sim.js');
+      await runSimCommand(rest);
+      return;
+    }
+    case '--version':
+    case '-v': {
+      const { SERVER_VERSION } = await import('./server.js');
+      process.stdout.write(`olares-mcp ${SERVER_VERSION}\n`);
+      return;
+    }
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return;
+    default: {
+      const { runHumanCommand } = await import('./commands/index.js');
+      const handled = await runHumanCommand(command, rest);
+      if (!handled) {
+        process.stderr.write(`olares-mcp: unknown command "${command}"\n\n${USAGE}`);
+        process.exitCode = 2;
+      }
+    }
+  }
+}
+
+const USAGE = `usage: olares-mcp [command]
+
+  (no command)                 serve MCP on stdio (what MCP clients run)
+  login --olares-id ID         log in in this terminal (--password-stdin, --totp CODE, --name N)
+  import --olares-id ID        import a refresh token (--refresh-token-env VAR | --refresh-token-file PATH)
+  profile list|use|remove      manage profiles
+  doctor [--profile P]         check credentials, lock dir and reachability
+  sim [--port N]               run the Olares simulator and print its URL template and demo logins
+  demo                         run the server against the simulator through a real MCP client
+`;
+
+main().catch(async (err) => {
+  const { describeError } = await import('./tools/errors.js');
+  process.stderr.write(`olares-mcp: ${describeError(err)}\n`);
+  process.exitCode = 1;
+});

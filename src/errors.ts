@@ -1,0 +1,28 @@
+// Every failure this server knows about is an OlaresMcpError subclass, born where the problem is
+// detected. `describeError` (src/tools/errors.ts) is the one place that turns them into user text.
+
+export interface ErrorFix {
+  /** Machine code, olares-cli vocabulary where one exists (auth_not_logged_in, http_4xx, ...). */
+  code: string;
+  /** Whether calling again unchanged may succeed. */
+  retryable?: boolean;
+}
+
+export class OlaresMcpError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(message: string, fix: ErrorFix, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = fix.code;
+    this.retryable = fix.retryable ?? false;
+  }
+}
+
+/** Bad arguments from the caller: the message says which and how to fix them. */
+export class InvalidInputError extends OlaresMcpError {
+  constructor(message: string) {
+    super(message, { code: 'invalid_input' });
+  }
+}

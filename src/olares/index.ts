@@ -1,0 +1,46 @@
+// Typed clients per Olares service, bound to one session. Built lazily: a call pays only for
+// the clients it uses.
+import type { AuthContext, Session } from '../auth/index.js';
+import { OlaresHttp } from '../transport/http.js';
+import { ControlHubClient } from './controlHub.js';
+import { DashboardClient } from './dashboard.js';
+import { DesktopClient } from './desktop.js';
+import { FilesClient } from './files.js';
+import { MarketClient } from './market.js';
+
+export class OlaresClients {
+  readonly http: OlaresHttp;
+  private cache = new Map<string, unknown>();
+
+  constructor(
+    readonly session: Session,
+    readonly auth: AuthContext,
+  ) {
+    this.http = new OlaresHttp(session);
+  }
+
+  get olaresId() {
+    return this.session.identity.olaresId;
+  }
+
+  private once<T>(key: string, make: () => T): T {
+    if (!this.cache.has(key)) this.cache.set(key, make());
+    return this.cache.get(key) as T;
+  }
+
+  get desktop() {
+    return this.once('desktop', () => new DesktopClient(this.http));
+  }
+  get files() {
+    return this.once('files', () => new FilesClient(this.http));
+  }
+  get market() {
+    return this.once('market', () => new MarketClient(this.http, this));
+  }
+  get controlHub() {
+    return this.once('controlHub', () => new ControlHubClient(this.http));
+  }
+  get dashboard() {
+    return this.once('dashboard', () => new DashboardClient(this.http));
+  }
+}

@@ -1,0 +1,81 @@
+// Builds the McpServer from the tool registry and serves it on stdio.
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { z } from 'zod';
+import { checkUrlTemplate } from './auth/identity.js';
+import { AuthContext } from './auth/index.js';
+import { log } from './log.js';
+import { createContext } from './tools/context.js';
+import { inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
+import { describeError } from './tools/errors.js';
+import { selectTools } from './tools/registry.js';
+
+export const SERVER_NAME = 'olares-mcp';
+export const SERVER_VERSION = '0.1.0';
+
+const INSTRUCTIONS = `Tools for one Olares box (self-hosted personal cloud): its files (drive/Home/...), app market, cluster pods/logs and dashboard.
+Use them when the user mentions Olares, their personal cloud, its apps, files or pods.
+Start with profile_list; if no profile is logged in, call profile_login and give the user the link: passwords and TOTP codes are typed on that page, never in chat.
+Results are JSON; lists take limit/page; logs take tail. Destructive tools ask for confirmation when the client can show it.`;
+
+export function createServer(env: NodeJS.ProcessEnv = process.env) {
+  const auth = new AuthContext(env);
+  const templateProblem = auth.urlTemplate ? checkUrlTemplate(auth.urlTemplate) : undefined;
+  if (templateProblem) throw new Error(templateProblem);
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION, title: 'Olares' },
+    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+  );
+  const tools = selectTools(env);
+  for (const decl of tools) registerTool(server, auth, decl);
+  return { server, auth, tools };
+}
+
+function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaration<any, any>) {
+  server.registerTool(
+    decl.name,
+    {
+      title: decl.title,
+      description: decl.description,
+      inputSchema: inputSchemaOf(decl),
+      outputSchema: z.object(decl.output),
+      annotations: { title: decl.title, ...decl.annotations },
+    },
+    async (args: any, extra) => {
+      const ctx = createContext({
+        auth,
+        server,
+        signal: extra.signal,
+        profile: decl.profileArg === false ? undefined : args.profile,
+        progressToken: extra._meta?.progressToken,
+        sendProgress: (params) => extra.sendNotification({ method: 'notifications/progress', params }),
+      });
+      try {
+        const { data, summary } = await decl.handler(args, ctx);
+        if (!decl.annotations.readOnlyHint && !(data as any)?.dryRun) {
+          const { profile: _p, ...rest } = args;
+          await ctx.audit(decl.name, decl.auditTarget ? decl.auditTarget(args) : rest);
+        }
+        return {
+          content: [{ type: 'text' as const, text: `${summary}\n${JSON.stringify(data)}` }],
+          structuredContent: data,
+        };
+      } catch (err) {
+        log.debug(`${decl.name} failed: ${(err as Error)?.stack ?? err}`);
+        return { isError: true, content: [{ type: 'text' as const, text: describeError(err) }] };
+      }
+    },
+  );
+}
+
+export async function serveStdio(env: NodeJS.ProcessEnv = process.env) {
+  const { server } = createServer(env);
+  const transport = new StdioServerTransport();
+  await server.connect(transport);
+  const shutdown = () => {
+    server.close().finally(() => process.exit(0));
+  };
+  process.stdin.on('end', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}

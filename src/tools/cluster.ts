@@ -1,0 +1,4 @@
+// cluster tools (design.md sec. 4). Placeholder until its issue lands.
+import type { ToolDeclaration } from './defineTool.js';
+
+export const clusterTools: ToolDeclaration<any, any>[] = [];

@@ -1,0 +1,144 @@
+// What a tool handler gets besides its arguments. Everything protocol-specific (progress,
+// elicitation, roots, cancellation) is reached through here so handlers stay plain functions.
+import { appendFile } from 'node:fs/promises';
+import { delimiter, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ensureDir } from '../auth/fsutil.js';
+import type { AuthContext } from '../auth/index.js';
+import { log } from '../log.js';
+import { OlaresClients } from '../olares/index.js';
+
+export type ConfirmOutcome =
+  | { proceed: true; how: 'confirmed' | 'client-approval' }
+  | { proceed: false; reason: string };
+
+export interface ToolContext {
+  auth: AuthContext;
+  server: McpServer;
+  signal: AbortSignal;
+  /** Clients bound to the call's profile (its `profile` argument, else the default). */
+  olares(): Promise<OlaresClients>;
+  /** Sends notifications/progress when the client asked for it; no-op otherwise. Never decreases. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** The client's declared elicitation modes. */
+  elicitation(): { form: boolean; url: boolean };
+  /** Yes/no form (never a secret field) before a destructive action (design.md sec. 7). */
+  confirmDestructive(question: string, targets: string[]): Promise<ConfirmOutcome>;
+  /** Local directories that upload sources and download targets must lie in. */
+  localRoots(): Promise<string[]>;
+  /** One JSON line in audit.log per mutating call; never a secret. */
+  audit(tool: string, target: unknown): Promise<void>;
+}
+
+export interface ContextDeps {
+  auth: AuthContext;
+  server: McpServer;
+  signal: AbortSignal;
+  profile?: string;
+  progressToken?: string | number;
+  sendProgress: (params: {
+    progressToken: string | number;
+    progress: number;
+    total?: number;
+    message?: string;
+  }) => Promise<void>;
+}
+
+export function createContext(deps: ContextDeps): ToolContext {
+  let clients: Promise<OlaresClients> | undefined;
+  let last = -Infinity;
+  const ctx: ToolContext = {
+    auth: deps.auth,
+    server: deps.server,
+    signal: deps.signal,
+    olares() {
+      clients ??= deps.auth.session(deps.profile).then((s) => new OlaresClients(s, deps.auth));
+      return clients;
+    },
+    async progress(progress, total, message) {
+      if (deps.progressToken === undefined || progress <= last) return;
+      last = progress;
+      await deps
+        .sendProgress({ progressToken: deps.progressToken, progress, total, message })
+        .catch(() => {});
+    },
+    elicitation() {
+      const caps = deps.server.server.getClientCapabilities()?.elicitation;
+      return { form: Boolean(caps?.form), url: Boolean(caps?.url) };
+    },
+    async confirmDestructive(question, targets) {
+      const strict = (deps.auth.env.OLARES_CONFIRM ?? '').toLowerCase() === 'strict';
+      if (!ctx.elicitation().form) {
+        return strict
+          ? {
+              proceed: false,
+              reason:
+                'OLARES_CONFIRM=strict and this client cannot show a confirmation form; nothing was changed. Fix: use a client with form elicitation, or unset OLARES_CONFIRM',
+            }
+          : { proceed: true, how: 'client-approval' };
+      }
+      const shown =
+        targets.length > 20 ? [...targets.slice(0, 20), `... and ${targets.length - 20} more`] : targets;
+      try {
+        const answer = await deps.server.server.elicitInput(
+          {
+            mode: 'form',
+            message: `${question}\n${shown.map((t) => `  - ${t}`).join('\n')}`,
+            requestedSchema: {
+              type: 'object',
+              properties: {
+                confirm: { type: 'boolean', title: 'Yes, do it', description: question, default: false },
+              },
+              required: ['confirm'],
+            },
+          },
+          { signal: deps.signal, timeout: 10 * 60_000 },
+        );
+        if (answer.action === 'accept' && answer.content?.confirm === true)
+          return { proceed: true, how: 'confirmed' };
+        return {
+          proceed: false,
+          reason: `the user ${answer.action === 'accept' ? 'did not confirm' : answer.action === 'decline' ? 'declined' : 'cancelled'}; nothing was changed`,
+        };
+      } catch (err) {
+        return {
+          proceed: false,
+          reason: `the confirmation could not be shown (${(err as Error).message}); nothing was changed`,
+        };
+      }
+    },
+    async localRoots() {
+      if (deps.server.server.getClientCapabilities()?.roots) {
+        try {
+          const { roots } = await deps.server.server.listRoots(undefined, {
+            signal: deps.signal,
+            timeout: 10_000,
+          });
+          const dirs = roots.filter((r) => r.uri.startsWith('file://')).map((r) => fileURLToPath(r.uri));
+          if (dirs.length) return dirs;
+        } catch (err) {
+          log.debug(`roots/list failed: ${(err as Error).message}`);
+        }
+      }
+      const configured = deps.auth.env.OLARES_LOCAL_ROOTS?.split(delimiter).filter(Boolean);
+      return (configured?.length ? configured : [process.cwd()]).map((d) => resolve(d));
+    },
+    async audit(tool, target) {
+      let profile: string | undefined;
+      try {
+        profile = (await ctx.olares()).olaresId;
+      } catch {
+        profile = deps.profile;
+      }
+      const line = JSON.stringify({ time: new Date().toISOString(), profile, tool, target });
+      try {
+        await ensureDir(deps.auth.home);
+        await appendFile(deps.auth.paths.audit, `${line}\n`, { mode: 0o600 });
+      } catch (err) {
+        log.warn(`could not write audit.log: ${(err as Error).message}`);
+      }
+    },
+  };
+  return ctx;
+}

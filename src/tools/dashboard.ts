@@ -1,0 +1,4 @@
+// dashboard tools (design.md sec. 4). Placeholder until its issue lands.
+import type { ToolDeclaration } from './defineTool.js';
+
+export const dashboardTools: ToolDeclaration<any, any>[] = [];

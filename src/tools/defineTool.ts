@@ -1,0 +1,63 @@
+// Every tool is declared the same way: name, title, description, zod input, output schema,
+// explicit annotations, handler. The server registers these; handlers never see the protocol.
+import { z } from 'zod';
+import type { ToolContext } from './context.js';
+
+export type Toolset = 'profile' | 'files' | 'market' | 'cluster' | 'dashboard' | 'doctor';
+export const BUSINESS_TOOLSETS = ['files', 'market', 'cluster', 'dashboard'] as const;
+
+export interface Annotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface ToolOutput<T> {
+  data: T;
+  /** One or two lines for the text block; the JSON follows it. */
+  summary: string;
+}
+
+type Shape = z.ZodRawShape;
+export type Args<I extends Shape> = z.infer<z.ZodObject<I>> & { profile?: string };
+
+export interface ToolDeclaration<I extends Shape = Shape, O extends Shape = Shape> {
+  name: string;
+  title: string;
+  description: string;
+  toolset: Toolset;
+  input: I;
+  output: O;
+  annotations: Annotations;
+  /** Adds the optional per-call `profile` argument (default true; profile tools name their own). */
+  profileArg?: boolean;
+  /** Registered in OLARES_READ_ONLY mode although not read-only (profile_login, _import, _use). */
+  allowInReadOnly?: boolean;
+  /** What audit.log records for a mutating call (default: the arguments minus `profile`). */
+  auditTarget?: (args: Args<I>) => unknown;
+  handler(args: Args<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<z.ZodObject<O>>>>;
+}
+
+export function defineTool<I extends Shape, O extends Shape>(
+  decl: ToolDeclaration<I, O>,
+): ToolDeclaration<I, O> {
+  return decl;
+}
+
+export const profileArgSchema = z
+  .string()
+  .min(1)
+  .optional()
+  .describe('Profile name or olaresId to run as (default: OLARES_PROFILE or the current profile)');
+
+/** The zod object the SDK validates arguments against: unknown keys are refused. */
+export function inputSchemaOf(decl: ToolDeclaration<any, any>) {
+  const shape = decl.profileArg === false ? decl.input : { ...decl.input, profile: profileArgSchema };
+  return z.object(shape).strict();
+}
+
+/** Shared output fragments. */
+export const dryRunOutput = {
+  dryRun: z.boolean().describe('true when nothing was changed because dryRun was asked'),
+};

@@ -1,0 +1,19 @@
+// The one place where errors become the text an agent reads.
+import { OlaresMcpError } from '../errors.js';
+
+export function describeError(err: unknown): string {
+  if (err instanceof OlaresMcpError) return err.message;
+  const e = err as Error & { code?: string | number };
+  if (e?.name === 'AbortError') return 'the operation was cancelled';
+  if (e?.name === 'McpError' || typeof e?.code === 'number') return e.message;
+  const fsCode = typeof e?.code === 'string' ? e.code : undefined;
+  if (fsCode === 'ENOSPC')
+    return `the local disk is full (${e.message}). Fix: free space or choose another local path`;
+  if (fsCode === 'EACCES' || fsCode === 'EPERM')
+    return `permission denied on the local file system (${e.message}). Fix: choose a path this user may write`;
+  return `internal error: ${e?.message ?? String(err)}. This is a bug in olares-mcp; the server keeps running`;
+}
+
+export function errorCode(err: unknown): string {
+  return err instanceof OlaresMcpError ? err.code : 'internal';
+}

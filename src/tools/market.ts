@@ -1,0 +1,4 @@
+// market tools (design.md sec. 4). Placeholder until its issue lands.
+import type { ToolDeclaration } from './defineTool.js';
+
+export const marketTools: ToolDeclaration<any, any>[] = [];

@@ -1,0 +1,235 @@
+// Profile tools (design.md sec. 4, 5): list, use, remove, import, login. None of them ever takes
+// or returns a password, TOTP code, access token or refresh token.
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseOlaresId } from '../auth/identity.js';
+import { InvalidInputError } from '../errors.js';
+import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
+
+const profileView = z.object({
+  name: z.string(),
+  olaresId: z.string(),
+  status: z.string().describe('logged-in (XhYm) | logged-in | expired | invalidated | never'),
+  current: z.boolean(),
+  backend: z.string().optional().describe('keychain | file | env'),
+  expiresAt: z.string().optional(),
+  error: z.string().optional(),
+});
+
+export const profileList = defineTool({
+  name: 'profile_list',
+  title: 'List Olares profiles',
+  description:
+    'List configured Olares profiles (instance + identity) with login status; the current one is marked. Local only, no network.',
+  toolset: 'profile',
+  profileArg: false,
+  input: {},
+  output: { profiles: z.array(profileView), currentProfile: z.string().optional() },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler(_args, ctx) {
+    const { profiles, currentKey } = await ctx.auth.listProfiles();
+    const summary = profiles.length
+      ? profiles
+          .map(
+            (p) =>
+              `${p.current ? '*' : ' '} ${p.name} (${p.olaresId}) ${p.status}${p.backend ? ` [${p.backend}]` : ''}`,
+          )
+          .join('\n')
+      : 'no profiles configured. Add one with profile_login {olaresId} or profile_import.';
+    return { data: { profiles, currentProfile: currentKey }, summary };
+  },
+});
+
+export const profileUse = defineTool({
+  name: 'profile_use',
+  title: 'Switch Olares profile',
+  description: 'Make a profile current (by name or olaresId; "-" switches back to the previous one).',
+  toolset: 'profile',
+  profileArg: false,
+  allowInReadOnly: true,
+  input: { name: z.string().min(1).describe('Profile name, olaresId, or "-" for the previous profile') },
+  output: { name: z.string(), olaresId: z.string(), changed: z.boolean() },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler({ name }, ctx) {
+    const { profile, changed } = await ctx.auth.profiles.use(name);
+    const display = profile.name || profile.olaresId;
+    return {
+      data: { name: display, olaresId: profile.olaresId, changed },
+      summary: changed
+        ? `switched to profile ${display} (${profile.olaresId})`
+        : `${display} is already the current profile`,
+    };
+  },
+});
+
+export const profileRemove = defineTool({
+  name: 'profile_remove',
+  title: 'Remove Olares profile',
+  description: 'Remove a profile and delete its stored token (local only; no server logout).',
+  toolset: 'profile',
+  profileArg: false,
+  input: {
+    name: z.string().min(1).describe('Profile name or olaresId'),
+    dryRun: z.boolean().optional().describe('Show what would be removed without removing it'),
+  },
+  output: {
+    removed: z.string(),
+    olaresId: z.string(),
+    currentProfile: z.string().optional(),
+    warning: z.string().optional(),
+    ...dryRunOutput,
+  },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  async handler({ name, dryRun }, ctx) {
+    const target = await ctx.auth.profiles.resolve(name);
+    const display = target.name || target.olaresId;
+    if (dryRun) {
+      return {
+        data: { removed: display, olaresId: target.olaresId, dryRun: true },
+        summary: `dry run: would remove profile ${display} (${target.olaresId}) and its stored token`,
+      };
+    }
+    const gate = await ctx.confirmDestructive(
+      `Remove the Olares profile ${display} and delete its stored token?`,
+      [`${display} (${target.olaresId})`],
+    );
+    if (!gate.proceed) throw new InvalidInputError(`profile_remove: ${gate.reason}`);
+    const { removed, current, tokenWarning } = await ctx.auth.removeProfile(name);
+    return {
+      data: {
+        removed: display,
+        olaresId: removed.olaresId,
+        currentProfile: current,
+        warning: tokenWarning,
+        dryRun: false,
+      },
+      summary: `removed profile ${display} (${removed.olaresId}); ${current ? `current profile is now: ${current}` : 'no profiles remain.'}${tokenWarning ? `\nwarning: ${tokenWarning}` : ''}`,
+    };
+  },
+});
+
+const MAX_TOKEN_FILE = 8 * 1024;
+
+/** Reads the refresh token from where the user put it; never from an argument value. */
+async function readRefreshToken(
+  args: { refreshTokenEnv?: string; refreshTokenFile?: string },
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  if (Boolean(args.refreshTokenEnv) === Boolean(args.refreshTokenFile)) {
+    throw new InvalidInputError(
+      'profile_import needs exactly one of refreshTokenEnv (name of an OLARES_* environment variable) or refreshTokenFile (path of a file holding the token)',
+    );
+  }
+  if (args.refreshTokenEnv) {
+    const name = args.refreshTokenEnv.trim();
+    if (!/^OLARES_[A-Z0-9_]+$/.test(name)) {
+      throw new InvalidInputError(
+        `refreshTokenEnv must name an environment variable starting with OLARES_ (got "${name.slice(0, 64)}"). Fix: export the token as e.g. OLARES_REFRESH_TOKEN in the server's environment and pass that name`,
+      );
+    }
+    const value = env[name]?.trim();
+    if (!value)
+      throw new InvalidInputError(
+        `the environment variable ${name} is not set (or empty) in the olares-mcp server's environment. Fix: set it in the MCP client's server config (env) and restart the server, or use refreshTokenFile`,
+      );
+    return value;
+  }
+  const path = isAbsolute(args.refreshTokenFile!) ? args.refreshTokenFile! : resolve(args.refreshTokenFile!);
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new InvalidInputError(`refreshTokenFile ${path} is not a regular file`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
+    throw new InvalidInputError(
+      `cannot read refreshTokenFile ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Fix: check the path and that this user may read it`,
+    );
+  }
+  if (size >= MAX_TOKEN_FILE)
+    throw new InvalidInputError(
+      `refreshTokenFile ${path} is ${size} bytes; a refresh token file must hold one token under 8 KiB`,
+    );
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InvalidInputError(
+      `cannot read refreshTokenFile ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Fix: check the path and that this user may read it`,
+    );
+  }
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (lines.length !== 1)
+    throw new InvalidInputError(
+      `refreshTokenFile ${path} must hold exactly one token on a single line (found ${lines.length} non-empty lines)`,
+    );
+  if (/\s/.test(lines[0]))
+    throw new InvalidInputError(`refreshTokenFile ${path} does not look like a token (it contains spaces)`);
+  return lines[0];
+}
+
+export const profileImport = defineTool({
+  name: 'profile_import',
+  title: 'Import Olares profile from a refresh token',
+  description:
+    'Add or renew a profile from a refresh token the user placed in an OLARES_* environment variable or a file (give the name/path, never the token).',
+  toolset: 'profile',
+  profileArg: false,
+  allowInReadOnly: true,
+  input: {
+    olaresId: z.string().describe('Identity, e.g. alice@olares.com'),
+    name: z.string().min(1).optional().describe('Alias for the profile'),
+    refreshTokenEnv: z
+      .string()
+      .optional()
+      .describe(
+        'Name of an environment variable of the server that holds the token (must start with OLARES_)',
+      ),
+    refreshTokenFile: z.string().optional().describe('Path of a file holding only the token'),
+    noSwitch: z.boolean().optional().describe('Do not make it the current profile'),
+  },
+  output: {
+    name: z.string(),
+    olaresId: z.string(),
+    backend: z.string(),
+    switched: z.boolean(),
+    previousProfile: z.string().optional(),
+    expiresAt: z.string().optional(),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  auditTarget: (a) => ({ olaresId: a.olaresId, name: a.name, source: a.refreshTokenEnv ? 'env' : 'file' }),
+  async handler(args, ctx) {
+    const { olaresId } = parseOlaresId(args.olaresId);
+    const refreshToken = await readRefreshToken(args, ctx.auth.env);
+    await ctx.auth.assertCanAuthenticate(olaresId);
+    const grant = await ctx.auth.exchangeRefreshToken(olaresId, refreshToken, ctx.signal);
+    const r = await ctx.auth.persistGrant({ olaresId, name: args.name, noSwitch: args.noSwitch }, grant);
+    const lines = [`imported credentials for ${olaresId} (profile: ${r.name})`];
+    if (r.switched) lines.push(`switched current profile to ${r.name}`);
+    if (r.previous)
+      lines.push(`previous profile: ${r.previous} (use profile_use {name: "-"} to switch back)`);
+    lines.push(`token stored via ${r.backend}`);
+    return {
+      data: {
+        name: r.name,
+        olaresId,
+        backend: r.backend,
+        switched: r.switched,
+        previousProfile: r.previous,
+        expiresAt: r.expiresAt,
+      },
+      summary: lines.join('\n'),
+    };
+  },
+});
+
+export const profileTools: ToolDeclaration<any, any>[] = [
+  profileList,
+  profileUse,
+  profileRemove,
+  profileImport,
+];

@@ -1,0 +1,63 @@
+// A real MCP client (the SDK Client) driving the built server over stdio.
+import { resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+
+export const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+
+export interface McpSession {
+  client: Client;
+  stderr: string[];
+  /** Every JSON-RPC message seen by the client, for secret scans. */
+  messages: unknown[];
+  call(
+    name: string,
+    args?: Record<string, unknown>,
+    opts?: { onprogress?: (p: any) => void; signal?: AbortSignal },
+  ): Promise<any>;
+  close(): Promise<void>;
+}
+
+export async function connect(
+  env: NodeJS.ProcessEnv,
+  capabilities: ClientCapabilities = {},
+): Promise<McpSession> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: env as Record<string, string>,
+    stderr: 'pipe',
+  });
+  const stderr: string[] = [];
+  transport.stderr?.on('data', (d) => stderr.push(String(d)));
+  const messages: unknown[] = [];
+  const client = new Client({ name: 'olares-mcp-tests', version: '0' }, { capabilities });
+  await client.connect(transport);
+  const origOnMessage = transport.onmessage;
+  transport.onmessage = (m) => {
+    messages.push(m);
+    origOnMessage?.(m);
+  };
+  const origSend = transport.send.bind(transport);
+  transport.send = (m) => {
+    messages.push(m);
+    return origSend(m);
+  };
+  return {
+    client,
+    stderr,
+    messages,
+    call: (name, args = {}, opts = {}) =>
+      client.callTool({ name, arguments: args }, undefined, {
+        onprogress: opts.onprogress,
+        signal: opts.signal,
+        timeout: 120_000,
+        resetTimeoutOnProgress: true,
+      }),
+    close: () => client.close(),
+  };
+}
+
+export const textOf = (result: any): string =>
+  (result?.content ?? []).map((c: any) => c.text ?? '').join('\n');
