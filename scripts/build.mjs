@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 await rm('dist', { recursive: true, force: true });
 await build({
   entryPoints: { cli: 'src/cli.ts' },
-  outdir: 'dist',
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -21,4 +21,4 @@ await build({
   },
   logLevel: 'warning',
 });
-await chmod('dist/cli.js', 0o755);
+await chmod(`${outdir}/cli.js`, 0o755);

@@ -4,7 +4,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
-export const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+/** The built server; OLARES_MCP_CLI points at another build (parallel work builds elsewhere). */
+export const CLI = resolve(process.env.OLARES_MCP_CLI || resolve(import.meta.dirname, '../../dist/cli.js'));
 
 export interface McpSession {
   client: Client;
