@@ -1,9 +1,8 @@
 // The auth host's three calls (olares-api/auth.md sec. 2-4).
 import { createHash } from 'node:crypto';
-import { request } from 'undici';
 import { OlaresMcpError } from '../errors.js';
 import { AuthenticationFailedError, RefreshRejectedError } from './errors.js';
-import { dispatcherFor, mapNetworkError } from './net.js';
+import { httpRequest, mapNetworkError } from './net.js';
 
 export interface TokenGrant {
   accessToken: string;
@@ -46,9 +45,9 @@ async function post(
   const url = `${opts.authUrl}${endpoint}`;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   try {
-    const res = await request(url, {
+    const res = await httpRequest(url, {
       method: 'POST',
-      dispatcher: dispatcherFor({ insecure: opts.insecure }),
+      insecure: opts.insecure,
       headers: { 'content-type': 'application/json', accept: 'application/json', ...opts.headers },
       body: JSON.stringify(body),
       signal: opts.signal,

@@ -295,4 +295,4 @@ export type { Credentials } from './credentials.js';
 export * from './errors.js';
 export { type OlaresIdentity, parseOlaresId, type ServiceName, serviceBaseUrl } from './identity.js';
 export { isExpiring, tokenExpiry } from './jwt.js';
-export { CancelledError, dispatcherFor, mapNetworkError } from './net.js';
+export { CancelledError, dispatcherFor, httpRequest, loadUndici, mapNetworkError } from './net.js';

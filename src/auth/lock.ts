@@ -1,6 +1,5 @@
 // Cross-process locks on directories under <home>/locks (proper-lockfile: mkdir-based, portable).
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { OlaresMcpError } from '../errors.js';
 import { ensureDir } from './fsutil.js';
 import { sanitizeId } from './home.js';
@@ -38,6 +37,8 @@ export async function acquireLock(
   const target = join(locksDir, sanitizeId(name));
   let compromised = false;
   try {
+    // proper-lockfile (with graceful-fs) is only needed once something writes: load it then.
+    const { default: lockfile } = await import('proper-lockfile');
     const release = await lockfile.lock(target, {
       realpath: false,
       lockfilePath: target,

@@ -1,18 +1,38 @@
 // HTTP plumbing shared by the auth calls (login, refresh) and the transport floor above:
 // connection pools and the mapping of network failures to typed, actionable errors.
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { OlaresMcpError } from '../errors.js';
+
+type Undici = typeof import('undici');
+let undiciModule: Promise<Undici> | undefined;
+
+/** undici is a megabyte of code: loaded on the first request, not at server start-up. */
+export function loadUndici(): Promise<Undici> {
+  undiciModule ??= import('undici');
+  return undiciModule;
+}
 
 let secure: Agent | undefined;
 let insecure: Agent | undefined;
 
-export function dispatcherFor(opts: { insecure?: boolean } = {}): Dispatcher {
+export async function dispatcherFor(opts: { insecure?: boolean } = {}): Promise<Dispatcher> {
+  const { Agent } = await loadUndici();
   if (opts.insecure) {
     insecure ??= new Agent({ keepAliveTimeout: 10_000, connect: { rejectUnauthorized: false } });
     return insecure;
   }
   secure ??= new Agent({ keepAliveTimeout: 10_000 });
   return secure;
+}
+
+/** undici.request, loaded lazily, always through one of the shared connection pools. */
+export async function httpRequest(
+  url: string,
+  opts: Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { insecure?: boolean },
+): Promise<Dispatcher.ResponseData> {
+  const { request } = await loadUndici();
+  const { insecure: skipVerify, ...rest } = opts;
+  return request(url, { ...rest, dispatcher: await dispatcherFor({ insecure: skipVerify }) } as any);
 }
 
 export const insecureFromEnv = (env: NodeJS.ProcessEnv = process.env) =>

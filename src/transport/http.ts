@@ -1,8 +1,8 @@
 // The refreshing HTTP client (design.md sec. 6). Injects the access token, refreshes and replays
 // once on 401/403/459 for replayable bodies, refreshes pre-flight for streaming bodies.
 import type { Readable } from 'node:stream';
-import { type Dispatcher, request } from 'undici';
-import { dispatcherFor, isExpiring, mapNetworkError, type ServiceName, type Session } from '../auth/index.js';
+import type { Dispatcher } from 'undici';
+import { httpRequest, isExpiring, mapNetworkError, type ServiceName, type Session } from '../auth/index.js';
 import { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
 
 /** A body factory is replayable: it is called again for the replay. */
@@ -133,12 +133,12 @@ export class OlaresHttp {
     headers.cookie = headers.cookie ? `${headers.cookie}; auth_token=${token}` : `auth_token=${token}`;
     const timeoutMs = opts.timeoutMs ?? 30_000;
     try {
-      return await request(url, {
+      return await httpRequest(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
         body: (typeof body === 'function' ? body() : body) as any,
         signal: opts.signal,
-        dispatcher: dispatcherFor({ insecure: this.session.insecure }),
+        insecure: this.session.insecure,
         headersTimeout: timeoutMs,
         bodyTimeout: opts.bodyTimeoutMs ?? 30_000,
       });

@@ -1,0 +1,51 @@
+// Shared bench helpers: spawning MCP servers, medians, a tiny reporter.
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const CLI = resolve(process.env.OLARES_MCP_CLI || resolve(ROOT, 'dist/cli.js'));
+export const BARE = resolve(ROOT, 'bench/bare-server.mjs');
+export const quick = process.argv.includes('--quick');
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Spawns a stdio server and resolves with ms from spawn to the initialize result. */
+export function timeToInitialize(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      if (buf.includes('"id":1')) {
+        const ms = performance.now() - t0;
+        child.kill();
+        resolvePromise(ms);
+      }
+    });
+    child.on('error', reject);
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } })}\n`,
+    );
+  });
+}
+
+export interface BenchResult {
+  name: string;
+  figures: Record<string, number | string>;
+  ratio?: number;
+  goal?: string;
+  pass?: boolean;
+}
+
+export function report(r: BenchResult) {
+  const parts = Object.entries(r.figures).map(([k, v]) => `${k}=${v}`);
+  const verdict = r.pass === undefined ? '' : r.pass ? ' PASS' : ' MISS';
+  process.stdout.write(`${r.name}: ${parts.join(' ')}${r.ratio !== undefined ? ` ratio=${r.ratio}` : ''}${r.goal ? ` (goal ${r.goal})` : ''}${verdict}\n`);
+}
