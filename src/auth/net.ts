@@ -8,7 +8,8 @@ let undiciModule: Promise<Undici> | undefined;
 
 /** undici is a megabyte of code: loaded on the first request, not at server start-up. */
 export function loadUndici(): Promise<Undici> {
-  undiciModule ??= import('undici');
+  // A bundled CommonJS module may arrive as { default: exports }.
+  undiciModule ??= import('undici').then((m) => ((m as any).Agent ? m : (m as any).default));
   return undiciModule;
 }
 
