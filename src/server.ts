@@ -28,7 +28,30 @@ export function createServer(env: NodeJS.ProcessEnv = process.env) {
   );
   const tools = selectTools(env);
   for (const decl of tools) registerTool(server, auth, decl);
+  compactToolList(server);
   return { server, auth, tools };
+}
+
+/**
+ * Tool JSON is paid for in every agent's context. Drop what carries no information: the draft-07
+ * `$schema` URL on every schema, the default `execution.taskSupport: forbidden`, and the title the
+ * SDK copies into annotations. Measured by bench/tool-surface.ts.
+ */
+function compactToolList(server: McpServer) {
+  const handlers = (server.server as unknown as { _requestHandlers: Map<string, (req: any, extra: any) => Promise<any>> })._requestHandlers;
+  const original = handlers.get('tools/list');
+  if (!original) return;
+  handlers.set('tools/list', async (req, extra) => {
+    const result = await original(req, extra);
+    for (const tool of result.tools ?? []) {
+      delete tool.inputSchema?.$schema;
+      delete tool.outputSchema?.$schema;
+      if (tool.outputSchema) delete tool.outputSchema.additionalProperties;
+      if (tool.execution?.taskSupport === 'forbidden') delete tool.execution;
+      if (tool.annotations?.title === tool.title) delete tool.annotations.title;
+    }
+    return result;
+  });
 }
 
 function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaration<any, any>) {

@@ -49,7 +49,7 @@ export const profileArgSchema = z
   .string()
   .min(1)
   .optional()
-  .describe('Profile name or olaresId to run as (default: OLARES_PROFILE or the current profile)');
+  .describe('Profile name or olaresId (default: current)');
 
 /** The zod object the SDK validates arguments against: unknown keys are refused. */
 export function inputSchemaOf(decl: ToolDeclaration<any, any>) {
