@@ -47,5 +47,7 @@ export interface BenchResult {
 export function report(r: BenchResult) {
   const parts = Object.entries(r.figures).map(([k, v]) => `${k}=${v}`);
   const verdict = r.pass === undefined ? '' : r.pass ? ' PASS' : ' MISS';
-  process.stdout.write(`${r.name}: ${parts.join(' ')}${r.ratio !== undefined ? ` ratio=${r.ratio}` : ''}${r.goal ? ` (goal ${r.goal})` : ''}${verdict}\n`);
+  process.stdout.write(
+    `${r.name}: ${parts.join(' ')}${r.ratio !== undefined ? ` ratio=${r.ratio}` : ''}${r.goal ? ` (goal ${r.goal})` : ''}${verdict}\n`,
+  );
 }

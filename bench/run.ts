@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { arch, cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { type BenchResult, quick, report, ROOT } from './lib.js';
+import { benchCallOverhead } from './call-overhead.js';
+import { type BenchResult, quick, ROOT, report } from './lib.js';
 import { benchStampede } from './stampede.js';
 import { benchStartup } from './startup.js';
 import { benchToolSurface } from './tool-surface.js';
@@ -15,15 +16,22 @@ const run = async (fn: () => Promise<BenchResult>) => {
   results.push(r);
 };
 
-process.stdout.write(`machine: ${cpus()[0]?.model ?? '?'} x${cpus().length} ${arch()} ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ', quick mode' : ''}\n`);
+process.stdout.write(
+  `machine: ${cpus()[0]?.model ?? '?'} x${cpus().length} ${arch()} ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ', quick mode' : ''}\n`,
+);
 await run(benchStartup);
 await run(benchToolSurface);
 await run(benchStampede);
-for (const script of ['call-overhead.ts', 'transfer.mjs']) {
+await run(benchCallOverhead);
+for (const script of ['transfer.mjs']) {
   const path = resolve(ROOT, 'bench', script);
   try {
     const args = script.endsWith('.ts') ? ['--import', 'tsx', path] : [path];
-    const out = execFileSync(process.execPath, [...args, ...(quick ? ['--quick', '--size-mb', '16'] : [])], { encoding: 'utf8', cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = execFileSync(process.execPath, [...args, ...(quick ? ['--quick', '--size-mb', '16'] : [])], {
+      encoding: 'utf8',
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     process.stdout.write(out);
   } catch (err: any) {
     if (err.code === 'ENOENT' || /Cannot find module/.test(String(err.stderr ?? err.message))) continue;

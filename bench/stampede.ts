@@ -2,7 +2,7 @@
 // token: how many /api/refresh reach the box (must be 1), and the wall time against the same
 // run with a fresh token.
 import { makeBox } from '../test/helpers/sim.js';
-import { CLI, type BenchResult, quick, report, round } from './lib.js';
+import { type BenchResult, CLI, quick, report, round } from './lib.js';
 import { connectStdio } from './mcp.js';
 
 const CANDIDATES: Array<[string, Record<string, unknown>]> = [
@@ -21,7 +21,11 @@ export async function benchStampede(): Promise<BenchResult> {
     box.sim.options.accessTokenTtlSec = 2;
     await box.login('alice@olares.com');
     box.sim.options.accessTokenTtlSec = 3600;
-    servers.push(...(await Promise.all(Array.from({ length: processes }, () => connectStdio(process.execPath, [CLI], box.env)))));
+    servers.push(
+      ...(await Promise.all(
+        Array.from({ length: processes }, () => connectStdio(process.execPath, [CLI], box.env)),
+      )),
+    );
     const { tools } = await servers[0].client.listTools();
     const pick = CANDIDATES.find(([name]) => tools.some((t) => t.name === name));
     if (!pick) return { name: 'refresh-stampede', figures: { skipped: 'no network tool registered' } };
@@ -29,7 +33,9 @@ export async function benchStampede(): Promise<BenchResult> {
     const round_ = async () => {
       const t0 = performance.now();
       const results = await Promise.all(
-        servers.flatMap((s) => Array.from({ length: callsEach }, () => s.client.callTool({ name: tool, arguments: args }))),
+        servers.flatMap((s) =>
+          Array.from({ length: callsEach }, () => s.client.callTool({ name: tool, arguments: args })),
+        ),
       );
       return { ms: performance.now() - t0, failed: results.filter((r: any) => r.isError).length };
     };
@@ -41,7 +47,15 @@ export async function benchStampede(): Promise<BenchResult> {
     const ratio = round(stale.ms / fresh.ms);
     return {
       name: 'refresh-stampede',
-      figures: { tool, processes, callsEach, refreshes, failed: stale.failed + fresh.failed, expiredMs: round(stale.ms, 1), freshMs: round(fresh.ms, 1) },
+      figures: {
+        tool,
+        processes,
+        callsEach,
+        refreshes,
+        failed: stale.failed + fresh.failed,
+        expiredMs: round(stale.ms, 1),
+        freshMs: round(fresh.ms, 1),
+      },
       ratio,
       goal: 'refreshes == 1, failed == 0, ratio <= 1.5',
       pass: refreshes === 1 && stale.failed + fresh.failed === 0 && ratio <= 1.5,

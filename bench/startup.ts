@@ -1,5 +1,5 @@
 // Median wall time from spawn to the initialize result: olares-mcp vs a bare unbundled SDK server.
-import { BARE, CLI, type BenchResult, median, quick, report, round, timeToInitialize } from './lib.js';
+import { BARE, type BenchResult, CLI, median, quick, report, round, timeToInitialize } from './lib.js';
 
 export async function benchStartup(): Promise<BenchResult> {
   const n = quick ? 5 : 20;
@@ -11,12 +11,19 @@ export async function benchStartup(): Promise<BenchResult> {
     // Interleaved so machine noise hits both sides alike.
     ours.push(await timeToInitialize([CLI], env));
     bare.push(await timeToInitialize([BARE]));
-    nodeOnly.push(await timeToInitialize(['-e', 'process.stdin.once("data",()=>process.stdout.write(\'{"id":1}\\n\'))']));
+    nodeOnly.push(
+      await timeToInitialize(['-e', 'process.stdin.once("data",()=>process.stdout.write(\'{"id":1}\\n\'))']),
+    );
   }
   const ratio = round(median(ours) / median(bare));
   return {
     name: 'startup',
-    figures: { runs: n, olaresMs: round(median(ours), 1), bareSdkMs: round(median(bare), 1), nodeMs: round(median(nodeOnly), 1) },
+    figures: {
+      runs: n,
+      olaresMs: round(median(ours), 1),
+      bareSdkMs: round(median(bare), 1),
+      nodeMs: round(median(nodeOnly), 1),
+    },
     ratio,
     goal: '<= 0.75',
     pass: ratio <= 0.75,

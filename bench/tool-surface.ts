@@ -1,6 +1,6 @@
 // How much context the tool list costs an agent: characters and estimated tokens (chars/4) of
 // tools/list, for `all` and for each toolset.
-import { CLI, type BenchResult, report } from './lib.js';
+import { type BenchResult, CLI, report } from './lib.js';
 import { connectStdio } from './mcp.js';
 
 async function measure(toolsets: string) {
