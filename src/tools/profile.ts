@@ -1,5 +1,6 @@
 // Profile tools (design.md sec. 4, 5): list, use, remove, import, login. None of them ever takes
 // or returns a password, TOTP code, access token or refresh token.
+import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -227,9 +228,102 @@ export const profileImport = defineTool({
   },
 });
 
+const LOGIN_ELICITATION_TIMEOUT_MS = 10 * 60_000;
+
+export const profileLogin = defineTool({
+  name: 'profile_login',
+  title: 'Log in to Olares',
+  description:
+    'Log in to an Olares identity: gives the user a one-time local link where they type password and TOTP (never in chat). Check the outcome with profile_list.',
+  toolset: 'profile',
+  profileArg: false,
+  allowInReadOnly: true,
+  input: {
+    olaresId: z.string().describe('Identity, e.g. alice@olares.com'),
+    name: z.string().min(1).optional().describe('Alias for the profile'),
+  },
+  output: {
+    olaresId: z.string(),
+    status: z.enum(['logged-in', 'pending', 'declined']),
+    loginUrl: z.string().optional().describe('Open in a browser on this machine'),
+    linkExpiresAt: z.string().optional(),
+    profile: z.string().optional(),
+    backend: z.string().optional(),
+    expiresAt: z.string().optional(),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  auditTarget: (a) => ({ olaresId: a.olaresId, name: a.name }),
+  async handler(args, ctx) {
+    const { olaresId } = parseOlaresId(args.olaresId);
+    await ctx.auth.assertCanAuthenticate(olaresId);
+    const { openLoginPage } = await import('../auth/loginPage.js');
+    const page = await openLoginPage(ctx.auth, olaresId, { name: args.name });
+    const linkExpiresAt = new Date(page.expiresAt).toISOString();
+    const pendingResult = (status: 'pending' | 'declined', why: string) => ({
+      data: { olaresId, status, loginUrl: page.url, linkExpiresAt },
+      summary: `${why}\nOpen this link in a browser on this machine and sign in there (the password and code never pass through the chat): ${page.url}\nIt works once and expires at ${linkExpiresAt}. Then call profile_list to confirm. Terminal alternative: olares-mcp login --olares-id ${olaresId}`,
+    });
+    if (!ctx.elicitation().url)
+      return pendingResult('pending', `Login for ${olaresId} is waiting for the user.`);
+
+    const elicitationId = randomUUID();
+    const answer = await ctx.server.server.elicitInput(
+      {
+        mode: 'url',
+        elicitationId,
+        url: page.url,
+        message: `Sign in to ${olaresId} on the local olares-mcp login page (password and TOTP are typed there, not in the chat).`,
+      },
+      { signal: ctx.signal, timeout: LOGIN_ELICITATION_TIMEOUT_MS },
+    );
+    if (answer.action !== 'accept') {
+      return pendingResult(
+        'declined',
+        `The login page was ${answer.action === 'decline' ? 'declined' : 'cancelled'}; nothing was stored.`,
+      );
+    }
+    const result = await raceAbort(page.done, ctx.signal, LOGIN_ELICITATION_TIMEOUT_MS);
+    await ctx.server.server
+      .createElicitationCompletionNotifier(elicitationId)()
+      .catch(() => {});
+    return {
+      data: {
+        olaresId,
+        status: 'logged-in' as const,
+        profile: result.name,
+        backend: result.backend,
+        expiresAt: result.expiresAt,
+      },
+      summary: `logged in as ${olaresId} (profile: ${result.name}); token stored via ${result.backend}${result.switched ? `\nswitched current profile to ${result.name}` : ''}`,
+    };
+  },
+});
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new InvalidInputError(
+            `the login was not completed within ${timeoutMs / 60_000} minutes; call profile_login again`,
+          ),
+        ),
+      timeoutMs,
+    );
+    const onAbort = () =>
+      reject(new InvalidInputError('profile_login was cancelled; the link stays valid until it expires'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
 export const profileTools: ToolDeclaration<any, any>[] = [
   profileList,
   profileUse,
   profileRemove,
   profileImport,
+  profileLogin,
 ];

@@ -1,0 +1,299 @@
+// The one-shot loopback login page (design.md sec. 5): the password and TOTP code go from the
+// user's browser straight to this process, never through the MCP client, the model or the logs.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OlaresMcpError } from '../errors.js';
+import type { FirstFactorResult } from './authApi.js';
+import { parseOlaresId, serviceBaseUrl } from './identity.js';
+import type { AuthContext } from './index.js';
+
+export const LOGIN_HOST = '127.0.0.1';
+const MAX_ATTEMPTS = 5;
+const MAX_FORM_BYTES = 16 * 1024;
+
+export interface LoginResult {
+  olaresId: string;
+  name: string;
+  backend: string;
+  expiresAt?: string;
+  switched: boolean;
+  previous?: string;
+}
+
+export class LoginExpiredError extends OlaresMcpError {
+  constructor(olaresId: string, why: string) {
+    super(
+      `the login link for ${olaresId} ${why}. Fix: call profile_login again for a new link (terminal: olares-mcp login --olares-id ${olaresId})`,
+      {
+        code: 'login_expired',
+      },
+    );
+  }
+}
+
+type Step = 'password' | 'totp' | 'done' | 'closed';
+
+const token = () => randomBytes(24).toString('base64url');
+
+function safeEqual(a: string, b: string) {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export class LoginPage {
+  readonly url: string;
+  readonly expiresAt: number;
+  /** Settles once: the stored login, or why the link is gone. */
+  readonly done: Promise<LoginResult>;
+  private step: Step = 'password';
+  private csrf = token();
+  private attempts = 0;
+  private first?: FirstFactorResult;
+  private busy = false;
+  private settle!: { resolve: (r: LoginResult) => void; reject: (e: Error) => void };
+  private timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly port: number,
+    private readonly pathToken: string,
+    private readonly auth: AuthContext,
+    readonly olaresId: string,
+    private readonly name: string | undefined,
+    private readonly authHost: string,
+    ttlMs: number,
+  ) {
+    this.url = `http://${LOGIN_HOST}:${port}/login/${pathToken}`;
+    this.expiresAt = Date.now() + ttlMs;
+    this.done = new Promise<LoginResult>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.done.catch(() => {}); // callers that never await must not see an unhandled rejection
+    this.timer = setTimeout(() => this.close(new LoginExpiredError(olaresId, 'expired')), ttlMs);
+    this.timer.unref();
+    server.on('request', (req, res) => {
+      this.handle(req, res).catch(() => {
+        if (!res.headersSent)
+          this.page(res, 500, 'Something went wrong', '<p>Try again, or start over with a new link.</p>');
+      });
+    });
+  }
+
+  static async start(
+    auth: AuthContext,
+    olaresId: string,
+    opts: { name?: string; ttlMs?: number } = {},
+  ): Promise<LoginPage> {
+    const identity = parseOlaresId(olaresId);
+    const cfg = await auth.profiles.load();
+    const profile = cfg.profiles.find((p) => p.olaresId === identity.olaresId);
+    const authHost = new URL(serviceBaseUrl(identity, 'auth', auth.urlOptions(profile))).host;
+    const server = createServer();
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    // Bound to loopback only, on a port the OS picks; never configurable.
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, LOGIN_HOST, resolve);
+    });
+    server.unref();
+    const { port } = server.address() as AddressInfo;
+    const ttlMs = opts.ttlMs ?? (Number(auth.env.OLARES_LOGIN_TTL_MS) || 5 * 60_000);
+    return new LoginPage(server, port, token(), auth, identity.olaresId, opts.name, authHost, ttlMs);
+  }
+
+  get pending() {
+    return this.step === 'password' || this.step === 'totp';
+  }
+
+  close(reason: Error = new LoginExpiredError(this.olaresId, 'was closed')) {
+    if (this.step === 'closed') return;
+    if (this.step !== 'done') this.settle.reject(reason);
+    this.step = 'closed';
+    this.first = undefined;
+    clearTimeout(this.timer);
+    this.server.close();
+    this.server.closeAllConnections?.();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    // DNS rebinding: a page on another origin that resolves to 127.0.0.1 sends its own Host.
+    if (req.headers.host !== `${LOGIN_HOST}:${this.port}`) {
+      return this.page(
+        res,
+        421,
+        'Wrong address',
+        `<p>Open the link exactly as given (http://${LOGIN_HOST}:${this.port}/...).</p>`,
+      );
+    }
+    const url = new URL(req.url ?? '/', `http://${LOGIN_HOST}:${this.port}`);
+    const given = url.pathname.startsWith('/login/') ? url.pathname.slice('/login/'.length) : '';
+    if (!given || !safeEqual(given, this.pathToken))
+      return this.page(res, 404, 'Not found', '<p>This is not a login link.</p>');
+    if (this.step === 'done')
+      return this.page(
+        res,
+        410,
+        'Link already used',
+        `<p>${escapeHtml(this.olaresId)} is logged in; this link cannot be used again.</p>`,
+      );
+    if (this.step === 'closed' || Date.now() > this.expiresAt) {
+      return this.page(
+        res,
+        410,
+        'Link expired',
+        '<p>This login link has expired. Ask your agent for a new one (profile_login).</p>',
+      );
+    }
+    if (req.method === 'GET') return this.form(res);
+    if (req.method !== 'POST') return this.page(res, 405, 'Method not allowed', '');
+    const origin = req.headers.origin;
+    if (origin && origin !== `http://${LOGIN_HOST}:${this.port}`)
+      return this.page(res, 403, 'Refused', '<p>Cross-site form posts are refused.</p>');
+    const fields = await readForm(req);
+    if (!fields) return this.page(res, 413, 'Refused', '<p>The form was too large.</p>');
+    if (!safeEqual(fields.get('csrf') ?? '', this.csrf) || fields.get('step') !== this.step) {
+      // A stale or replayed form (double submit, back button) never starts another login.
+      return this.page(
+        res,
+        409,
+        'Form already submitted',
+        '<p>This form was already submitted or is out of date. Reload the link to continue.</p>',
+      );
+    }
+    if (this.busy)
+      return this.page(res, 409, 'Working', '<p>The previous submission is still being checked.</p>');
+    this.busy = true;
+    this.csrf = token();
+    try {
+      if (this.step === 'password') await this.passwordStep(res, fields.get('password') ?? '');
+      else await this.totpStep(res, fields.get('totp') ?? '');
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async passwordStep(res: ServerResponse, password: string) {
+    let first: FirstFactorResult;
+    try {
+      first = await this.auth.passwordStep(this.olaresId, password);
+    } catch (err) {
+      return this.failed(res, err);
+    }
+    if (first.fa2) {
+      this.first = first;
+      this.step = 'totp';
+      return this.form(res);
+    }
+    await this.finish(res, first);
+  }
+
+  private async totpStep(res: ServerResponse, code: string) {
+    if (!this.first)
+      return this.page(res, 409, 'Start over', '<p>Reload the link and enter your password again.</p>');
+    let grant: Awaited<ReturnType<AuthContext['totpStep']>>;
+    try {
+      grant = await this.auth.totpStep(this.olaresId, this.first, code);
+    } catch (err) {
+      return this.failed(res, err);
+    }
+    await this.finish(res, grant);
+  }
+
+  private failed(res: ServerResponse, err: unknown) {
+    this.attempts++;
+    if (this.attempts >= MAX_ATTEMPTS) {
+      const e = new LoginExpiredError(this.olaresId, `was locked after ${MAX_ATTEMPTS} failed attempts`);
+      this.page(res, 429, 'Too many attempts', `<p>${escapeHtml(e.message)}</p>`);
+      this.close(e);
+      return;
+    }
+    return this.form(res, (err as Error).message);
+  }
+
+  private async finish(res: ServerResponse, grant: Parameters<AuthContext['persistGrant']>[1]) {
+    const stored = await this.auth.persistGrant({ olaresId: this.olaresId, name: this.name }, grant);
+    this.step = 'done';
+    this.first = undefined;
+    this.page(
+      res,
+      200,
+      'Logged in',
+      `<p>Logged in as <b>${escapeHtml(this.olaresId)}</b>. You can close this tab and go back to your agent.</p>`,
+    );
+    this.settle.resolve({
+      olaresId: this.olaresId,
+      name: stored.name,
+      backend: stored.backend,
+      expiresAt: stored.expiresAt,
+      switched: stored.switched,
+      previous: stored.previous,
+    });
+    setTimeout(() => this.close(), 1000).unref();
+  }
+
+  private form(res: ServerResponse, error?: string) {
+    const field =
+      this.step === 'totp'
+        ? '<label>Two-factor code<br><input name="totp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" autofocus required></label>'
+        : '<label>Password<br><input name="password" type="password" autocomplete="current-password" autofocus required></label>';
+    const body = `<p>Sign in to <b>${escapeHtml(this.olaresId)}</b>. This page sends your ${this.step === 'totp' ? 'code' : 'password'} to <b>${escapeHtml(this.authHost)}</b> only; your agent never sees it.</p>
+${error ? `<p class="err">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/login/${this.pathToken}">
+<input type="hidden" name="csrf" value="${this.csrf}"><input type="hidden" name="step" value="${this.step}">
+${field}
+<button type="submit">${this.step === 'totp' ? 'Verify' : 'Sign in'}</button>
+</form>`;
+    this.page(res, error ? 401 : 200, this.step === 'totp' ? 'Two-factor code' : 'Sign in to Olares', body);
+  }
+
+  private page(res: ServerResponse, status: number, title: string, body: string) {
+    const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>olares-mcp: ${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}input{font-size:1.1rem;padding:.4rem;width:100%;box-sizing:border-box}button{margin-top:1rem;font-size:1rem;padding:.5rem 1rem}.err{color:#b00}</style></head>
+<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    });
+    res.end(html);
+  }
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** One pending page per identity: a second profile_login returns the same link. */
+const pending = new Map<string, LoginPage>();
+
+export async function openLoginPage(
+  auth: AuthContext,
+  olaresId: string,
+  opts: { name?: string } = {},
+): Promise<LoginPage> {
+  const existing = pending.get(olaresId);
+  if (existing?.pending && Date.now() < existing.expiresAt) return existing;
+  const page = await LoginPage.start(auth, olaresId, opts);
+  pending.set(olaresId, page);
+  page.done.then(
+    () => pending.delete(olaresId),
+    () => pending.delete(olaresId),
+  );
+  return page;
+}

@@ -1,0 +1,169 @@
+// profile_login end to end: the SDK Client over stdio, the simulator's auth host, and the
+// loopback page driven like a browser. No password or code ever goes through MCP.
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { completeLogin, hiddenFields, httpRequest, submitStep } from './helpers/browser.js';
+import { connect, type McpSession, textOf } from './helpers/mcp.js';
+import { makeBox, type TestBox } from './helpers/sim.js';
+
+describe('profile_login', () => {
+  let box: TestBox;
+  let mcp: McpSession | undefined;
+  beforeEach(async () => {
+    box = await makeBox();
+  });
+  afterEach(async () => {
+    await mcp?.close();
+    mcp = undefined;
+    await box.close();
+  });
+
+  const profileStatus = async (id: string) => {
+    const list = await mcp!.call('profile_list');
+    return list.structuredContent.profiles.find((p: any) => p.olaresId === id)?.status;
+  };
+
+  it('returns the link without elicitation and logs in with password + TOTP on the page', async () => {
+    mcp = await connect(box.env);
+    const r = await mcp.call('profile_login', { olaresId: 'alice@olares.com', name: 'alice' });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent.status).toBe('pending');
+    const url: string = r.structuredContent.loginUrl;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login\/[A-Za-z0-9_-]{32}$/);
+    expect(textOf(r)).toContain(url);
+    const first = await httpRequest(url);
+    expect(first.html).toContain('name="password"');
+    expect(first.html).toContain(new URL(box.sim.url).host); // names the auth host it will contact
+    const done = await completeLogin(url, box.password('alice@olares.com'), () =>
+      box.totp('alice@olares.com'),
+    );
+    expect(done.status).toBe(200);
+    expect(done.html).toContain('Logged in as');
+    expect(await profileStatus('alice@olares.com')).toMatch(/^logged-in \(0h59m\)$/);
+    expect(box.sim.count('POST /auth/api/secondfactor/totp')).toBe(1);
+    // the link is single-use
+    const again = await httpRequest(url);
+    expect(again.status).toBe(410);
+  });
+
+  it('logs in a user without 2FA in one step', async () => {
+    mcp = await connect(box.env);
+    const r = await mcp.call('profile_login', { olaresId: 'bob@olares.com' });
+    const done = await completeLogin(r.structuredContent.loginUrl, box.password('bob@olares.com'));
+    expect(done.html).toContain('Logged in as');
+    expect(box.sim.count('POST /auth/api/secondfactor/totp')).toBe(0);
+    expect(await profileStatus('bob@olares.com')).toMatch(/^logged-in/);
+  });
+
+  it('uses URL-mode elicitation when the client declares it, returning after the token is stored', async () => {
+    mcp = await connect(box.env, { elicitation: { url: {} } });
+    const completions: string[] = [];
+    let elicited: any;
+    mcp.client.setNotificationHandler(
+      (await import('@modelcontextprotocol/sdk/types.js')).ElicitationCompleteNotificationSchema,
+      (n) => {
+        completions.push(n.params.elicitationId);
+      },
+    );
+    mcp.client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      elicited = req.params;
+      // The user consents, then types in the browser while the tool call is still open.
+      setTimeout(
+        () =>
+          completeLogin((req.params as any).url, box.password('alice@olares.com'), () =>
+            box.totp('alice@olares.com'),
+          ),
+        50,
+      );
+      return { action: 'accept' };
+    });
+    const r = await mcp.call('profile_login', { olaresId: 'alice@olares.com' });
+    expect(r.isError).toBeFalsy();
+    expect(elicited.mode).toBe('url');
+    expect(elicited.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login\//);
+    expect(r.structuredContent).toMatchObject({
+      status: 'logged-in',
+      olaresId: 'alice@olares.com',
+      backend: 'file',
+    });
+    expect(r.structuredContent.loginUrl).toBeUndefined();
+    expect((await box.auth.stores.file.get('alice@olares.com'))?.accessToken).toBeTruthy();
+    await new Promise((res) => setTimeout(res, 100));
+    expect(completions).toEqual([elicited.elicitationId]);
+  });
+
+  it('reports a declined URL elicitation with the next step and stores nothing', async () => {
+    mcp = await connect(box.env, { elicitation: { url: {} } });
+    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
+    const r = await mcp.call('profile_login', { olaresId: 'alice@olares.com' });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent.status).toBe('declined');
+    expect(textOf(r)).toMatch(/declined; nothing was stored/);
+    expect(textOf(r)).toContain('olares-mcp login --olares-id alice@olares.com');
+    expect(await box.auth.stores.file.get('alice@olares.com')).toBeNull();
+  });
+
+  it('refuses a wrong Host without using up the link, a wrong CSRF field and a replayed form', async () => {
+    mcp = await connect(box.env);
+    const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
+      .loginUrl;
+    const rebound = await httpRequest(url, { host: `evil.example:${new URL(url).port}` });
+    expect(rebound.status).toBe(421);
+    const page = await httpRequest(url);
+    const fields = hiddenFields(page.html);
+    const forged = await httpRequest(url, {
+      method: 'POST',
+      body: new URLSearchParams({
+        ...fields,
+        csrf: 'x',
+        password: box.password('bob@olares.com'),
+      }).toString(),
+    });
+    expect(forged.status).toBe(409);
+    const crossSite = await httpRequest(url, {
+      method: 'POST',
+      origin: 'http://evil.example',
+      body: new URLSearchParams({ ...fields, password: 'x' }).toString(),
+    });
+    expect(crossSite.status).toBe(403);
+    expect(box.sim.count('POST /auth/api/firstfactor')).toBe(0);
+    const body = new URLSearchParams({ ...fields, password: box.password('bob@olares.com') }).toString();
+    const ok = await httpRequest(url, { method: 'POST', body });
+    expect(ok.html).toContain('Logged in as');
+    const replay = await httpRequest(url, { method: 'POST', body });
+    expect(replay.status).toBe(410);
+    expect(box.sim.count('POST /auth/api/firstfactor')).toBe(1);
+  });
+
+  it('shows a wrong password on the page and lets the user retry', async () => {
+    mcp = await connect(box.env);
+    const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
+      .loginUrl;
+    const wrong = await submitStep(url, 'password', 'not-the-password');
+    expect(wrong.status).toBe(401);
+    expect(wrong.html).toMatch(/wrong password/);
+    const right = await submitStep(url, 'password', box.password('bob@olares.com'));
+    expect(right.html).toContain('Logged in as');
+  });
+
+  it('refuses an expired link', async () => {
+    mcp = await connect({ ...box.env, OLARES_LOGIN_TTL_MS: '300' });
+    const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
+      .loginUrl;
+    await new Promise((res) => setTimeout(res, 600));
+    await expect(httpRequest(url)).rejects.toThrow(/ECONNREFUSED/);
+    expect(box.sim.count('POST /auth/api/firstfactor')).toBe(0);
+  });
+
+  it('refuses to log in while a valid token exists, with the olares-cli text', async () => {
+    await box.login('bob@olares.com');
+    mcp = await connect(box.env);
+    const r = await mcp.call('profile_login', { olaresId: 'bob@olares.com' });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(
+      /^already authenticated for bob@olares.com \(expires in \d+m\d+s\)\.\nto re-authenticate, run: profile_remove/,
+    );
+    const bad = await mcp.call('profile_login', { olaresId: 'a@b@c' });
+    expect(textOf(bad)).toMatch(/contains more than one '@'/);
+  });
+});
