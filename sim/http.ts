@@ -25,7 +25,7 @@ export interface SimRequest {
   user?: import('./users.js').SimUser;
 }
 
-export type Handler = (r: SimRequest) => Promise<void> | void;
+export type Handler = (r: SimRequest) => Promise<unknown> | unknown;
 
 export interface Route {
   service: Service;

@@ -39,6 +39,8 @@ export interface Fault {
   bytes?: number;
   /** How many requests it hits (default: every request until cleared). */
   times?: number;
+  /** Let this many matching requests through before the fault starts hitting. */
+  skip?: number;
 }
 
 interface RefreshGrant {
@@ -235,7 +237,11 @@ export class Simulator {
       }
       if (fault?.kind === 'dropAfterBytes') this.armDropAfter(res, fault.bytes ?? 0);
       const r: SimRequest = { req, res, service, method, path, url, params };
-      if (route.auth && !(await this.requireUser(r))) return;
+      if (route.auth && !(await this.requireUser(r))) {
+        // Tests assert that no streaming body was ever spent on a refused token.
+        this.counters.set(`${key} 401`, (this.counters.get(`${key} 401`) ?? 0) + 1);
+        return;
+      }
       await route.handler(r);
       return;
     }
@@ -252,6 +258,10 @@ export class Simulator {
     );
     if (idx < 0) return undefined;
     const fault = this.faults[idx];
+    if (fault.skip && fault.skip > 0) {
+      fault.skip--;
+      return undefined;
+    }
     if (fault.times !== undefined && --fault.times <= 0) this.faults.splice(idx, 1);
     return fault;
   }
@@ -263,8 +273,9 @@ export class Simulator {
       const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       if (sent + len > limit) {
         const part = Buffer.from(chunk).subarray(0, Math.max(0, limit - sent));
-        if (part.length) write(part);
-        res.socket?.destroy();
+        sent = limit;
+        // Destroy only once the partial bytes left: destroy() would discard unflushed data.
+        write(part, () => res.socket?.destroy());
         return false;
       }
       sent += len;

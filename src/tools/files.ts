@@ -1,4 +1,908 @@
-// files tools (design.md sec. 4). Placeholder until its issue lands.
-import type { ToolDeclaration } from './defineTool.js';
+// files tools (design.md sec. 4, olares-api/files.md). Remote paths are the front-end form
+// `drive/Home/Documents/x.txt`; local paths are checked by localPaths.ts.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { link, open, readdir, rename as renameFile, rm, stat as statFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import { InvalidInputError, OlaresMcpError } from '../errors.js';
+import {
+  DEFAULT_CHUNK_BYTES,
+  type Entry,
+  type FilesClient,
+  RemoteNotFoundError,
+  RemotePath,
+  uploadRoots,
+} from '../olares/files.js';
+import type { ToolContext } from './context.js';
+import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
+import { resolveLocalSource, resolveLocalTarget } from './localPaths.js';
 
-export const filesTools: ToolDeclaration<any, any>[] = [];
+const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+const remotePathArg = z.string().describe('Remote path, e.g. drive/Home/Documents/a.txt');
+const entrySchema = z.object({
+  name: z.string(),
+  isDir: z.boolean(),
+  size: z.number(),
+  modified: z.string().optional(),
+  type: z.string().optional(),
+});
+
+const MAX_TRANSFER_ATTEMPTS = 4;
+
+function chunkBytes(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.OLARES_UPLOAD_CHUNK_BYTES);
+  return Number.isInteger(n) && n >= 1024 && n <= DEFAULT_CHUNK_BYTES ? n : DEFAULT_CHUNK_BYTES;
+}
+
+function humanBytes(n: number) {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+async function statOrThrow(files: FilesClient, p: RemotePath, signal: AbortSignal): Promise<Entry> {
+  const entry = await files.stat(p, signal);
+  if (!entry) throw new RemoteNotFoundError(p.display, 'does not exist on the server');
+  return entry;
+}
+
+/** Retries transient failures (dropped connections, 5xx) a few times; the rest fail at once. */
+async function withRetries<T>(
+  what: string,
+  signal: AbortSignal,
+  fn: (attempt: number) => Promise<T>,
+): Promise<T> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= MAX_TRANSFER_ATTEMPTS; attempt++) {
+    if (signal.aborted) throw new OlaresMcpError(`${what} was cancelled`, { code: 'cancelled' });
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      last = err;
+      // A body that breaks off mid-stream surfaces as undici's SocketError, not a mapped error.
+      const code = (err as NodeJS.ErrnoException)?.code ?? '';
+      const retryable =
+        err instanceof OlaresMcpError
+          ? err.retryable
+          : /UND_ERR_SOCKET|ECONNRESET|EPIPE|UND_ERR_BODY_TIMEOUT/.test(code) ||
+            /other side closed|terminated/i.test(String((err as Error)?.message));
+      if (!retryable || signal.aborted) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** (attempt - 1), 2000)));
+    }
+  }
+  throw new OlaresMcpError(
+    `${what}: gave up after ${MAX_TRANSFER_ATTEMPTS} attempts: ${(last as Error)?.message ?? last}`,
+    {
+      code: 'transport',
+      retryable: true,
+    },
+  );
+}
+
+// ---- read tools ------------------------------------------------------------------------------
+
+export const filesLs = defineTool({
+  name: 'files_ls',
+  title: 'List Olares files',
+  description:
+    'List a remote directory (e.g. drive/Home/Documents); directories first. Paginated with limit/page.',
+  toolset: 'files',
+  input: {
+    path: remotePathArg,
+    limit: z.number().int().min(1).max(1000).optional().describe('Entries per page (default 200)'),
+    page: z.number().int().min(1).optional().describe('1-based page (default 1)'),
+  },
+  output: {
+    path: z.string(),
+    numDirs: z.number(),
+    numFiles: z.number(),
+    total: z.number(),
+    page: z.number(),
+    nextPage: z.number().optional(),
+    items: z.array(entrySchema),
+  },
+  annotations: READ,
+  async handler({ path, limit = 200, page = 1 }, ctx) {
+    const p = RemotePath.parse(path);
+    const listing = await (await ctx.olares()).files.list(p, ctx.signal);
+    const sorted = [...listing.items].sort(
+      (a, b) => Number(b.isDir) - Number(a.isDir) || a.name.localeCompare(b.name),
+    );
+    const items = sorted.slice((page - 1) * limit, page * limit);
+    const nextPage = page * limit < sorted.length ? page + 1 : undefined;
+    return {
+      data: {
+        path: p.display,
+        numDirs: listing.numDirs,
+        numFiles: listing.numFiles,
+        total: sorted.length,
+        page,
+        nextPage,
+        items,
+      },
+      summary: `${p.display}: ${listing.numDirs} dirs, ${listing.numFiles} files${nextPage ? ` (page ${page}; more on page ${nextPage})` : ''}`,
+    };
+  },
+});
+
+export const filesStat = defineTool({
+  name: 'files_stat',
+  title: 'Stat an Olares file',
+  description: 'Tell whether a remote path exists, is a file or directory, and its size.',
+  toolset: 'files',
+  input: { path: remotePathArg },
+  output: { path: z.string(), exists: z.boolean(), entry: entrySchema.optional() },
+  annotations: READ,
+  async handler({ path }, ctx) {
+    const p = RemotePath.parse(path);
+    const entry = await (await ctx.olares()).files.stat(p, ctx.signal);
+    return {
+      data: { path: p.display, exists: Boolean(entry), entry },
+      summary: entry
+        ? `${p.display}: ${entry.isDir ? 'directory' : `file, ${humanBytes(entry.size)}`}`
+        : `${p.display} does not exist`,
+    };
+  },
+});
+
+const CAT_DEFAULT = 64 * 1024;
+const CAT_MAX = 1024 * 1024;
+
+function looksBinary(buf: Buffer): boolean {
+  const head = buf.subarray(0, 8192);
+  if (head.includes(0)) return true;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head.length < buf.length ? trimPartialUtf8(head) : head);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Drops a UTF-8 sequence cut at the end of a buffer so a cap never makes text look binary. */
+function trimPartialUtf8(buf: Buffer): Buffer {
+  let end = buf.length;
+  for (let i = 1; i <= 3 && end - i >= 0; i++) {
+    const b = buf[end - i];
+    if ((b & 0xc0) === 0x80) continue;
+    if ((b & 0xc0) === 0xc0) {
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      if (i < need) end -= i;
+    }
+    break;
+  }
+  return buf.subarray(0, end);
+}
+
+export const filesCat = defineTool({
+  name: 'files_cat',
+  title: 'Read an Olares text file',
+  description:
+    'Read a remote text file (capped at maxBytes, default 64 KiB). Binary files are refused; use files_download.',
+  toolset: 'files',
+  input: {
+    path: remotePathArg,
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(CAT_MAX)
+      .optional()
+      .describe('Cap in bytes (default 65536, max 1 MiB)'),
+  },
+  output: {
+    path: z.string(),
+    size: z.number(),
+    bytes: z.number(),
+    truncated: z.boolean(),
+    content: z.string(),
+  },
+  annotations: READ,
+  async handler({ path, maxBytes = CAT_DEFAULT }, ctx) {
+    const p = RemotePath.parse(path);
+    const files = (await ctx.olares()).files;
+    const entry = await statOrThrow(files, p, ctx.signal);
+    if (entry.isDir)
+      throw new InvalidInputError(
+        `${p.display} is a directory: files_cat only works on files (use files_ls to list it)`,
+      );
+    const res = await files.raw(p, { from: 0, to: maxBytes - 1, signal: ctx.signal });
+    const chunks: Buffer[] = [];
+    let got = 0;
+    for await (const chunk of res.body) {
+      const b = chunk as Buffer;
+      chunks.push(b.subarray(0, Math.max(0, maxBytes - got)));
+      got += b.length;
+      if (got >= maxBytes) break;
+    }
+    res.body.destroy();
+    const buf = Buffer.concat(chunks);
+    if (looksBinary(buf)) {
+      throw new InvalidInputError(
+        `${p.display} looks binary (${humanBytes(entry.size)}); files_cat shows text only. Use files_download to save it locally`,
+      );
+    }
+    const truncated = entry.size > buf.length;
+    const text = (truncated ? trimPartialUtf8(buf) : buf).toString('utf8');
+    const marker = truncated
+      ? `\n[... truncated: showed ${buf.length} of ${entry.size} bytes; raise maxBytes (max ${CAT_MAX}) or use files_download]`
+      : '';
+    return {
+      data: { path: p.display, size: entry.size, bytes: buf.length, truncated, content: text + marker },
+      summary: `${p.display} (${humanBytes(entry.size)}${truncated ? `, first ${humanBytes(buf.length)}` : ''})`,
+    };
+  },
+});
+
+// ---- transfers -------------------------------------------------------------------------------
+
+export const filesDownload = defineTool({
+  name: 'files_download',
+  title: 'Download an Olares file',
+  description:
+    'Download a remote file to a local path (a folder if it ends with / or exists). Streams, resumes after dropped connections.',
+  toolset: 'files',
+  input: {
+    remotePath: remotePathArg,
+    localPath: z.string().describe('Local file or folder (absolute or relative to the working directory)'),
+    overwrite: z.boolean().optional().describe('Replace an existing local file (default false)'),
+  },
+  output: { remotePath: z.string(), localPath: z.string(), bytes: z.number(), resumed: z.number() },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler({ remotePath, localPath, overwrite }, ctx) {
+    const p = RemotePath.parse(remotePath);
+    const files = (await ctx.olares()).files;
+    const entry = await statOrThrow(files, p, ctx.signal);
+    if (entry.isDir)
+      throw new InvalidInputError(
+        `${p.display} is a directory; files_download takes one file (list it with files_ls and download its files)`,
+      );
+    const target = await resolveLocalTarget(localPath, p.name, await ctx.localRoots());
+    if (target.exists && !overwrite) {
+      throw new InvalidInputError(
+        `local file "${target.path}" already exists. Fix: pass overwrite: true to replace it, or choose another localPath`,
+      );
+    }
+    const tmp = join(
+      dirname(target.path),
+      `.${basename(target.path)}.olares-download-${randomBytes(4).toString('hex')}`,
+    );
+    let written = 0;
+    let resumed = 0;
+    try {
+      await withRetries(`download ${p.display}`, ctx.signal, async (attempt) => {
+        // Resume from what reached the disk: a write stream destroyed by a broken body drops
+        // whatever it still buffered, so the byte counter can run ahead of the file.
+        written = attempt > 1 ? ((await statFile(tmp).catch(() => undefined))?.size ?? 0) : 0;
+        if (attempt > 1 && written > 0) resumed++;
+        const res = await files.raw(
+          p,
+          written > 0 ? { from: written, signal: ctx.signal } : { signal: ctx.signal },
+        );
+        if (res.statusCode === 416) {
+          await res.body.dump();
+          return;
+        }
+        if (written > 0 && res.statusCode === 200) written = 0; // server ignored Range: start over
+        const out = createWriteStream(tmp, { flags: written > 0 ? 'r+' : 'w', start: written, mode: 0o600 });
+        res.body.on('data', (chunk: Buffer) => {
+          written += chunk.length;
+          void ctx.progress(written, entry.size, `${humanBytes(written)} of ${humanBytes(entry.size)}`);
+        });
+        await pipeline(res.body, out, { signal: ctx.signal });
+      });
+      const fh = await open(tmp, 'r');
+      await fh.sync();
+      await fh.close();
+      const final = await statFile(tmp);
+      if (entry.size && final.size !== entry.size) {
+        throw new OlaresMcpError(
+          `download ${p.display}: got ${final.size} bytes but the server listed ${entry.size}; nothing was written under the final name. Try again`,
+          { code: 'transport', retryable: true },
+        );
+      }
+      if (overwrite) await renameFile(tmp, target.path);
+      else {
+        // link() fails if the name appeared meanwhile: never clobber a file we were not told to.
+        await link(tmp, target.path).catch((err) => {
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+            throw new InvalidInputError(
+              `local file "${target.path}" appeared during the download; pass overwrite: true to replace it`,
+            );
+          throw err;
+        });
+        await rm(tmp, { force: true });
+      }
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => {});
+      if (ctx.signal.aborted)
+        throw new OlaresMcpError(
+          `download of ${p.display} was cancelled; no file was written under ${target.path}`,
+          { code: 'cancelled' },
+        );
+      throw err;
+    }
+    return {
+      data: { remotePath: p.display, localPath: target.path, bytes: written, resumed },
+      summary: `downloaded ${p.display} (${humanBytes(written)}) to ${target.path}${resumed ? ` (resumed ${resumed}x after dropped connections)` : ''}`,
+    };
+  },
+});
+
+interface UploadItem {
+  local: string;
+  size: number;
+  relativePath: string; // name, or <dir>/<sub>/<name> for directory uploads
+}
+
+async function walkLocal(root: string): Promise<UploadItem[]> {
+  const out: UploadItem[] = [];
+  const base = basename(root);
+  const walk = async (dir: string) => {
+    for (const d of await readdir(dir, { withFileTypes: true })) {
+      const full = join(dir, d.name);
+      if (d.isDirectory()) await walk(full);
+      else if (d.isFile())
+        out.push({
+          local: full,
+          size: (await statFile(full)).size,
+          relativePath: `${base}/${relative(root, full).split(sep).join('/')}`,
+        });
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+export const filesUpload = defineTool({
+  name: 'files_upload',
+  title: 'Upload to Olares',
+  description:
+    'Upload a local file or directory. remotePath ending with / is a folder (name kept). Resumable 8 MiB chunks with progress.',
+  toolset: 'files',
+  input: {
+    localPath: z.string().describe('Local file or directory'),
+    remotePath: z.string().describe('Target file, or folder ending with / (must exist)'),
+    overwrite: z.boolean().optional().describe('Replace an existing remote file (default false)'),
+  },
+  output: { remotePath: z.string(), files: z.number(), bytes: z.number(), resumedFrom: z.number() },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler({ localPath, remotePath, overwrite }, ctx) {
+    const source = await resolveLocalSource(localPath, await ctx.localRoots());
+    const intoFolder = remotePath.trim().endsWith('/');
+    const dest = RemotePath.parse(remotePath);
+    if (source.isDir && !intoFolder)
+      throw new InvalidInputError(
+        `local "${localPath}" is a directory; remotePath "${remotePath}" must end with '/'`,
+      );
+    const folder = intoFolder ? dest : dest.parent;
+    const roots = uploadRoots(folder);
+    const files = (await ctx.olares()).files;
+    const folderEntry = await files.stat(folder, ctx.signal);
+    if (!folderEntry?.isDir)
+      throw new InvalidInputError(
+        `remote folder ${folder.display} does not exist. Fix: create it with files_mkdir first`,
+      );
+    const items = source.isDir
+      ? await walkLocal(source.path)
+      : [
+          {
+            local: source.path,
+            size: source.size,
+            relativePath: intoFolder ? basename(source.path) : dest.name,
+          },
+        ];
+    if (!source.isDir && !overwrite) {
+      const existing = await files.stat(folder.child(items[0].relativePath), ctx.signal);
+      if (existing)
+        throw new InvalidInputError(
+          `remote ${folder.child(items[0].relativePath).display} already exists. Fix: pass overwrite: true to replace it, or choose another remotePath`,
+        );
+    }
+    const node = roots.nodeFromPath ?? (await files.defaultNode(ctx.signal));
+    const chunkSize = chunkBytes(ctx.auth.env);
+    const total = items.reduce((a, i) => a + i.size, 0);
+    const parentDir = `${folder.wire(true)}`;
+    const chunkParentDir = roots.chunkRoot
+      ? `${roots.chunkRoot}${folder.isRoot ? '/' : `${folder.sub}/`}`
+      : `${folder.isRoot ? '/' : `${folder.sub}/`}`;
+    let done = 0;
+    let resumedFrom = 0;
+    for (const item of items) {
+      const name = item.relativePath.slice(item.relativePath.lastIndexOf('/') + 1);
+      if (item.size === 0) {
+        const dir = item.relativePath.includes('/')
+          ? item.relativePath.slice(0, item.relativePath.lastIndexOf('/'))
+          : '';
+        let target = folder;
+        for (const seg of dir.split('/').filter(Boolean)) target = target.child(seg);
+        await files.createEmptyFile(target.child(name), ctx.signal).catch((err) => {
+          throw new OlaresMcpError(
+            `create empty file "${target.child(name).display}": ${(err as Error).message}`,
+            { code: 'olares_error' },
+          );
+        });
+        continue;
+      }
+      const totalChunks = Math.ceil(item.size / chunkSize);
+      let link: string | undefined;
+      await withRetries(`upload ${item.relativePath}`, ctx.signal, async () => {
+        const uploaded = await files.uploadedBytes(node, parentDir, item.relativePath, ctx.signal);
+        const startChunk = uploaded > item.size ? 0 : Math.floor(uploaded / chunkSize);
+        if (startChunk > 0) resumedFrom = Math.max(resumedFrom, startChunk * chunkSize);
+        link ??= await files.uploadLink(node, parentDir, ctx.signal);
+        for (let i = startChunk; i < totalChunks; i++) {
+          const start = i * chunkSize;
+          const end = Math.min(item.size, start + chunkSize) - 1;
+          await files.uploadChunk({
+            link,
+            localPath: item.local,
+            start,
+            end,
+            total: item.size,
+            chunkSize,
+            index: i,
+            totalChunks,
+            remoteName: name,
+            relativePath: item.relativePath,
+            parentDir: chunkParentDir,
+            driveType: roots.driveType,
+            signal: ctx.signal,
+          });
+          await ctx.progress(done + end + 1, total, `${item.relativePath}: chunk ${i + 1}/${totalChunks}`);
+        }
+      }).catch((err) => {
+        if (ctx.signal.aborted)
+          throw new OlaresMcpError(
+            `upload of ${item.relativePath} was cancelled; call files_upload again to resume from what the server has`,
+            { code: 'cancelled' },
+          );
+        throw err;
+      });
+      done += item.size;
+    }
+    const shown = source.isDir
+      ? `${folder.display}${basename(source.path)}/`
+      : folder.child(items[0].relativePath).display;
+    return {
+      data: { remotePath: shown, files: items.length, bytes: total, resumedFrom },
+      summary: `uploaded ${items.length} file(s), ${humanBytes(total)}, to ${shown}${resumedFrom ? ` (resumed from ${humanBytes(resumedFrom)})` : ''}`,
+    };
+  },
+});
+
+// ---- changes ---------------------------------------------------------------------------------
+
+export const filesMkdir = defineTool({
+  name: 'files_mkdir',
+  title: 'Create an Olares folder',
+  description: 'Create a remote directory; parents: true creates missing intermediates.',
+  toolset: 'files',
+  input: {
+    path: remotePathArg,
+    parents: z.boolean().optional().describe('Create missing parents (like mkdir -p)'),
+  },
+  output: { path: z.string(), created: z.array(z.string()) },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler({ path, parents }, ctx) {
+    const p = RemotePath.parse(path);
+    if (p.isRoot)
+      throw new InvalidInputError(
+        `refusing to mkdir the root of ${p.fileType}/${p.extend}; pick a subdirectory name (e.g. ${p.fileType}/${p.extend}/NewFolder)`,
+      );
+    if (p.fileType === 'external' && p.sub.split('/').filter(Boolean).length === 1) {
+      throw new InvalidInputError(
+        `refusing to mkdir ${p.display}: depth-1 entries under external/<node>/ are mounted volumes; point at a sub-path inside a real volume`,
+      );
+    }
+    const files = (await ctx.olares()).files;
+    const chain: RemotePath[] = [];
+    for (let q = p; !q.isRoot; q = q.parent) chain.unshift(q);
+    const created: string[] = [];
+    for (const q of parents ? chain : [p]) {
+      const existing = await files.stat(q, ctx.signal);
+      if (existing?.isDir) continue;
+      if (existing) throw new InvalidInputError(`${q.display} already exists but is not a directory`);
+      await files.mkdir(q, ctx.signal);
+      created.push(q.display);
+    }
+    return {
+      data: { path: p.display, created },
+      summary: created.length ? `created ${created.join(', ')}` : `${p.display} already exists`,
+    };
+  },
+});
+
+export const filesRm = defineTool({
+  name: 'files_rm',
+  title: 'Delete Olares files',
+  description:
+    'Delete remote files or directories (recursive: true for directories). Asks for confirmation when the client can.',
+  toolset: 'files',
+  input: {
+    paths: z.array(z.string()).min(1).max(200).describe('Remote paths to delete'),
+    recursive: z.boolean().optional().describe('Required to delete directories'),
+    dryRun: z.boolean().optional().describe('Return the plan without deleting'),
+  },
+  output: { deleted: z.array(z.string()), ...dryRunOutput },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  async handler({ paths, recursive, dryRun }, ctx) {
+    const targets = paths.map((raw) => ({ raw, p: RemotePath.parse(raw) }));
+    for (const { p } of targets) {
+      if (p.isRoot) throw new InvalidInputError(`refusing to delete the root of ${p.fileType}/${p.extend}`);
+      if (p.isProtected) {
+        throw new InvalidInputError(
+          `refusing to delete ${p.display}: it is a system-managed folder reserved by Files. Delete its contents instead (e.g. ${p.display}/<entry>)`,
+        );
+      }
+    }
+    const files = (await ctx.olares()).files;
+    const groups = new Map<string, { parent: RemotePath; dirents: string[] }>();
+    for (const { raw, p } of targets) {
+      const entry = await files.stat(p, ctx.signal);
+      if (!entry)
+        throw new RemoteNotFoundError(p.display, 'does not exist on the server; nothing was deleted');
+      if (entry.isDir && !recursive)
+        throw new InvalidInputError(
+          `${p.display} is a directory: pass recursive: true to remove it (nothing was deleted)`,
+        );
+      if (!entry.isDir && raw.trim().endsWith('/'))
+        throw new InvalidInputError(
+          `${p.display} is a file on the server, not a directory; drop the trailing '/'`,
+        );
+      const key = p.parent.display;
+      const g = groups.get(key) ?? { parent: p.parent, dirents: [] };
+      const dirent = entry.isDir ? `/${p.name}/` : `/${p.name}`;
+      if (!g.dirents.includes(dirent)) g.dirents.push(dirent);
+      groups.set(key, g);
+    }
+    const plan = [...groups.values()].flatMap((g) =>
+      g.dirents.map((d) => `${g.parent.display}${g.parent.isRoot ? '' : '/'}${d.replace(/^\//, '')}`),
+    );
+    if (dryRun)
+      return {
+        data: { deleted: plan, dryRun: true },
+        summary: `dry run: would delete ${plan.length} entr${plan.length === 1 ? 'y' : 'ies'}`,
+      };
+    const gate = await ctx.confirmDestructive(
+      `Delete ${plan.length} entr${plan.length === 1 ? 'y' : 'ies'} on ${(await ctx.olares()).olaresId}?`,
+      plan,
+    );
+    if (!gate.proceed) throw new InvalidInputError(`files_rm: ${gate.reason}`);
+    const deleted: string[] = [];
+    for (const g of groups.values()) {
+      await files.remove(g.parent, g.dirents.sort(), ctx.signal);
+      deleted.push(
+        ...g.dirents.map((d) => `${g.parent.display}${g.parent.isRoot ? '' : '/'}${d.replace(/^\//, '')}`),
+      );
+    }
+    return {
+      data: { deleted, dryRun: false },
+      summary: `deleted ${deleted.length} entr${deleted.length === 1 ? 'y' : 'ies'}`,
+    };
+  },
+});
+
+const TASK_POLL_MS = 200;
+const TASK_CAP_MS = 10 * 60_000;
+
+async function pasteAll(action: 'copy' | 'move', sources: string[], destination: string, ctx: ToolContext) {
+  const files = (await ctx.olares()).files;
+  const intoFolder = destination.trim().endsWith('/');
+  const dst = RemotePath.parse(destination);
+  if (!intoFolder && sources.length > 1)
+    throw new InvalidInputError(
+      `${action}: destination "${destination}" must end with '/' when more than one source is given`,
+    );
+  const pairs: Array<{ src: RemotePath; isDir: boolean; target: RemotePath }> = [];
+  for (const raw of sources) {
+    const src = RemotePath.parse(raw);
+    if (src.isRoot)
+      throw new InvalidInputError(
+        `refusing to use the root of ${src.fileType}/${src.extend} as a ${action} source`,
+      );
+    if (action === 'move' && src.isProtected)
+      throw new InvalidInputError(
+        `refusing to move ${src.display}: it is a system-managed folder; copy it with files_cp or move a child instead`,
+      );
+    const entry = await files.stat(src, ctx.signal);
+    if (!entry) throw new RemoteNotFoundError(src.display, `does not exist on the server (${action} source)`);
+    const target = intoFolder ? dst.child(src.name) : dst;
+    if (entry.isDir && src.contains(target))
+      throw new InvalidInputError(
+        `${action}: destination ${target.display} is inside source ${src.display} (would create a cycle)`,
+      );
+    pairs.push({ src, isDir: entry.isDir, target });
+  }
+  const folder = intoFolder ? dst : dst.parent;
+  const folderEntry = await files.stat(folder, ctx.signal);
+  if (!folderEntry?.isDir)
+    throw new InvalidInputError(
+      `${action}: destination directory ${folder.display} does not exist on the server; create it first with files_mkdir`,
+    );
+  for (const { target } of pairs) {
+    if (await files.stat(target, ctx.signal))
+      throw new InvalidInputError(
+        `${action}: ${target.display} already exists; remove or rename it first (nothing was ${action === 'copy' ? 'copied' : 'moved'})`,
+      );
+  }
+  return { files, pairs };
+}
+
+async function runPaste(
+  action: 'copy' | 'move',
+  pairs: Awaited<ReturnType<typeof pasteAll>>['pairs'],
+  files: FilesClient,
+  ctx: ToolContext,
+) {
+  const node = await files.defaultNode(ctx.signal);
+  const results: Array<{ source: string; destination: string; status: string; message?: string }> = [];
+  for (const [i, { src, isDir, target }] of pairs.entries()) {
+    const taskId = await files.paste(action, src.wire(isDir), target.wire(isDir), node, ctx.signal);
+    const started = Date.now();
+    let status = await files.task(node, taskId, ctx.signal);
+    while (!['completed', 'failed', 'canceled'].includes(status.status)) {
+      if (ctx.signal.aborted)
+        throw new OlaresMcpError(
+          `stopped waiting for the ${action} of ${src.display} (task ${taskId} keeps running on the server)`,
+          { code: 'cancelled' },
+        );
+      if (Date.now() - started > TASK_CAP_MS)
+        throw new OlaresMcpError(
+          `the ${action} of ${src.display} (task ${taskId}) is still running after 10 minutes; check later with files_ls ${target.parent.display}`,
+          { code: 'timeout', retryable: true },
+        );
+      await new Promise((r) => setTimeout(r, TASK_POLL_MS));
+      status = await files.task(node, taskId, ctx.signal);
+      await ctx.progress(
+        i + (status.progress ?? 0) / 100,
+        pairs.length,
+        `${action} ${src.display}: ${status.status}`,
+      );
+    }
+    results.push({
+      source: src.display,
+      destination: target.display,
+      status: status.status,
+      message: status.message,
+    });
+  }
+  return results;
+}
+
+const pasteOutput = {
+  results: z.array(
+    z.object({
+      source: z.string(),
+      destination: z.string(),
+      status: z.string(),
+      message: z.string().optional(),
+    }),
+  ),
+  ...dryRunOutput,
+};
+
+export const filesCp = defineTool({
+  name: 'files_cp',
+  title: 'Copy Olares files',
+  description:
+    'Copy remote files/directories server-side and wait for the result. destination ending with / is a folder.',
+  toolset: 'files',
+  input: {
+    sources: z.array(z.string()).min(1).max(100),
+    destination: z.string().describe('Target folder ending with /, or exact target for one source'),
+  },
+  output: pasteOutput,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler({ sources, destination }, ctx) {
+    const { files, pairs } = await pasteAll('copy', sources, destination, ctx);
+    const results = await runPaste('copy', pairs, files, ctx);
+    const failed = results.filter((r) => r.status !== 'completed');
+    return {
+      data: { results, dryRun: false },
+      summary: `copied ${results.length - failed.length}/${results.length}${failed.length ? `; failed: ${failed.map((f) => `${f.source} (${f.message ?? f.status})`).join(', ')}` : ''}`,
+    };
+  },
+});
+
+export const filesMv = defineTool({
+  name: 'files_mv',
+  title: 'Move Olares files',
+  description:
+    'Move remote files/directories server-side and wait for the result. destination ending with / is a folder.',
+  toolset: 'files',
+  input: {
+    sources: z.array(z.string()).min(1).max(100),
+    destination: z.string().describe('Target folder ending with /, or exact target for one source'),
+    dryRun: z.boolean().optional(),
+  },
+  output: pasteOutput,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  async handler({ sources, destination, dryRun }, ctx) {
+    const { files, pairs } = await pasteAll('move', sources, destination, ctx);
+    const plan = pairs.map(({ src, target }) => `${src.display} → ${target.display}`);
+    if (dryRun)
+      return {
+        data: {
+          results: pairs.map((p) => ({
+            source: p.src.display,
+            destination: p.target.display,
+            status: 'planned',
+          })),
+          dryRun: true,
+        },
+        summary: `dry run: would move ${plan.join(', ')}`,
+      };
+    const gate = await ctx.confirmDestructive(`Move ${pairs.length} item(s)?`, plan);
+    if (!gate.proceed) throw new InvalidInputError(`files_mv: ${gate.reason}`);
+    const results = await runPaste('move', pairs, files, ctx);
+    const failed = results.filter((r) => r.status !== 'completed');
+    return {
+      data: { results, dryRun: false },
+      summary: `moved ${results.length - failed.length}/${results.length}${failed.length ? `; failed: ${failed.map((f) => `${f.source} (${f.message ?? f.status})`).join(', ')}` : ''}`,
+    };
+  },
+});
+
+export const filesRename = defineTool({
+  name: 'files_rename',
+  title: 'Rename an Olares file',
+  description: 'Rename a remote file or directory in place (use files_mv to move it elsewhere).',
+  toolset: 'files',
+  input: { path: remotePathArg, newName: z.string().describe('New base name (no slashes)') },
+  output: { path: z.string(), newPath: z.string() },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler({ path, newName }, ctx) {
+    const p = RemotePath.parse(path);
+    const name = newName.trim();
+    if (p.isRoot) throw new InvalidInputError(`refusing to rename the root of ${p.fileType}/${p.extend}`);
+    if (p.isProtected)
+      throw new InvalidInputError(
+        `refusing to rename ${p.display}: it is a system-managed folder reserved by Files`,
+      );
+    if (!name) throw new InvalidInputError('rename: new name is empty');
+    if (/[/\\\0]/.test(name))
+      throw new InvalidInputError(
+        `rename: new name "${name.slice(0, 100)}" must not contain '/' or '\\' (rename is in-place; use files_mv to move)`,
+      );
+    if (name === '.' || name === '..')
+      throw new InvalidInputError(`rename: new name "${name}" is a path-traversal segment, not a real name`);
+    if (name === p.name)
+      throw new InvalidInputError(
+        `rename: new name "${name}" is the same as the current name; nothing to do`,
+      );
+    const files = (await ctx.olares()).files;
+    const entry = await statOrThrow(files, p, ctx.signal);
+    await files.rename(p, entry.isDir, name, ctx.signal);
+    const newPath = p.parent.child(name).display;
+    return { data: { path: p.display, newPath }, summary: `renamed ${p.display} to ${newPath}` };
+  },
+});
+
+// ---- shares ----------------------------------------------------------------------------------
+
+const PERMISSIONS = { view: 1, upload: 2, edit: 3, admin: 4 } as const;
+const shareSchema = z.object({
+  id: z.string(),
+  path: z.string(),
+  name: z.string(),
+  shareType: z.string(),
+  permission: z.number(),
+  expireTime: z.string().optional(),
+});
+
+export const filesShareCreate = defineTool({
+  name: 'files_share_create',
+  title: 'Share an Olares folder',
+  description:
+    'Share a remote directory: internal (Olares users) or public link (drive only; expiry required, a link password is generated).',
+  toolset: 'files',
+  input: {
+    path: remotePathArg,
+    type: z.enum(['internal', 'public']),
+    permission: z
+      .enum(['view', 'upload', 'edit', 'admin'])
+      .optional()
+      .describe('Default: admin (internal), edit (public)'),
+    expireDays: z.number().int().min(1).max(3650).optional().describe('Required for public links'),
+  },
+  output: {
+    share: shareSchema,
+    linkPassword: z.string().optional().describe('Give this to the people you share the public link with'),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler({ path, type, permission, expireDays }, ctx) {
+    const p = RemotePath.parse(path);
+    if (p.isCloud)
+      throw new InvalidInputError(`refusing to share ${p.display}: cloud namespaces do not support sharing`);
+    if (type === 'public' && p.fileType !== 'drive')
+      throw new InvalidInputError(
+        `public links are for drive paths only (got ${p.display}); use type: "internal"`,
+      );
+    if (type === 'public' && !expireDays)
+      throw new InvalidInputError('public links require an expiration; pass expireDays');
+    const files = (await ctx.olares()).files;
+    const entry = await statOrThrow(files, p, ctx.signal);
+    if (!entry.isDir)
+      throw new InvalidInputError(`refusing to share ${p.display}: it is a file; shares are for directories`);
+    const linkPassword = type === 'public' ? randomBytes(8).toString('base64url') : '';
+    const share = await files.createShare(
+      p,
+      {
+        shareType: type === 'public' ? 'external' : 'internal',
+        permission: PERMISSIONS[permission ?? (type === 'public' ? 'edit' : 'admin')],
+        password: linkPassword,
+        expireInMs: expireDays ? expireDays * 86_400_000 : undefined,
+      },
+      ctx.signal,
+    );
+    return {
+      data: { share, linkPassword: linkPassword || undefined },
+      summary: `shared ${p.display} (${type}, id ${share.id})`,
+    };
+  },
+});
+
+export const filesShareList = defineTool({
+  name: 'files_share_list',
+  title: 'List Olares shares',
+  description: 'List the shares this identity created or received.',
+  toolset: 'files',
+  input: {},
+  output: { shares: z.array(shareSchema) },
+  annotations: READ,
+  async handler(_args, ctx) {
+    const shares = await (await ctx.olares()).files.listShares(ctx.signal);
+    return { data: { shares }, summary: `${shares.length} share(s)` };
+  },
+});
+
+export const filesShareRemove = defineTool({
+  name: 'files_share_remove',
+  title: 'Remove Olares shares',
+  description: 'Remove shares by id (the shared data stays).',
+  toolset: 'files',
+  input: { ids: z.array(z.string().min(1)).min(1).max(100), dryRun: z.boolean().optional() },
+  output: { removed: z.array(z.string()), ...dryRunOutput },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  async handler({ ids, dryRun }, ctx) {
+    const files = (await ctx.olares()).files;
+    const known = await files.listShares(ctx.signal);
+    const missing = ids.filter((id) => !known.some((s) => s.id === id));
+    if (missing.length)
+      throw new InvalidInputError(
+        `unknown share id(s): ${missing.join(', ')}. Fix: list them with files_share_list`,
+      );
+    const plan = ids.map((id) => `${id} (${known.find((s) => s.id === id)?.path})`);
+    if (dryRun)
+      return { data: { removed: ids, dryRun: true }, summary: `dry run: would remove ${plan.join(', ')}` };
+    const gate = await ctx.confirmDestructive('Remove these shares?', plan);
+    if (!gate.proceed) throw new InvalidInputError(`files_share_remove: ${gate.reason}`);
+    await files.removeShares(ids, ctx.signal);
+    return { data: { removed: ids, dryRun: false }, summary: `removed ${ids.length} share(s)` };
+  },
+});
+
+export const filesTools: ToolDeclaration<any, any>[] = [
+  filesLs,
+  filesStat,
+  filesCat,
+  filesDownload,
+  filesUpload,
+  filesMkdir,
+  filesRm,
+  filesCp,
+  filesMv,
+  filesRename,
+  filesShareCreate,
+  filesShareList,
+  filesShareRemove,
+];

@@ -1,0 +1,253 @@
+// Files tools end to end: SDK Client over stdio -> built server -> simulator files service.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type McpSession, textOf } from './helpers/mcp.js';
+import { makeBox, type TestBox } from './helpers/sim.js';
+
+const CHUNK = 64 * 1024;
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const CHUNK_ROUTE = 'POST /files/seafhttp/upload-aj/:id';
+
+describe('files tools', () => {
+  let box: TestBox;
+  let mcp: McpSession;
+  let work: string;
+
+  beforeAll(async () => {
+    box = await makeBox();
+    await box.login('bob@olares.com');
+    work = await mkdtemp(join(tmpdir(), 'olares-mcp-files-'));
+    mcp = await connect(
+      { ...box.env, OLARES_LOCAL_ROOTS: work, OLARES_UPLOAD_CHUNK_BYTES: String(CHUNK) },
+      { elicitation: { form: {} } },
+    );
+    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({
+      action: 'accept',
+      content: { confirm: true },
+    }));
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    await box?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('lists, stats and reads text', async () => {
+    const ls = await mcp.call('files_ls', { path: 'drive/Home' });
+    expect(ls.isError).toBeFalsy();
+    expect(ls.structuredContent.items.map((i: any) => i.name)).toContain('Documents');
+    expect(ls.structuredContent.items[0].isDir).toBe(true);
+    const st = await mcp.call('files_stat', { path: 'drive/Home/Documents/welcome.txt' });
+    expect(st.structuredContent).toMatchObject({ exists: true, entry: { isDir: false, size: 24 } });
+    const cat = await mcp.call('files_cat', { path: 'drive/Home/Documents/welcome.txt' });
+    expect(cat.structuredContent).toMatchObject({ content: 'Welcome to Olares, bob!\n', truncated: false });
+    const cut = await mcp.call('files_cat', { path: 'drive/Home/Documents/welcome.txt', maxBytes: 7 });
+    expect(cut.structuredContent.truncated).toBe(true);
+    expect(cut.structuredContent.content).toMatch(/^Welcome\n\[\.\.\. truncated: showed 7 of 24 bytes/);
+    const page = await mcp.call('files_ls', { path: 'drive/Home', limit: 2, page: 2 });
+    expect(page.structuredContent).toMatchObject({ page: 2, nextPage: 3, total: 6 });
+    expect(page.structuredContent.items).toHaveLength(2);
+  });
+
+  it('round-trips a multi-chunk file, an empty file and a unicode name with progress', async () => {
+    const data = randomBytes(5 * CHUNK + 123);
+    const names = ['big.bin', 'empty.txt', 'résumé 漢字 file.txt'];
+    await writeFile(join(work, names[0]), data);
+    await writeFile(join(work, names[1]), '');
+    await writeFile(join(work, names[2]), 'héllo wörld\n');
+    const progress: number[] = [];
+    const up = await mcp.call(
+      'files_upload',
+      { localPath: join(work, names[0]), remotePath: 'drive/Home/Documents/' },
+      { onprogress: (p) => progress.push(p.progress) },
+    );
+    expect(up.isError, textOf(up)).toBeFalsy();
+    expect(progress.length).toBeGreaterThanOrEqual(6);
+    expect(progress[progress.length - 1]).toBe(data.length);
+    expect(box.sim.count(CHUNK_ROUTE)).toBe(6);
+    for (const n of names.slice(1)) {
+      const r = await mcp.call('files_upload', {
+        localPath: join(work, n),
+        remotePath: 'drive/Home/Documents/',
+      });
+      expect(r.isError, textOf(r)).toBeFalsy();
+    }
+    await mkdir(join(work, 'out'));
+    for (const n of names) {
+      const d = await mcp.call('files_download', {
+        remotePath: `drive/Home/Documents/${n}`,
+        localPath: `${join(work, 'out')}/`,
+      });
+      expect(d.isError, textOf(d)).toBeFalsy();
+      expect(sha(await readFile(join(work, 'out', n)))).toBe(sha(await readFile(join(work, n))));
+    }
+    expect((await readdir(join(work, 'out'))).sort()).toEqual([...names].sort()); // no temp files left
+  });
+
+  it('resumes an upload after a dropped chunk and a download after a dropped connection', async () => {
+    const data = randomBytes(4 * CHUNK);
+    await writeFile(join(work, 'resume.bin'), data);
+    box.sim.resetCounters();
+    box.sim.addFault({ match: CHUNK_ROUTE, kind: 'drop', skip: 2, times: 1 });
+    const up = await mcp.call('files_upload', {
+      localPath: join(work, 'resume.bin'),
+      remotePath: 'drive/Home/resume.bin',
+    });
+    expect(up.isError, textOf(up)).toBeFalsy();
+    expect(up.structuredContent.resumedFrom).toBe(2 * CHUNK);
+    expect(box.sim.count(CHUNK_ROUTE)).toBe(5); // 4 chunks + the dropped one again
+    box.sim.addFault({ match: 'GET /files/api/raw/*', kind: 'dropAfterBytes', bytes: CHUNK + 17, times: 1 });
+    const down = await mcp.call('files_download', {
+      remotePath: 'drive/Home/resume.bin',
+      localPath: join(work, 'resume.out'),
+    });
+    expect(down.isError, textOf(down)).toBeFalsy();
+    expect(down.structuredContent.resumed).toBeGreaterThanOrEqual(1);
+    expect(sha(await readFile(join(work, 'resume.out')))).toBe(sha(data));
+  });
+
+  it('creates, copies, moves, renames and deletes', async () => {
+    let r = await mcp.call('files_mkdir', { path: 'drive/Home/Projects/a/b', parents: true });
+    expect(r.structuredContent.created).toEqual([
+      'drive/Home/Projects',
+      'drive/Home/Projects/a',
+      'drive/Home/Projects/a/b',
+    ]);
+    r = await mcp.call('files_cp', {
+      sources: ['drive/Home/Documents/welcome.txt'],
+      destination: 'drive/Home/Projects/a/',
+    });
+    expect(r.structuredContent.results[0]).toMatchObject({
+      status: 'completed',
+      destination: 'drive/Home/Projects/a/welcome.txt',
+    });
+    r = await mcp.call('files_mv', {
+      sources: ['drive/Home/Projects/a/welcome.txt'],
+      destination: 'drive/Home/Projects/a/b/',
+    });
+    expect(r.structuredContent.results[0].status).toBe('completed');
+    expect(
+      (await mcp.call('files_stat', { path: 'drive/Home/Projects/a/welcome.txt' })).structuredContent.exists,
+    ).toBe(false);
+    r = await mcp.call('files_rename', { path: 'drive/Home/Projects/a/b/welcome.txt', newName: 'hello.txt' });
+    expect(r.structuredContent.newPath).toBe('drive/Home/Projects/a/b/hello.txt');
+    const dry = await mcp.call('files_rm', { paths: ['drive/Home/Projects'], recursive: true, dryRun: true });
+    expect(dry.structuredContent).toMatchObject({ dryRun: true, deleted: ['drive/Home/Projects/'] });
+    expect((await mcp.call('files_stat', { path: 'drive/Home/Projects' })).structuredContent.exists).toBe(
+      true,
+    );
+    const noR = await mcp.call('files_rm', { paths: ['drive/Home/Projects'] });
+    expect(textOf(noR)).toMatch(/is a directory: pass recursive: true/);
+    r = await mcp.call('files_rm', { paths: ['drive/Home/Projects'], recursive: true });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    expect((await mcp.call('files_stat', { path: 'drive/Home/Projects' })).structuredContent.exists).toBe(
+      false,
+    );
+    const prot = await mcp.call('files_rm', { paths: ['drive/Home/Documents'], recursive: true });
+    expect(textOf(prot)).toMatch(/refusing to delete drive\/Home\/Documents: it is a system-managed folder/);
+    const root = await mcp.call('files_rm', { paths: ['drive/Home/'], recursive: true });
+    expect(textOf(root)).toMatch(/refusing to delete the root of drive\/Home/);
+  });
+
+  it('refuses bad paths and existing destinations, and keeps serving', async () => {
+    const traversal = await mcp.call('files_ls', { path: 'drive/Home/../../etc' });
+    expect(textOf(traversal)).toMatch(/path traversal is refused/);
+    const ns = await mcp.call('files_ls', { path: 'etc/passwd' });
+    expect(textOf(ns)).toMatch(/unknown fileType "etc"/);
+    const missing = await mcp.call('files_cat', { path: 'drive/Home/nope.txt' });
+    expect(textOf(missing)).toMatch(/does not exist on the server/);
+    const outside = await mcp.call('files_upload', { localPath: '/etc/hostname', remotePath: 'drive/Home/' });
+    expect(textOf(outside)).toMatch(/outside the allowed local roots/);
+    await symlink('/etc', join(work, 'escape'));
+    const viaLink = await mcp.call('files_upload', {
+      localPath: join(work, 'escape', 'hostname'),
+      remotePath: 'drive/Home/',
+    });
+    expect(textOf(viaLink)).toMatch(/outside the allowed local roots/);
+    const outsideDl = await mcp.call('files_download', {
+      remotePath: 'drive/Home/Documents/welcome.txt',
+      localPath: join(work, 'escape', 'x.txt'),
+    });
+    expect(textOf(outsideDl)).toMatch(/outside the allowed local roots/);
+    await writeFile(join(work, 'exists.txt'), 'keep me');
+    const exists = await mcp.call('files_download', {
+      remotePath: 'drive/Home/Documents/welcome.txt',
+      localPath: join(work, 'exists.txt'),
+    });
+    expect(textOf(exists)).toMatch(/already exists. Fix: pass overwrite: true/);
+    expect(await readFile(join(work, 'exists.txt'), 'utf8')).toBe('keep me');
+    const upExists = await mcp.call('files_upload', {
+      localPath: join(work, 'exists.txt'),
+      remotePath: 'drive/Home/Documents/welcome.txt',
+    });
+    expect(textOf(upExists)).toMatch(/already exists/);
+    await writeFile(join(work, 'bin.dat'), Buffer.from([0, 1, 2, 3, 255]));
+    await mcp.call('files_upload', { localPath: join(work, 'bin.dat'), remotePath: 'drive/Home/' });
+    const bin = await mcp.call('files_cat', { path: 'drive/Home/bin.dat' });
+    expect(textOf(bin)).toMatch(/looks binary .* Use files_download/);
+    expect((await mcp.client.listTools()).tools.length).toBeGreaterThan(10);
+  });
+
+  it('asks before deleting and does nothing when the user declines', async () => {
+    await mcp.call('files_mkdir', { path: 'drive/Home/Keep' });
+    let asked: any;
+    mcp.client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked = req.params;
+      return { action: 'decline' };
+    });
+    box.sim.resetCounters();
+    const r = await mcp.call('files_rm', { paths: ['drive/Home/Keep'], recursive: true });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/declined; nothing was changed/);
+    expect(asked.message).toContain('drive/Home/Keep');
+    expect(Object.keys(asked.requestedSchema.properties)).toEqual(['confirm']);
+    expect(box.sim.count('DELETE /files/api/resources/*')).toBe(0);
+    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({
+      action: 'accept',
+      content: { confirm: true },
+    }));
+  });
+});
+
+describe('files_upload across a token expiry', () => {
+  it('refreshes before a chunk instead of spending a chunk on a 401', async () => {
+    // Tokens live 63 s and each chunk takes ~1.5 s: from the third chunk on the token is within
+    // the 60 s pre-flight window, so the transport must refresh before sending.
+    const box = await makeBox({ accessTokenTtlSec: 63 });
+    const work = await mkdtemp(join(tmpdir(), 'olares-mcp-expiry-'));
+    const mcp = await connect({
+      ...box.env,
+      OLARES_LOCAL_ROOTS: work,
+      OLARES_UPLOAD_CHUNK_BYTES: String(CHUNK),
+    });
+    try {
+      await box.login('bob@olares.com');
+      const data = randomBytes(4 * CHUNK);
+      await writeFile(join(work, 'slow.bin'), data);
+      box.sim.addFault({ match: CHUNK_ROUTE, kind: 'latency', ms: 1500 });
+      const r = await mcp.call('files_upload', {
+        localPath: join(work, 'slow.bin'),
+        remotePath: 'drive/Home/',
+      });
+      expect(r.isError, textOf(r)).toBeFalsy();
+      expect(box.sim.count('POST /auth/api/refresh')).toBeGreaterThanOrEqual(1);
+      expect(box.sim.count(`${CHUNK_ROUTE} 401`)).toBe(0);
+      expect(box.sim.count(CHUNK_ROUTE)).toBe(4);
+      box.sim.clearFaults();
+      const back = await mcp.call('files_download', {
+        remotePath: 'drive/Home/slow.bin',
+        localPath: join(work, 'slow.out'),
+      });
+      expect(back.isError, textOf(back)).toBeFalsy();
+      expect(sha(await readFile(join(work, 'slow.out')))).toBe(sha(data));
+    } finally {
+      await mcp.close();
+      await box.close();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
