@@ -38,7 +38,9 @@ export function createServer(env: NodeJS.ProcessEnv = process.env) {
  * SDK copies into annotations. Measured by bench/tool-surface.ts.
  */
 function compactToolList(server: McpServer) {
-  const handlers = (server.server as unknown as { _requestHandlers: Map<string, (req: any, extra: any) => Promise<any>> })._requestHandlers;
+  const handlers = (
+    server.server as unknown as { _requestHandlers: Map<string, (req: any, extra: any) => Promise<any>> }
+  )._requestHandlers;
   const original = handlers.get('tools/list');
   if (!original) return;
   handlers.set('tools/list', async (req, extra) => {
