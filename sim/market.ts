@@ -1,4 +1,357 @@
-// The market part of the simulator (olares-api/market.md). Placeholder until its issue lands.
+// The market service of the simulator (olares-api/market.md): a small catalog, per-user state
+// rows, the app state machine advanced by a clock, the request bodies of both backend versions,
+// refused operations and the 422 failed checks.
+import { readJson, type SimRequest, sendJson } from './http.js';
 import type { Simulator } from './server.js';
 
-export function registerMarket(_sim: Simulator) {}
+const BASE = '/app-store/api/v2';
+const SOURCE = 'market.olares';
+const REFUSED = 'App not found or current state does not allow operation';
+
+interface CatalogApp {
+  name: string;
+  title: string;
+  versions: string[];
+  categories: string[];
+  envs?: Array<{ envName: string; required: boolean; description?: string }>;
+  /** Compute modes; more than one installable -> 422 computeModeSelect on 1.12.6+ without a choice. */
+  computeModes?: Array<{ computeType: string; status: string; reason?: string }>;
+  /** The install fails at this state (drives the *Failed branch). */
+  failsAt?: 'downloading' | 'installing';
+}
+
+const CATALOG: CatalogApp[] = [
+  { name: 'firefox', title: 'Firefox', versions: ['1.2.3', '1.3.0'], categories: ['Productivity'] },
+  { name: 'jellyfin', title: 'Jellyfin', versions: ['10.9.1'], categories: ['Entertainment'] },
+  {
+    name: 'n8n',
+    title: 'n8n',
+    versions: ['1.40.0'],
+    categories: ['Productivity', 'Developer Tools'],
+    envs: [
+      { envName: 'N8N_ENCRYPTION_KEY', required: true, description: 'Key that encrypts stored credentials' },
+    ],
+  },
+  {
+    name: 'comfyui',
+    title: 'ComfyUI',
+    versions: ['1.0.0'],
+    categories: ['AI'],
+    computeModes: [
+      { computeType: 'cpu', status: 'installable' },
+      { computeType: 'nvidia', status: 'installable' },
+    ],
+  },
+  {
+    name: 'brokenapp',
+    title: 'Broken App',
+    versions: ['0.1.0'],
+    categories: ['Utilities'],
+    failsAt: 'installing',
+  },
+];
+
+export interface StateRow {
+  version: string;
+  source: string;
+  state: string;
+  opType: string;
+  progress: string;
+  reason: string;
+  message: string;
+  statusTime: string;
+  /** States still to come, one per clock tick. */
+  queue: Array<{ state: string; opType?: string; version?: string; reason?: string }>;
+}
+
+const INSTALLED_NOT = new Set([
+  'uninstalled',
+  'pendingCanceled',
+  'downloadingCanceled',
+  'installingCanceled',
+  'downloadFailed',
+]);
+const CANCELLABLE_TEARDOWN = new Set(['pending', 'downloading', 'installing']);
+const CANCELLABLE_STOP = new Set(['initializing', 'upgrading', 'applyingEnv', 'resuming']);
+
+export function registerMarket(sim: Simulator) {
+  const rows = new Map<string, Map<string, StateRow>>(); // user -> app -> row
+  const userRows = (user: string) => {
+    let m = rows.get(user);
+    if (!m) {
+      m = new Map();
+      rows.set(user, m);
+    }
+    return m;
+  };
+  const now = () => new Date().toISOString();
+  const newer = () =>
+    sim.options.osVersion.split('-')[0].localeCompare('1.12.6', undefined, { numeric: true }) >= 0;
+
+  const timer = setInterval(() => {
+    for (const m of rows.values()) {
+      for (const row of m.values()) {
+        const next = row.queue.shift();
+        if (!next) continue;
+        row.state = next.state;
+        if (next.opType) row.opType = next.opType;
+        if (next.version) row.version = next.version;
+        row.reason = next.reason ?? '';
+        row.progress = next.state === 'downloading' ? '50.00' : '';
+        row.message = next.state.endsWith('Failed') ? `${next.state}: simulated failure` : '';
+        row.statusTime = now();
+      }
+    }
+  }, sim.options.marketStepMs);
+  timer.unref();
+  sim.onClose(() => clearInterval(timer));
+
+  const refuse = (res: SimRequest['res']) => sendJson(res, 404, { success: false, message: REFUSED });
+  const ok = (res: SimRequest['res'], data: unknown = null) =>
+    sendJson(res, 200, { success: true, message: '', data });
+  const record = (r: SimRequest, op: string, body: unknown) =>
+    sim.journal.push({ key: `market ${op}`, user: r.user!.olaresId, body });
+  /** The request itself moves the row into the first state; the clock does the rest. */
+  const startOp = (row: StateRow, opType: string, states: StateRow['queue']) => {
+    const [first, ...rest] = states.map((s) => ({ opType, ...s }));
+    Object.assign(row, {
+      state: first.state,
+      opType: first.opType,
+      reason: first.reason ?? '',
+      message: '',
+      statusTime: now(),
+    });
+    if (first.version) row.version = first.version;
+    row.queue = rest;
+  };
+
+  sim.route('market', 'GET', `${BASE}/market/data`, (r) => {
+    ok(r.res, {
+      user_id: r.user!.local,
+      timestamp: Math.floor(Date.now() / 1000),
+      user_data: {
+        hash: 'sim',
+        sources: {
+          [SOURCE]: {
+            type: 'remote',
+            app_info_latest: CATALOG.map((a) => ({
+              type: 'app',
+              timestamp: 0,
+              version: a.versions[a.versions.length - 1],
+              app_simple_info: {
+                app_id: a.name,
+                app_name: a.name,
+                app_title: { 'en-US': a.title },
+                app_version: a.versions[a.versions.length - 1],
+                categories: a.categories,
+              },
+            })),
+          },
+        },
+      },
+    });
+  });
+
+  sim.route('market', 'GET', `${BASE}/market/state`, (r) => {
+    const list = [...userRows(r.user!.local).entries()].map(([name, row]) => ({
+      version: row.version,
+      status: {
+        name,
+        rawAppName: name,
+        title: CATALOG.find((a) => a.name === name)?.title,
+        state: row.state,
+        opType: row.opType,
+        progress: row.progress,
+        message: row.message,
+        reason: row.reason,
+        statusTime: row.statusTime,
+      },
+    }));
+    ok(r.res, {
+      user_id: r.user!.local,
+      timestamp: Math.floor(Date.now() / 1000),
+      user_data: { hash: 'sim', sources: { [SOURCE]: { type: 'remote', app_state_latest: list } } },
+    });
+  });
+
+  sim.route('market', 'POST', `${BASE}/apps`, async (r) => {
+    const body = await readJson<{ apps?: Array<{ appid?: string }> }>(r.req);
+    const apps = (body?.apps ?? [])
+      .map((q) => CATALOG.find((a) => a.name === q.appid))
+      .filter((a): a is CatalogApp => Boolean(a))
+      .map((a) => ({
+        version: a.versions[a.versions.length - 1],
+        app_simple_info: { app_name: a.name, app_title: a.title, app_labels: [] },
+        app_info: {
+          app_entry: {
+            name: a.name,
+            developer: 'Olares Sim',
+            cfgType: 'app',
+            categories: a.categories,
+            i18n: { 'en-US': { metadata: { title: a.title, description: `${a.title} on Olares` } } },
+            entrances: [{ name: 'web', title: a.title, host: a.name, port: 80 }],
+            accelerator: (a.computeModes ?? []).map((m) => ({ mode: m.computeType })),
+          },
+        },
+        raw_data: { envs: a.envs ?? [] },
+      }));
+    ok(r.res, { apps });
+  });
+
+  sim.route('market', 'POST', `${BASE}/apps/:name/install`, async (r) => {
+    const body = (await readJson<any>(r.req)) ?? {};
+    record(r, 'install', body);
+    const app = CATALOG.find((a) => a.name === r.params.name);
+    if (!app) return refuse(r.res);
+    const m = userRows(r.user!.local);
+    const row = m.get(app.name);
+    if (row && !INSTALLED_NOT.has(row.state) && row.state !== 'installFailed') return refuse(r.res);
+    const given = new Map<string, string>((body.envs ?? []).map((e: any) => [e.envName, e.value ?? '']));
+    const missing = (app.envs ?? []).filter((e) => e.required && !given.get(e.envName));
+    if (missing.length) {
+      return sendJson(r.res, 422, {
+        success: false,
+        message: 'app env check failed',
+        data: {
+          backend_response: {
+            code: 422,
+            data: { type: 'appenv', Data: { missingValues: missing, missingRefs: [], invalidValues: [] } },
+          },
+        },
+      });
+    }
+    if (
+      newer() &&
+      app.computeModes &&
+      app.computeModes.filter((c) => c.status === 'installable').length > 1 &&
+      !body.selectedGpuType
+    ) {
+      return sendJson(r.res, 422, {
+        success: false,
+        message: 'compute mode required',
+        data: { type: 'computeModeSelect', Data: app.computeModes },
+      });
+    }
+    const version = body.version || app.versions[0];
+    const fresh: StateRow = {
+      version,
+      source: body.source ?? SOURCE,
+      state: 'pending',
+      opType: 'install',
+      progress: '',
+      reason: '',
+      message: '',
+      statusTime: now(),
+      queue: [],
+    };
+    const path = ['downloading', 'installing', 'initializing', 'running'];
+    const cut = app.failsAt ? path.indexOf(app.failsAt) : -1;
+    startOp(
+      fresh,
+      'install',
+      (cut >= 0
+        ? [...path.slice(0, cut + 1), `${app.failsAt === 'downloading' ? 'download' : 'install'}Failed`]
+        : path
+      ).map((state) => ({ state })),
+    );
+    m.set(app.name, fresh);
+    ok(r.res, { app_name: app.name });
+  });
+
+  // cancel: DELETE /apps/{name}/install
+  sim.route('market', 'DELETE', `${BASE}/apps/:name/install`, async (r) => {
+    const body = (await readJson<any>(r.req)) ?? {};
+    record(r, 'cancel', body);
+    if (newer() && !body.app_name)
+      return sendJson(r.res, 400, {
+        success: false,
+        message: 'Missing required fields: app_name is required',
+      });
+    const row = userRows(r.user!.local).get(r.params.name);
+    if (!row) return refuse(r.res);
+    if (CANCELLABLE_TEARDOWN.has(row.state)) {
+      const phase = row.state;
+      startOp(row, 'cancel', [
+        { state: `${phase}Canceling` },
+        {
+          state: `${phase}Canceled`,
+          reason: `${phase === 'pending' ? 'install' : phase === 'downloading' ? 'download' : 'install'}CancelByUser`,
+        },
+      ]);
+    } else if (CANCELLABLE_STOP.has(row.state)) {
+      startOp(row, 'cancel', [{ state: `${row.state}Canceling` }, { state: 'stopped' }]);
+    } else return refuse(r.res);
+    ok(r.res);
+  });
+
+  // uninstall: DELETE /apps/{name}
+  sim.route('market', 'DELETE', `${BASE}/apps/:name`, async (r) => {
+    const body = (await readJson<any>(r.req)) ?? {};
+    record(r, 'uninstall', body);
+    if (newer() && !body.app_name)
+      return sendJson(r.res, 400, {
+        success: false,
+        message: 'Missing required fields: app_name is required',
+      });
+    const row = userRows(r.user!.local).get(r.params.name);
+    const allowed = [
+      'running',
+      'stopped',
+      'installFailed',
+      'upgradeFailed',
+      'applyEnvFailed',
+      'stopFailed',
+      'resumeFailed',
+      'uninstallFailed',
+    ];
+    if (!row || !allowed.includes(row.state)) return refuse(r.res);
+    startOp(row, 'uninstall', [{ state: 'uninstalling' }, { state: 'uninstalled' }]);
+    ok(r.res);
+  });
+
+  sim.route('market', 'PUT', `${BASE}/apps/:name/upgrade`, async (r) => {
+    const body = (await readJson<any>(r.req)) ?? {};
+    record(r, 'upgrade', body);
+    const row = userRows(r.user!.local).get(r.params.name);
+    if (!row || !['running', 'stopped', 'stopFailed', 'upgradeFailed', 'resumeFailed'].includes(row.state))
+      return refuse(r.res);
+    const wasStopped = row.state === 'stopped';
+    startOp(row, 'upgrade', [
+      { state: 'upgrading' },
+      { state: wasStopped ? 'stopped' : 'running', version: body.version },
+    ]);
+    ok(r.res);
+  });
+
+  const appNameOf = (body: any) => (newer() ? body.app_name : body.appName);
+  const lifecycle = (op: 'stop' | 'resume' | 'restart') => async (r: SimRequest) => {
+    const body = (await readJson<any>(r.req)) ?? {};
+    record(r, op, body);
+    const name = appNameOf(body);
+    if (!name)
+      return sendJson(r.res, 400, {
+        success: false,
+        message: `Missing required fields: ${newer() ? 'app_name' : 'appName'} is required`,
+      });
+    if (op === 'restart' && !newer())
+      return sendJson(r.res, 404, { success: false, message: '404 page not found' });
+    const row = userRows(r.user!.local).get(name);
+    if (!row) return refuse(r.res);
+    if (op === 'stop' && ['running', 'stopFailed', 'resuming'].includes(row.state))
+      startOp(row, 'stop', [{ state: 'stopping' }, { state: 'stopped' }]);
+    else if (op === 'resume' && ['stopped', 'resumeFailed'].includes(row.state))
+      startOp(row, 'resume', [{ state: 'resuming' }, { state: 'running' }]);
+    else if (op === 'restart' && ['running', 'stopped'].includes(row.state)) {
+      startOp(row, 'stop', [
+        { state: 'stopping' },
+        { state: 'stopped' },
+        { state: 'resuming', opType: 'resume' },
+        { state: 'running', opType: 'resume' },
+      ]);
+    } else return refuse(r.res);
+    ok(r.res);
+  };
+  sim.route('market', 'POST', `${BASE}/apps/stop`, lifecycle('stop'));
+  sim.route('market', 'POST', `${BASE}/apps/resume`, lifecycle('resume'));
+  sim.route('market', 'POST', `${BASE}/apps/restart`, lifecycle('restart'));
+}

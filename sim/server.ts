@@ -54,6 +54,8 @@ export class Simulator {
   readonly options: Required<Omit<SimOptions, 'port' | 'users' | 'filesRoot'>> & { filesRoot?: string };
   /** Request counts keyed by `METHOD /service<route pattern>`, e.g. `POST /auth/api/refresh`. */
   readonly counters = new Map<string, number>();
+  /** Request bodies that handlers choose to expose, so tests can assert the wire shape. */
+  readonly journal: Array<{ key: string; user: string; body: unknown }> = [];
   private readonly routes: Route[] = [];
   private faults: Fault[] = [];
   private readonly jwtKey = randomBytes(32);

@@ -1,4 +1,630 @@
-// market tools (design.md sec. 4). Placeholder until its issue lands.
-import type { ToolDeclaration } from './defineTool.js';
+// market tools (design.md sec. 4, olares-api/market.md). Mutating verbs send exactly one request
+// for the operation; `wait: true` polls the state like `olares-cli market ... --watch`.
+import { z } from 'zod';
+import { InvalidInputError } from '../errors.js';
+import {
+  type AppRow,
+  DEFAULT_SOURCE,
+  IN_FLIGHT,
+  type MarketClient,
+  NOT_INSTALLED,
+} from '../olares/market.js';
+import type { ToolContext } from './context.js';
+import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
 
-export const marketTools: ToolDeclaration<any, any>[] = [];
+type Op = 'install' | 'uninstall' | 'upgrade' | 'stop' | 'resume' | 'restart' | 'cancel';
+
+const FAILED = [
+  'downloadFailed',
+  'installFailed',
+  'upgradeFailed',
+  'stopFailed',
+  'resumeFailed',
+  'applyEnvFailed',
+  'uninstallFailed',
+  'failed',
+];
+const CANCELED = [
+  'pendingCanceled',
+  'downloadingCanceled',
+  'installingCanceled',
+  'initializingCanceled',
+  'upgradingCanceled',
+  'applyingEnvCanceled',
+  'resumingCanceled',
+];
+const CANCEL_FAILED = [
+  'pendingCancelFailed',
+  'downloadingCancelFailed',
+  'installingCancelFailed',
+  'upgradingCancelFailed',
+  'applyingEnvCancelFailed',
+  'resumingCancelFailed',
+];
+
+/** Which operations app-service accepts in which state (market.md sec. 5). */
+const ALLOWED: Record<string, Op[]> = {
+  pending: ['cancel'],
+  downloading: ['cancel'],
+  installing: ['cancel'],
+  initializing: ['cancel'],
+  upgrading: ['cancel'],
+  applyingEnv: ['cancel'],
+  resuming: ['cancel', 'stop'],
+  running: ['uninstall', 'upgrade', 'stop', 'restart'],
+  stopped: ['uninstall', 'upgrade', 'resume', 'restart'],
+  installFailed: ['install', 'uninstall'],
+  upgradeFailed: ['upgrade', 'uninstall'],
+  applyEnvFailed: ['uninstall'],
+  stopFailed: ['stop', 'upgrade', 'uninstall'],
+  resumeFailed: ['resume', 'upgrade', 'uninstall'],
+  uninstallFailed: ['uninstall'],
+  pendingCancelFailed: ['cancel'],
+  downloadingCancelFailed: ['cancel'],
+  installingCancelFailed: ['cancel', 'uninstall'],
+  upgradingCancelFailed: ['cancel', 'uninstall'],
+  applyingEnvCancelFailed: ['cancel', 'uninstall'],
+};
+
+interface WatchRule {
+  success: (row: AppRow | undefined, baseline?: string) => boolean;
+  failure: (row: AppRow) => boolean;
+}
+
+const newerThan = (row: AppRow, baseline?: string) => !baseline || (row.statusTime ?? '') > baseline;
+const opIs = (row: AppRow, op: string) => !row.opType || row.opType === op;
+
+const WATCH: Record<Op, WatchRule> = {
+  install: {
+    success: (r) => r?.state === 'running' && opIs(r, 'install'),
+    failure: (r) => [...FAILED, ...CANCELED].includes(r.state),
+  },
+  upgrade: {
+    success: (r, b) =>
+      !!r &&
+      opIs(r, 'upgrade') &&
+      newerThan(r, b) &&
+      (r.state === 'running' || (r.state === 'stopped' && !/^upgradeCancelBy/.test(r.reason ?? ''))),
+    failure: (r) =>
+      [...FAILED, ...CANCELED].includes(r.state) ||
+      (r.state === 'stopped' && /^upgradeCancelBy/.test(r.reason ?? '')),
+  },
+  uninstall: {
+    success: (r) => !r || r.state === 'uninstalled',
+    failure: (r) => r.state === 'uninstallFailed',
+  },
+  stop: {
+    success: (r) => r?.state === 'stopped' && opIs(r, 'stop'),
+    failure: (r) => r.state === 'stopFailed',
+  },
+  resume: {
+    success: (r) => r?.state === 'running' && opIs(r, 'resume'),
+    failure: (r) => ['resumeFailed', 'resumingCancelFailed'].includes(r.state),
+  },
+  restart: {
+    success: (r, b) => r?.state === 'running' && newerThan(r, b),
+    failure: (r) =>
+      ['stopFailed', 'resumeFailed', 'resumingCanceled', 'resumingCancelFailed'].includes(r.state),
+  },
+  cancel: {
+    success: (r) => !r || ['running', 'stopped', 'uninstalled', ...CANCELED, ...FAILED].includes(r.state),
+    failure: (r) => CANCEL_FAILED.includes(r.state),
+  },
+};
+
+const resultShape = {
+  app: z.string(),
+  operation: z.string(),
+  status: z
+    .enum(['accepted', 'success', 'failed', 'waiting'])
+    .describe('waiting = still in progress on the box (wait timed out or was cancelled)'),
+  message: z.string(),
+  user: z.string(),
+  source: z.string().optional(),
+  version: z.string().optional(),
+  state: z.string().optional(),
+  opType: z.string().optional(),
+  progress: z.string().optional(),
+  finalState: z.string().optional(),
+  finalOpType: z.string().optional(),
+  statesSeen: z.array(z.string()).optional(),
+};
+type OperationResult = z.infer<z.ZodObject<typeof resultShape>>;
+
+const appArg = z.string().min(1).max(100).describe('App name, e.g. firefox');
+const waitArg = z.boolean().optional().describe('Poll until the app settles, with progress (default false)');
+const MUTATE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
+const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+
+async function market(ctx: ToolContext) {
+  const c = await ctx.olares();
+  return { m: c.market, user: c.olaresId };
+}
+
+async function installedRow(m: MarketClient, app: string, op: Op, signal: AbortSignal): Promise<AppRow> {
+  const row = await m.row(app, signal);
+  if (!row || (NOT_INSTALLED.has(row.state) && !ALLOWED[row.state]?.includes(op))) {
+    throw new InvalidInputError(
+      `'${app}' is not installed${row ? ` (state ${row.state})` : ''}; nothing to ${op}. Fix: market_install it first, or check market_status`,
+    );
+  }
+  if (!ALLOWED[row.state]?.includes(op)) {
+    const can = ALLOWED[row.state] ?? [];
+    throw new InvalidInputError(
+      `cannot ${op} '${app}' in state '${row.state}'${row.opType ? ` (op ${row.opType})` : ''}. ${can.length ? `Allowed now: ${can.map((o) => `market_${o}`).join(', ')}.` : 'No operation is allowed until it settles.'} Check again with market_status {app: "${app}"}`,
+    );
+  }
+  return row;
+}
+
+/** Polls /market/state like --watch (market.md sec. 7). */
+async function waitFor(
+  op: Op,
+  app: string,
+  m: MarketClient,
+  ctx: ToolContext,
+  base: OperationResult,
+  baseline?: string,
+): Promise<OperationResult> {
+  const interval = Math.max(10, Number(ctx.auth.env.OLARES_MARKET_POLL_MS) || 2000);
+  const cap = Math.max(interval, Number(ctx.auth.env.OLARES_MARKET_WAIT_MS) || 15 * 60_000);
+  const rule = WATCH[op];
+  const started = Date.now();
+  const seen: string[] = [];
+  let errors = 0;
+  let last: AppRow | undefined;
+  let everSeen = false;
+  for (let poll = 1; ; poll++) {
+    if (ctx.signal.aborted) {
+      return {
+        ...base,
+        status: 'waiting',
+        message: `stopped waiting for ${op} of '${app}' (last state: ${last?.state ?? 'unknown'}); the operation itself continues on the box. Check with market_status`,
+        statesSeen: seen,
+      };
+    }
+    try {
+      last = await m.row(app, ctx.signal);
+      errors = 0;
+    } catch (err) {
+      if (ctx.signal.aborted) continue;
+      if (++errors >= 5) {
+        return {
+          ...base,
+          status: 'waiting',
+          message: `${op} '${app}' watch aborted after 5 consecutive errors: ${(err as Error).message}. The operation may still be running; check market_status`,
+          statesSeen: seen,
+        };
+      }
+    }
+    if (last) {
+      everSeen = true;
+      const label = `${last.state}${last.opType ? ` (${last.opType})` : ''}`;
+      if (seen[seen.length - 1] !== label) {
+        seen.push(label);
+        await ctx.progress(poll, undefined, `${app}: ${label}`);
+      }
+    }
+    const absentAfterSeen = !last && (op === 'uninstall' || (op === 'cancel' && everSeen));
+    if ((last || absentAfterSeen || op === 'uninstall') && rule.success(last, baseline)) {
+      const state = last?.state ?? 'uninstalled';
+      return {
+        ...base,
+        status: 'success',
+        message: `${op} completed (state=${state})`,
+        state,
+        opType: last?.opType,
+        finalState: state,
+        finalOpType: last?.opType ?? op,
+        version: last?.version ?? base.version,
+        statesSeen: seen,
+      };
+    }
+    if (last && rule.failure(last)) {
+      return {
+        ...base,
+        status: 'failed',
+        message: `${op} '${app}' failed: state=${last.state} op=${last.opType ?? ''}${last.message || last.reason ? ` reason: ${last.message || last.reason}` : ''}`,
+        state: last.state,
+        finalState: last.state,
+        finalOpType: last.opType,
+        statesSeen: seen,
+      };
+    }
+    if (Date.now() - started >= cap) {
+      return {
+        ...base,
+        status: 'waiting',
+        message: `${op} '${app}' watch timed out (last state: ${last?.state ?? 'none'}, op: ${last?.opType ?? 'none'}); it is not finished yet. Check again with market_status`,
+        state: last?.state,
+        statesSeen: seen,
+      };
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+function summarize(r: OperationResult) {
+  return `${r.operation} '${r.app}': ${r.status === 'failed' ? 'FAILED: ' : ''}${r.message}${r.statesSeen?.length ? `\nstates: ${r.statesSeen.join(' -> ')}` : ''}`;
+}
+
+export const marketList = defineTool({
+  name: 'market_list',
+  title: 'List Olares apps',
+  description: "List apps in the market catalog, or the user's installed apps with mine: true.",
+  toolset: 'market',
+  input: {
+    mine: z.boolean().optional().describe('Only apps installed for this user, with their state'),
+    category: z.string().optional(),
+    limit: z.number().int().min(1).max(500).optional().describe('Default 100'),
+    page: z.number().int().min(1).optional(),
+  },
+  output: {
+    apps: z.array(
+      z.object({
+        name: z.string(),
+        title: z.string(),
+        version: z.string(),
+        source: z.string(),
+        categories: z.array(z.string()),
+        state: z.string().optional(),
+      }),
+    ),
+    total: z.number(),
+    nextPage: z.number().optional(),
+  },
+  annotations: READ,
+  async handler({ mine, category, limit = 100, page = 1 }, ctx) {
+    const { m } = await market(ctx);
+    const catalog = await m.catalog(ctx.signal);
+    let apps: Array<{
+      name: string;
+      title: string;
+      version: string;
+      source: string;
+      categories: string[];
+      state?: string;
+    }> = catalog;
+    if (mine) {
+      const rows = (await m.rows(ctx.signal)).filter((r) => !NOT_INSTALLED.has(r.state));
+      apps = rows.map((r) => {
+        const c = catalog.find((x) => x.name === r.name);
+        return {
+          name: r.name,
+          title: c?.title ?? r.name,
+          version: r.version ?? '',
+          source: r.source,
+          categories: c?.categories ?? [],
+          state: r.state,
+        };
+      });
+    }
+    if (category)
+      apps = apps.filter((a) => a.categories.some((c) => c.toLowerCase() === category.toLowerCase()));
+    const shown = apps.slice((page - 1) * limit, page * limit);
+    const nextPage = page * limit < apps.length ? page + 1 : undefined;
+    return {
+      data: { apps: shown, total: apps.length, nextPage },
+      summary: `${apps.length} app(s)${mine ? ' installed' : ' in the catalog'}${category ? ` in category ${category}` : ''}`,
+    };
+  },
+});
+
+export const marketGet = defineTool({
+  name: 'market_get',
+  title: 'Show an Olares app',
+  description:
+    'Show a catalog app: version, description, entrances, env variables it needs and compute modes.',
+  toolset: 'market',
+  input: { app: appArg, source: z.string().optional().describe(`Default ${DEFAULT_SOURCE}`) },
+  output: {
+    name: z.string(),
+    title: z.string(),
+    version: z.string(),
+    source: z.string(),
+    description: z.string().optional(),
+    developer: z.string().optional(),
+    categories: z.array(z.string()),
+    entrances: z.array(z.object({ name: z.string(), title: z.string().optional() })),
+    envs: z.array(z.object({ name: z.string(), required: z.boolean(), description: z.string().optional() })),
+    computeModes: z.array(z.string()),
+  },
+  annotations: READ,
+  async handler({ app, source = DEFAULT_SOURCE }, ctx) {
+    const { m } = await market(ctx);
+    const d = await m.detail(app, source, ctx.signal);
+    const entry = d.app_info?.app_entry ?? {};
+    const meta = entry.i18n?.['en-US']?.metadata ?? entry.i18n?.en?.metadata ?? {};
+    const data = {
+      name: String(d.app_simple_info?.app_name ?? app),
+      title: String(meta.title ?? d.app_simple_info?.app_title ?? app),
+      version: String(d.version ?? ''),
+      source,
+      description: meta.description,
+      developer: entry.developer,
+      categories: (entry.categories ?? []).map(String),
+      entrances: (entry.entrances ?? [])
+        .filter((e: any) => !e.invisible)
+        .map((e: any) => ({ name: String(e.name), title: e.title })),
+      envs: (d.raw_data?.envs ?? []).map((e: any) => ({
+        name: String(e.envName ?? e.name),
+        required: Boolean(e.required),
+        description: e.description,
+      })),
+      computeModes: (entry.accelerator ?? []).map((a: any) => String(a.mode)),
+    };
+    return {
+      data,
+      summary: `${data.title} ${data.version} (${source})${data.envs.length ? `; envs: ${data.envs.map((e: any) => `${e.name}${e.required ? '*' : ''}`).join(', ')}` : ''}`,
+    };
+  },
+});
+
+export const marketStatus = defineTool({
+  name: 'market_status',
+  title: 'Olares app status',
+  description: "State of the user's installed apps, or of one app (running, stopped, installing, failed...).",
+  toolset: 'market',
+  input: { app: appArg.optional() },
+  output: {
+    apps: z.array(
+      z.object({
+        name: z.string(),
+        state: z.string(),
+        opType: z.string().optional(),
+        progress: z.string().optional(),
+        version: z.string().optional(),
+        source: z.string().optional(),
+        message: z.string().optional(),
+      }),
+    ),
+  },
+  annotations: READ,
+  async handler({ app }, ctx) {
+    const { m } = await market(ctx);
+    const rows = (await m.rows(ctx.signal)).filter((r) => (app ? r.name === app : r.state !== 'uninstalled'));
+    if (app && rows.length === 0)
+      throw new InvalidInputError(
+        `app '${app}' is not installed (install it with market_install {app: "${app}"})`,
+      );
+    const apps = rows.map((r) => ({
+      name: r.name,
+      state: r.state,
+      opType: r.opType,
+      progress: r.progress,
+      version: r.version,
+      source: r.source,
+      message: r.message,
+    }));
+    return {
+      data: { apps },
+      summary: apps.length
+        ? apps.map((a) => `${a.name}: ${a.state}${a.opType ? ` (${a.opType})` : ''}`).join('\n')
+        : 'no apps installed',
+    };
+  },
+});
+
+const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+export const marketInstall = defineTool({
+  name: 'market_install',
+  title: 'Install an Olares app',
+  description:
+    'Install an app from the market. If it needs env variables or a compute mode, the error says which; call again with them.',
+  toolset: 'market',
+  input: {
+    app: appArg,
+    version: z.string().optional().describe('Default: latest in the catalog'),
+    envs: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Env variables the app needs, e.g. {"API_KEY": "..."}'),
+    computeMode: z.string().optional().describe('e.g. cpu or nvidia, when the app asks for one'),
+    source: z.string().optional().describe(`Default ${DEFAULT_SOURCE}`),
+    wait: waitArg,
+  },
+  output: resultShape,
+  annotations: MUTATE,
+  auditTarget: (a) => ({
+    app: a.app,
+    version: a.version,
+    envNames: Object.keys(a.envs ?? {}),
+    computeMode: a.computeMode,
+  }),
+  async handler({ app, version, envs, computeMode, source = DEFAULT_SOURCE, wait }, ctx) {
+    for (const name of Object.keys(envs ?? {}))
+      if (!ENV_NAME.test(name))
+        throw new InvalidInputError(
+          `env name "${name.slice(0, 60)}" is invalid (letters, digits and _; must start with a letter)`,
+        );
+    if (version && !/^v?\d+\.\d+\.\d+([-.+][0-9A-Za-z.-]+)?$/.test(version))
+      throw new InvalidInputError(
+        `invalid version '${version.slice(0, 40)}': must be a valid semver (e.g. 1.0.0, 1.2.3)`,
+      );
+    const { m, user } = await market(ctx);
+    const row = await m.row(app, ctx.signal);
+    if (row && !NOT_INSTALLED.has(row.state)) {
+      throw new InvalidInputError(
+        `'${app}' is already installed (state ${row.state}${row.version ? `, version ${row.version}` : ''}). Use market_upgrade for a newer version, or market_status to follow it`,
+      );
+    }
+    const target =
+      version?.replace(/^v/, '') || String((await m.detail(app, source, ctx.signal)).version ?? '');
+    if (!target)
+      throw new InvalidInputError(
+        `cannot determine the version of '${app}' in source '${source}'; pass version`,
+      );
+    await m.install(app, { source, version: target, envs, computeMode }, ctx.signal);
+    const base: OperationResult = {
+      app,
+      operation: 'install',
+      status: 'accepted',
+      message: `install requested for version ${target}`,
+      user,
+      source,
+      version: target,
+    };
+    const result = wait ? await waitFor('install', app, m, ctx, base) : base;
+    return { data: result, summary: summarize(result) };
+  },
+});
+
+function lifecycleTool(
+  op: 'stop' | 'resume' | 'restart' | 'upgrade' | 'cancel',
+  title: string,
+  description: string,
+  destructive: boolean,
+) {
+  const input = {
+    app: appArg,
+    wait: waitArg,
+    ...(op === 'upgrade'
+      ? { version: z.string().optional().describe('Default: latest in the catalog') }
+      : {}),
+    ...(destructive ? { dryRun: z.boolean().optional() } : {}),
+  };
+  return defineTool({
+    name: `market_${op}`,
+    title,
+    description,
+    toolset: 'market',
+    input,
+    output: { ...resultShape, ...(destructive ? { dryRun: z.boolean().optional() } : {}) },
+    annotations: {
+      ...MUTATE,
+      destructiveHint: destructive,
+      idempotentHint: op === 'stop' || op === 'resume',
+    },
+    async handler(args: { app: string; wait?: boolean; version?: string; dryRun?: boolean }, ctx) {
+      const { m, user } = await market(ctx);
+      const row = await installedRow(m, args.app, op, ctx.signal);
+      const base: OperationResult = {
+        app: args.app,
+        operation: op,
+        status: 'accepted',
+        message: `${op} requested`,
+        user,
+        source: row.source,
+        version: row.version,
+        state: row.state,
+      };
+      if (destructive) {
+        const what = `${op} of '${args.app}' (state ${row.state}${IN_FLIGHT.has(row.state) && ['pending', 'downloading', 'installing'].includes(row.state) ? ': the partial install is torn down' : ''})`;
+        if (args.dryRun)
+          return {
+            data: { ...base, message: `dry run: would ${what}`, dryRun: true },
+            summary: `dry run: would ${what}`,
+          };
+        const gate = await ctx.confirmDestructive(`Confirm ${what}?`, [`${args.app} on ${user}`]);
+        if (!gate.proceed) throw new InvalidInputError(`market_${op}: ${gate.reason}`);
+      }
+      let baseline = row.statusTime;
+      if (op === 'upgrade') {
+        const target =
+          args.version?.replace(/^v/, '') ||
+          String((await m.detail(args.app, row.source, ctx.signal)).version ?? '');
+        if (row.version && target.localeCompare(row.version, undefined, { numeric: true }) <= 0) {
+          throw new InvalidInputError(
+            target === row.version
+              ? `cannot upgrade '${args.app}': version ${target} is already installed; nothing to do`
+              : `cannot upgrade '${args.app}': ${target} is older than the installed ${row.version}; uninstall and reinstall the older version instead`,
+          );
+        }
+        await m.upgrade(row, target, ctx.signal);
+        base.message = `upgrade requested for version ${target}`;
+        base.version = target;
+      } else if (op === 'cancel') await m.cancel(row, ctx.signal);
+      else await m.lifecycle(op, row, ctx.signal);
+      baseline ??= '';
+      const result = args.wait ? await waitFor(op, args.app, m, ctx, base, baseline) : base;
+      return { data: destructive ? { ...result, dryRun: false } : result, summary: summarize(result) };
+    },
+  });
+}
+
+export const marketUninstall = defineTool({
+  name: 'market_uninstall',
+  title: 'Uninstall an Olares app',
+  description:
+    'Uninstall an app (deleteData also removes its private data). Asks for confirmation when the client can.',
+  toolset: 'market',
+  input: { app: appArg, deleteData: z.boolean().optional(), wait: waitArg, dryRun: z.boolean().optional() },
+  output: { ...resultShape, dryRun: z.boolean().optional() },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  async handler({ app, deleteData, wait, dryRun }, ctx) {
+    const { m, user } = await market(ctx);
+    const row = await m.row(app, ctx.signal);
+    const base: OperationResult = {
+      app,
+      operation: 'uninstall',
+      status: 'accepted',
+      message: 'uninstall requested',
+      user,
+      source: row?.source,
+      version: row?.version,
+      state: row?.state,
+    };
+    if (!row || (NOT_INSTALLED.has(row.state) && row.state !== 'installFailed')) {
+      return {
+        data: {
+          ...base,
+          message: `'${app}' is not installed${row ? ` (state ${row.state})` : ''}; nothing to uninstall`,
+          dryRun: false,
+        },
+        summary: `'${app}' is not installed; nothing to uninstall`,
+      };
+    }
+    if (IN_FLIGHT.has(row.state)) {
+      throw new InvalidInputError(
+        `'${app}' is ${row.state} (op ${row.opType ?? '?'}); cancel it with market_cancel first, then uninstall if it remains`,
+      );
+    }
+    if (!ALLOWED[row.state]?.includes('uninstall'))
+      throw new InvalidInputError(
+        `cannot uninstall '${app}' in state '${row.state}'; wait until it settles (market_status)`,
+      );
+    const what = `uninstall '${app}'${deleteData ? ' and delete its data' : ''}`;
+    if (dryRun)
+      return {
+        data: { ...base, message: `dry run: would ${what}`, dryRun: true },
+        summary: `dry run: would ${what}`,
+      };
+    const gate = await ctx.confirmDestructive(
+      `Uninstall ${app}${deleteData ? ' and DELETE its data' : ''} on ${user}?`,
+      [`${app} ${row.version ?? ''} (${row.state})`],
+    );
+    if (!gate.proceed) throw new InvalidInputError(`market_uninstall: ${gate.reason}`);
+    await m.uninstall(row, { deleteData }, ctx.signal);
+    const result = wait ? await waitFor('uninstall', app, m, ctx, base) : base;
+    return { data: { ...result, dryRun: false }, summary: summarize(result) };
+  },
+});
+
+export const marketTools: ToolDeclaration<any, any>[] = [
+  marketList,
+  marketGet,
+  marketStatus,
+  marketInstall,
+  marketUninstall,
+  lifecycleTool(
+    'upgrade',
+    'Upgrade an Olares app',
+    'Upgrade an installed app to a newer catalog version.',
+    false,
+  ),
+  lifecycleTool('stop', 'Stop an Olares app', 'Stop (suspend) a running app; its data stays.', false),
+  lifecycleTool('resume', 'Resume an Olares app', 'Start a stopped app again.', false),
+  lifecycleTool(
+    'restart',
+    'Restart an Olares app',
+    'Restart an app (stop then resume; Olares >= 1.12.6).',
+    false,
+  ),
+  lifecycleTool(
+    'cancel',
+    'Cancel an Olares app operation',
+    'Cancel an install/upgrade in progress; an early install is torn down.',
+    true,
+  ),
+];
