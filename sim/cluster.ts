@@ -1,4 +1,442 @@
-// The cluster part of the simulator (olares-api/cluster.md). Placeholder until its issue lands.
+// control-hub of the simulator (olares-api/cluster.md sec. 14): a small cluster with namespaces,
+// ~25 pods (one multi-container, one with a previous crash), a node, workloads, events and logs.
+// The owner sees everything; a normal user sees only their own namespaces and gets 403 elsewhere.
+import { randomBytes } from 'node:crypto';
+import type { SimRequest } from './http.js';
+import { sendJson, sendText } from './http.js';
 import type { Simulator } from './server.js';
+import type { SimUser } from './users.js';
 
-export function registerCluster(_sim: Simulator) {}
+const KS = '/kapis/resources.kubesphere.io/v1alpha3';
+const SYSTEM_NAMESPACES = ['os-framework', 'os-platform', 'kube-system'];
+const CREATED = '2026-11-01T08:00:00Z';
+
+interface SimPod {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  owner?: string; // ReplicaSet name; a deleted owned pod comes back with a new suffix
+  containers: Array<{ name: string; image: string; port?: number }>;
+  phase: 'Running' | 'Pending' | 'Succeeded' | 'Failed';
+  waitingReason?: string;
+  restarts: number;
+  createdAt: string;
+  hasPrevious?: boolean;
+}
+
+const suffix = () => randomBytes(3).toString('hex').slice(0, 5);
+
+function seedPods(users: SimUser[]): SimPod[] {
+  const pods: SimPod[] = [];
+  const add = (namespace: string, app: string, opts: Partial<SimPod> = {}) =>
+    pods.push({
+      namespace,
+      name: `${app}-${suffix()}`,
+      labels: { app, ...(opts.labels ?? {}) },
+      owner: `${app}-7d9f`,
+      containers: opts.containers ?? [{ name: app, image: `beclab/${app}:1.0`, port: 8080 }],
+      phase: opts.phase ?? 'Running',
+      waitingReason: opts.waitingReason,
+      restarts: opts.restarts ?? 0,
+      createdAt: CREATED,
+      hasPrevious: opts.hasPrevious,
+    });
+  for (const app of [
+    'authelia',
+    'files-server',
+    'market-backend',
+    'appservice',
+    'bfl',
+    'l4-bfl-proxy',
+    'system-server',
+    'tapr-sysevent',
+  ])
+    add('os-framework', app, { labels: { tier: 'system' } });
+  for (const app of ['citus', 'redis', 'nats', 'minio'])
+    add('os-platform', app, { labels: { tier: 'middleware' } });
+  for (const app of ['coredns', 'kube-proxy', 'calico-node'])
+    add('kube-system', app, { labels: { tier: 'kube' } });
+  for (const u of users) {
+    const ns = `user-space-${u.local}`;
+    add(ns, 'firefox', { labels: { tier: 'app' } });
+    add(ns, 'jellyfin', { labels: { tier: 'app' } });
+    add(ns, 'n8n', {
+      labels: { tier: 'app' },
+      containers: [
+        { name: 'n8n', image: 'n8nio/n8n:1.40.0', port: 5678 },
+        { name: 'sidecar', image: 'beclab/envoy:1.25' },
+      ],
+    });
+    add(ns, 'crashy', { labels: { tier: 'app' }, restarts: 3, hasPrevious: true });
+    add(ns, 'pending-app', { labels: { tier: 'app' }, phase: 'Pending', waitingReason: 'ContainerCreating' });
+    add(`user-system-${u.local}`, 'vault-server', { labels: { tier: 'user-system' } });
+  }
+  return pods;
+}
+
+function podJson(p: SimPod) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      uid: `uid-${p.name}`,
+      creationTimestamp: p.createdAt,
+      labels: p.labels,
+      annotations: { 'kubesphere.io/creator': 'admin' },
+      ownerReferences: p.owner
+        ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: p.owner, controller: true }]
+        : [],
+    },
+    spec: {
+      nodeName: 'olares',
+      restartPolicy: 'Always',
+      serviceAccount: 'default',
+      containers: p.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imagePullPolicy: 'IfNotPresent',
+        ports: c.port ? [{ name: 'http', containerPort: c.port, protocol: 'TCP' }] : [],
+        env: [
+          { name: 'TZ', value: 'UTC' },
+          {
+            name: 'DB_PASSWORD',
+            valueFrom: { secretKeyRef: { name: `${c.name}-secrets`, key: 'password' } },
+          },
+        ],
+      })),
+    },
+    status: {
+      phase: p.phase,
+      hostIP: '192.168.1.10',
+      podIP: p.phase === 'Pending' ? '' : `10.233.64.${(p.name.charCodeAt(0) + p.name.length) % 250}`,
+      startTime: p.createdAt,
+      qosClass: 'Burstable',
+      conditions: [{ type: 'Ready', status: p.phase === 'Running' ? 'True' : 'False' }],
+      containerStatuses: p.containers.map((c) => ({
+        name: c.name,
+        ready: p.phase === 'Running',
+        restartCount: p.restarts,
+        image: c.image,
+        state: p.waitingReason
+          ? { waiting: { reason: p.waitingReason } }
+          : { running: { startedAt: p.createdAt } },
+      })),
+    },
+  };
+}
+
+/** Equality-based label selectors: `a=b`, `a==b`, `a!=b`, `a`, `!a`, comma-joined. */
+function matchLabels(selector: string, labels: Record<string, string>): boolean | undefined {
+  for (const term of selector
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)) {
+    const m = /^(!?)([A-Za-z0-9_./-]+)(?:\s*(==|=|!=)\s*([A-Za-z0-9_.-]*))?$/.exec(term);
+    if (!m) return undefined;
+    const [, not, key, op, value] = m;
+    if (!op) {
+      if (not ? key in labels : !(key in labels)) return false;
+    } else if (op === '!=' ? labels[key] === value : labels[key] !== value) return false;
+  }
+  return true;
+}
+
+export function registerCluster(sim: Simulator) {
+  const users = [...sim.users.values()];
+  const pods = seedPods(users);
+  const namespaces = [
+    ...SYSTEM_NAMESPACES,
+    ...users.flatMap((u) => [`user-space-${u.local}`, `user-system-${u.local}`]),
+  ];
+  const visible = (user: SimUser, ns: string) => user.role !== 'normal' || ns.endsWith(`-${user.local}`);
+  const forbidden = (r: SimRequest, what: string) =>
+    sendJson(r.res, 403, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      message: `${what} is forbidden: User "${r.user!.local}" cannot access it`,
+      reason: 'Forbidden',
+      code: 403,
+    });
+  const notFound = (r: SimRequest, what: string) =>
+    sendJson(r.res, 404, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      message: `${what} not found`,
+      reason: 'NotFound',
+      code: 404,
+    });
+  const page = <T>(r: SimRequest, items: T[]) => {
+    const limit = Number(r.url.searchParams.get('limit')) || items.length || 1;
+    const p = Math.max(1, Number(r.url.searchParams.get('page')) || 1);
+    sendJson(r.res, 200, { items: items.slice((p - 1) * limit, p * limit), totalItems: items.length });
+  };
+  const badSelector = (r: SimRequest, sel: string) =>
+    sendJson(r.res, 400, {
+      kind: 'Status',
+      status: 'Failure',
+      message: `unable to parse requirement: invalid label selector "${sel}"`,
+      reason: 'BadRequest',
+      code: 400,
+    });
+
+  const listPods = (r: SimRequest, ns?: string) => {
+    const q = r.url.searchParams;
+    const sel = q.get('labelSelector') ?? '';
+    let items = pods.filter((p) => (ns ? p.namespace === ns : visible(r.user!, p.namespace)));
+    if (sel) {
+      if (items.length && matchLabels(sel, items[0].labels) === undefined) return badSelector(r, sel);
+      items = items.filter((p) => matchLabels(sel, p.labels));
+    }
+    if (q.get('status')) items = items.filter((p) => p.phase === q.get('status'));
+    if (q.get('nodeName')) items = items.filter(() => q.get('nodeName') === 'olares');
+    if (q.get('names')) items = items.filter((p) => q.get('names')!.split(',').includes(p.name));
+    if (q.get('namespace')) items = items.filter((p) => p.namespace === q.get('namespace'));
+    page(
+      r,
+      items
+        .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+        .map(podJson),
+    );
+  };
+
+  sim.route('control-hub', 'GET', `${KS}/pods`, (r) => listPods(r));
+  sim.route('control-hub', 'GET', `${KS}/namespaces/:ns/pods`, (r) => {
+    if (!namespaces.includes(r.params.ns)) return notFound(r, `namespaces "${r.params.ns}"`);
+    if (!visible(r.user!, r.params.ns)) return forbidden(r, `pods in namespace "${r.params.ns}"`);
+    listPods(r, r.params.ns);
+  });
+
+  const findPod = (r: SimRequest) => {
+    const { ns, pod } = r.params;
+    if (!visible(r.user!, ns)) {
+      forbidden(r, `pods "${pod}" in namespace "${ns}"`);
+      return undefined;
+    }
+    const p = pods.find((x) => x.namespace === ns && x.name === pod);
+    if (!p) notFound(r, `pods "${pod}"`);
+    return p;
+  };
+
+  sim.route('control-hub', 'GET', '/api/v1/namespaces/:ns/pods/:pod', (r) => {
+    const p = findPod(r);
+    if (p) sendJson(r.res, 200, podJson(p));
+  });
+
+  sim.route('control-hub', 'DELETE', '/api/v1/namespaces/:ns/pods/:pod', (r) => {
+    const p = findPod(r);
+    if (!p) return;
+    pods.splice(pods.indexOf(p), 1);
+    // The ReplicaSet puts a fresh pod in its place, as on a real cluster.
+    if (p.owner)
+      pods.push({
+        ...p,
+        name: `${p.labels.app}-${suffix()}`,
+        restarts: 0,
+        hasPrevious: false,
+        createdAt: new Date().toISOString(),
+      });
+    sendJson(r.res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
+  });
+
+  sim.route('control-hub', 'GET', '/api/v1/namespaces/:ns/pods/:pod/log', (r) => {
+    const p = findPod(r);
+    if (!p) return;
+    const q = r.url.searchParams;
+    const container = q.get('container') ?? p.containers[0].name;
+    if (!p.containers.some((c) => c.name === container)) {
+      return sendJson(r.res, 400, {
+        kind: 'Status',
+        status: 'Failure',
+        message: `container ${container} is not valid for pod ${p.name}`,
+        reason: 'BadRequest',
+        code: 400,
+      });
+    }
+    const previous = q.get('previous') === 'true';
+    if (previous && !p.hasPrevious) {
+      return sendJson(r.res, 400, {
+        kind: 'Status',
+        status: 'Failure',
+        message: `previous terminated container "${container}" in pod "${p.name}" not found`,
+        reason: 'BadRequest',
+        code: 400,
+      });
+    }
+    const total = 500;
+    const end = Date.now();
+    let lines = Array.from({ length: total }, (_, i) => {
+      const ts = new Date(end - (total - i) * 1000).toISOString();
+      return {
+        ts,
+        text: `${previous ? '[previous] ' : ''}${p.name}/${container} log line ${i + 1}${i === total - 1 && previous ? ' panic: simulated crash' : ''}`,
+      };
+    });
+    const since = q.get('sinceTime')
+      ? Date.parse(q.get('sinceTime')!)
+      : q.get('sinceSeconds')
+        ? end - Number(q.get('sinceSeconds')) * 1000
+        : undefined;
+    if (since !== undefined) lines = lines.filter((l) => Date.parse(l.ts) >= since);
+    const tail = Number(q.get('tailLines'));
+    if (tail > 0) lines = lines.slice(-tail);
+    let body = lines.map((l) => (q.get('timestamps') === 'true' ? `${l.ts} ${l.text}` : l.text)).join('\n');
+    if (body) body += '\n';
+    const limitBytes = Number(q.get('limitBytes'));
+    if (limitBytes > 0) body = body.slice(0, limitBytes);
+    sendText(r.res, 200, body);
+  });
+
+  sim.route('control-hub', 'GET', '/api/v1/namespaces/:ns/events', (r) => {
+    const { ns } = r.params;
+    if (!visible(r.user!, ns)) return forbidden(r, `events in namespace "${ns}"`);
+    const items = pods
+      .filter((p) => p.namespace === ns)
+      .flatMap((p, i) => {
+        const base = Date.parse(CREATED) + i * 1000;
+        const ev = (reason: string, message: string, type: string, t: number) => ({
+          metadata: {
+            name: `${p.name}.${reason.toLowerCase()}`,
+            namespace: ns,
+            creationTimestamp: new Date(t).toISOString(),
+          },
+          involvedObject: { kind: 'Pod', namespace: ns, name: p.name, uid: `uid-${p.name}` },
+          reason,
+          message,
+          type,
+          count: 1,
+          firstTimestamp: new Date(t).toISOString(),
+          lastTimestamp: new Date(t).toISOString(),
+          source: { component: 'kubelet', host: 'olares' },
+        });
+        const out = [
+          ev('Scheduled', `Successfully assigned ${ns}/${p.name} to olares`, 'Normal', base),
+          ev('Pulled', `Container image "${p.containers[0].image}" already present`, 'Normal', base + 500),
+        ];
+        if (p.hasPrevious)
+          out.push(ev('BackOff', 'Back-off restarting failed container', 'Warning', base + 900));
+        return out;
+      });
+    const limit = Number(r.url.searchParams.get('limit'));
+    sendJson(r.res, 200, {
+      kind: 'EventList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: '1' },
+      items: limit > 0 ? items.slice(0, limit) : items,
+    });
+  });
+
+  const nsJson = (name: string) => ({
+    kind: 'Namespace',
+    apiVersion: 'v1',
+    metadata: {
+      name,
+      uid: `uid-${name}`,
+      creationTimestamp: CREATED,
+      labels: {
+        'kubesphere.io/workspace': name.startsWith('user-')
+          ? `${name.split('-').pop()}-workspace`
+          : 'system-workspace',
+      },
+    },
+    status: { phase: 'Active' },
+  });
+  sim.route('control-hub', 'GET', `${KS}/namespaces`, (r) =>
+    page(r, namespaces.filter((n) => visible(r.user!, n)).map(nsJson)),
+  );
+  sim.route('control-hub', 'GET', '/api/v1/namespaces/:ns', (r) => {
+    if (!namespaces.includes(r.params.ns) || !visible(r.user!, r.params.ns))
+      return notFound(r, `namespaces "${r.params.ns}"`);
+    sendJson(r.res, 200, nsJson(r.params.ns));
+  });
+
+  const node = {
+    kind: 'Node',
+    apiVersion: 'v1',
+    metadata: {
+      name: 'olares',
+      uid: 'uid-node',
+      creationTimestamp: CREATED,
+      labels: { 'node-role.kubernetes.io/control-plane': '', 'node-role.kubernetes.io/worker': '' },
+    },
+    spec: {},
+    status: {
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }],
+      addresses: [{ type: 'InternalIP', address: '192.168.1.10' }],
+      capacity: { cpu: '16', memory: '65536Mi', pods: '110', 'ephemeral-storage': '1000Gi' },
+      allocatable: { cpu: '16', memory: '64000Mi', pods: '110', 'ephemeral-storage': '950Gi' },
+      nodeInfo: {
+        osImage: 'Ubuntu 22.04',
+        kernelVersion: '6.5.0',
+        architecture: 'amd64',
+        operatingSystem: 'linux',
+        kubeletVersion: 'v1.28.4',
+        containerRuntimeVersion: 'containerd://1.7.0',
+      },
+    },
+  };
+  sim.route('control-hub', 'GET', `${KS}/nodes`, (r) =>
+    r.user!.role === 'normal' ? forbidden(r, 'nodes') : page(r, [node]),
+  );
+
+  const workloads = (kind: string) => (r: SimRequest) => {
+    const { ns } = r.params;
+    if (!visible(r.user!, ns)) return forbidden(r, `${kind} in namespace "${ns}"`);
+    const apps = [...new Set(pods.filter((p) => p.namespace === ns).map((p) => p.labels.app))];
+    const items =
+      kind === 'deployments'
+        ? apps.map((app) => {
+            const ready = pods.filter(
+              (p) => p.namespace === ns && p.labels.app === app && p.phase === 'Running',
+            ).length;
+            return {
+              kind: 'Deployment',
+              metadata: { name: app, namespace: ns },
+              spec: { replicas: 1 },
+              status: { replicas: 1, readyReplicas: ready },
+            };
+          })
+        : [];
+    sendJson(r.res, 200, { items, totalItems: items.length });
+  };
+  for (const kind of ['deployments', 'statefulsets', 'daemonsets'])
+    sim.route('control-hub', 'GET', `${KS}/namespaces/:ns/${kind}`, workloads(kind));
+
+  sim.route('control-hub', 'GET', '/capi/namespaces/group', (r) => {
+    const groups = new Map<string, string[]>();
+    for (const n of namespaces.filter((x) => visible(r.user!, x))) {
+      const ws = nsJson(n).metadata.labels['kubesphere.io/workspace'];
+      groups.set(ws, [...(groups.get(ws) ?? []), n]);
+    }
+    sendJson(
+      r.res,
+      200,
+      [...groups.entries()].map(([title, names]) => ({
+        title,
+        data: names.map((n) => ({
+          metadata: { name: n, creationTimestamp: CREATED, labels: nsJson(n).metadata.labels },
+        })),
+      })),
+    );
+  });
+
+  sim.route('control-hub', 'GET', '/capi/app/detail', (r) => sendJson(r.res, 200, appDetail(r.user!)));
+}
+
+export function appDetail(user: SimUser) {
+  const admin = user.role !== 'normal';
+  return {
+    clusterRole: admin ? 'cluster-admin' : '',
+    workspaces: admin ? ['system-workspace', `${user.local}-workspace`] : [`${user.local}-workspace`],
+    systemNamespaces: SYSTEM_NAMESPACES,
+    user: {
+      username: user.local,
+      globalrole: admin ? 'platform-admin' : 'platform-regular',
+      email: `${user.local}@example.com`,
+      grantedClusters: ['default'],
+    },
+  };
+}
