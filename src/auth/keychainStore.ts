@@ -102,9 +102,12 @@ export function probeKeychain(timeoutMs = 3000): Promise<KeychainProbe> {
     });
   }
   const script = `
-    const { AsyncEntry } = require(${JSON.stringify(modulePath)});
-    const e = new AsyncEntry(${JSON.stringify(KEYCHAIN_SERVICE)}, 'olares-mcp-probe', ${JSON.stringify(ENTRY_OPTIONS)});
-    e.getPassword().then(() => process.exit(0), (err) => { process.stderr.write(String(err && err.message || err)); process.exit(3); });`;
+    const fail = (err) => { process.stderr.write(String((err && err.message) || err)); process.exit(3); };
+    try {
+      const { AsyncEntry } = require(${JSON.stringify(modulePath)});
+      const e = new AsyncEntry(${JSON.stringify(KEYCHAIN_SERVICE)}, 'olares-mcp-probe', ${JSON.stringify(ENTRY_OPTIONS)});
+      e.getPassword().then(() => process.exit(0), fail);
+    } catch (err) { fail(err); }`;
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -114,7 +117,7 @@ export function probeKeychain(timeoutMs = 3000): Promise<KeychainProbe> {
         if (!err) return resolve({ usable: true });
         const reason = (err as any).killed
           ? `no answer from the keychain within ${timeoutMs} ms`
-          : (stderr || err.message).trim().split('\n').pop();
+          : (stderr || err.message).trim().split('\n')[0];
         resolve({ usable: false, reason });
       },
     );

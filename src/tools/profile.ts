@@ -113,7 +113,7 @@ export const profileRemove = defineTool({
 const MAX_TOKEN_FILE = 8 * 1024;
 
 /** Reads the refresh token from where the user put it; never from an argument value. */
-async function readRefreshToken(
+export async function readRefreshToken(
   args: { refreshTokenEnv?: string; refreshTokenFile?: string },
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
