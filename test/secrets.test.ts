@@ -1,0 +1,168 @@
+// No secret ever leaves through MCP: every JSON-RPC message, stderr line (with debug logging on)
+// and file under OLARES_MCP_HOME except tokens/ is scanned for the passwords, their wire hashes,
+// the TOTP codes and every access and refresh token the simulator issued.
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../src/auth/authApi.js';
+import { completeLogin } from './helpers/browser.js';
+import { connect, type McpSession } from './helpers/mcp.js';
+import { makeBox, type TestBox } from './helpers/sim.js';
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const full = join(dir, d.name);
+    if (d.isDirectory()) out.push(...(await filesUnder(full)));
+    else out.push(full);
+  }
+  return out;
+}
+
+describe('secrets never leave the server process', () => {
+  let box: TestBox;
+  const secrets = new Set<string>();
+  const sessions: McpSession[] = [];
+
+  beforeAll(async () => {
+    box = await makeBox({ env: { OLARES_MCP_DEBUG: '1' }, marketStepMs: 20 });
+    const issueAccess = box.sim.issueAccessToken.bind(box.sim);
+    const issueRefresh = box.sim.issueRefreshToken.bind(box.sim);
+    box.sim.issueAccessToken = async (...a) => {
+      const t = await issueAccess(...a);
+      secrets.add(t);
+      return t;
+    };
+    box.sim.issueRefreshToken = (...a) => {
+      const t = issueRefresh(...a);
+      secrets.add(t);
+      return t;
+    };
+    for (const spec of box.sim.specs) {
+      secrets.add(spec.password);
+      secrets.add(hashPassword(spec.password));
+      if (spec.totpSecret) secrets.add(spec.totpSecret);
+    }
+  });
+  afterAll(async () => {
+    for (const s of sessions) await s.close().catch(() => {});
+    await box?.close();
+  });
+
+  it('finds none after logins, imports, refreshes, invalidation and every tool in good and bad calls', async () => {
+    const env = { ...box.env, OLARES_LOCAL_ROOTS: box.home, OLARES_MARKET_POLL_MS: '20' };
+    // 1. URL-elicitation login with password + TOTP
+    const urlClient = await connect(env, { elicitation: { url: {}, form: {} } });
+    sessions.push(urlClient);
+    urlClient.client.setRequestHandler(ElicitRequestSchema, async (req: any) => {
+      if (req.params.mode === 'url') {
+        setTimeout(async () => {
+          const code = await box.totp('alice@olares.com');
+          secrets.add(code);
+          await completeLogin(req.params.url, 'a-wrong-password-123'); // a failed attempt first
+          await completeLogin(req.params.url, box.password('alice@olares.com'), async () => code);
+        }, 20);
+        return { action: 'accept' };
+      }
+      return { action: 'accept', content: { confirm: true } };
+    });
+    secrets.add('a-wrong-password-123');
+    expect(
+      (await urlClient.call('profile_login', { olaresId: 'alice@olares.com', name: 'alice' }))
+        .structuredContent.status,
+    ).toBe('logged-in');
+
+    // 2. link login without elicitation, with short-lived tokens so calls refresh
+    box.sim.options.accessTokenTtlSec = 1;
+    const plain = await connect(env);
+    sessions.push(plain);
+    const link = await plain.call('profile_login', { olaresId: 'bob@olares.com', name: 'bob' });
+    await completeLogin(link.structuredContent.loginUrl, box.password('bob@olares.com'));
+    box.sim.options.accessTokenTtlSec = 3600;
+    await new Promise((r) => setTimeout(r, 1200));
+
+    // 3. import from a file and from an env var
+    const bobRecord = await box.auth.stores.file.get('bob@olares.com');
+    const rtFile = join(box.home, '..', `rt-${Date.now()}.txt`);
+    await writeFile(rtFile, `${bobRecord!.refreshToken}\n`);
+    const importer = await connect({ ...env, OLARES_RT: 'rt-not-a-real-token-xyz' });
+    sessions.push(importer);
+    secrets.add('rt-not-a-real-token-xyz');
+    await importer.call('profile_import', { olaresId: 'bob@olares.com', refreshTokenFile: rtFile });
+    await importer.call('profile_import', { olaresId: 'carol@olares.com', refreshTokenEnv: 'OLARES_RT' });
+    await importer.call('profile_import', {
+      olaresId: 'carol@olares.com',
+      refreshTokenFile: '/etc/hostname',
+    });
+
+    // 4. every tool, a good call and a bad call, as both users (bob's token is stale: refreshes)
+    const { tools } = await plain.client.listTools();
+    await writeFile(join(box.home, 'up.txt'), 'hello');
+    const good: Record<string, Record<string, unknown>> = {
+      files_ls: { path: 'drive/Home' },
+      files_stat: { path: 'drive/Home/Documents' },
+      files_cat: { path: 'drive/Home/Documents/welcome.txt' },
+      files_upload: { localPath: join(box.home, 'up.txt'), remotePath: 'drive/Home/' },
+      files_download: {
+        remotePath: 'drive/Home/Documents/welcome.txt',
+        localPath: join(box.home, 'down.txt'),
+      },
+      files_mkdir: { path: 'drive/Home/S', parents: true },
+      files_rename: { path: 'drive/Home/S', newName: 'T' },
+      files_cp: { sources: ['drive/Home/Documents/welcome.txt'], destination: 'drive/Home/T/' },
+      files_mv: { sources: ['drive/Home/T/welcome.txt'], destination: 'drive/Home/' },
+      files_rm: { paths: ['drive/Home/T'], recursive: true },
+      files_share_create: { path: 'drive/Home/Documents', type: 'internal' },
+      market_install: { app: 'firefox', wait: true },
+      market_get: { app: 'firefox' },
+      market_status: { app: 'firefox' },
+      market_stop: { app: 'firefox', wait: true },
+      cluster_pods: { limit: 3 },
+      cluster_namespaces: {},
+      cluster_nodes: {},
+      cluster_apps: {},
+      cluster_app_status: { namespace: 'user-space-bob' },
+      dashboard_overview: {},
+      profile_use: { name: 'alice' },
+    };
+    for (const session of [plain, urlClient]) {
+      for (const t of tools) {
+        await session.call(t.name, good[t.name] ?? {}).catch(() => {});
+        await session.call(t.name, { profile: 'nobody', bogus: 1 }).catch(() => {});
+      }
+    }
+
+    // 5. a dead grant: refresh answers 401, the error path is exercised too
+    box.sim.revokeRefreshTokens('bob@olares.com');
+    box.sim.options.accessTokenTtlSec = 1;
+    await box.auth.stores.file.set({
+      ...(await box.auth.stores.file.get('bob@olares.com'))!,
+      accessToken: await box.sim.issueAccessToken(box.sim.userById('bob@olares.com')!, { ttlSec: -10 }),
+    });
+    const dead = await plain.call('files_ls', { path: 'drive/Home', profile: 'bob' });
+    expect(dead.isError).toBe(true);
+    await plain.call('doctor', { profile: 'bob' });
+
+    // Scan.
+    for (const s of sessions) await s.close();
+    sessions.length = 0;
+    expect(secrets.size).toBeGreaterThan(8);
+    const haystacks: Array<[string, string]> = [
+      ['json-rpc messages', JSON.stringify([urlClient.messages, plain.messages, importer.messages])],
+      ['stderr', [urlClient, plain, importer].map((s) => s.stderr.join('')).join('\n')],
+    ];
+    for (const f of await filesUnder(box.home)) {
+      const rel = relative(box.home, f);
+      if (rel.startsWith('tokens') || (await stat(f)).size > 1_000_000) continue;
+      haystacks.push([rel, await readFile(f, 'utf8')]);
+    }
+    expect(haystacks.some(([name]) => name === 'audit.log')).toBe(true);
+    expect(haystacks[0][1].length).toBeGreaterThan(10_000); // the scan really saw the traffic
+    const hits: string[] = [];
+    for (const [name, text] of haystacks)
+      for (const s of secrets)
+        if (text.includes(s)) hits.push(`${name} contains a secret (${s.slice(0, 6)}...)`);
+    expect(hits).toEqual([]);
+  });
+});
