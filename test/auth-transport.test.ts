@@ -1,0 +1,124 @@
+// The refreshing transport against the simulator: 401/403/459 refresh and replay once, streams
+// refresh pre-flight, a dead grant is stamped and later calls fail without network.
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isExpiring } from '../src/auth/jwt.js';
+import { OlaresHttp } from '../src/transport/http.js';
+import { makeBox, type TestBox } from './helpers/sim.js';
+
+const ECHO = 'GET /desktop/api/echo';
+const POST_ECHO = 'POST /desktop/api/echo';
+const REFRESH = 'POST /auth/api/refresh';
+
+describe('refreshing transport', () => {
+  let box: TestBox;
+  let http: OlaresHttp;
+  const expire = async (ttlSec = -5) => {
+    const rec = (await box.auth.stores.file.get('bob@olares.com'))!;
+    await box.auth.stores.file.set({
+      ...rec,
+      accessToken: await box.sim.issueAccessToken(box.sim.userById('bob@olares.com')!, { ttlSec }),
+    });
+  };
+  beforeEach(async () => {
+    box = await makeBox();
+    await box.login('bob@olares.com');
+    http = new OlaresHttp(await box.auth.session());
+  });
+  afterEach(() => box.close());
+
+  it.each([401, 403, 459])('refreshes once and replays after HTTP %i', async (status) => {
+    if (status === 401) await expire();
+    else box.sim.addFault({ match: ECHO, kind: 'status', status, times: 1 });
+    const body = await http.json<any>('desktop', '/api/echo');
+    expect(body.data.user).toBe('bob@olares.com');
+    expect(box.sim.count(REFRESH)).toBe(1);
+    expect(box.sim.count(ECHO)).toBe(2);
+  });
+
+  it('does not loop when the replay is refused again', async () => {
+    box.sim.addFault({ match: ECHO, kind: 'status', status: 401, times: 2 });
+    await expect(http.json('desktop', '/api/echo')).rejects.toThrow(
+      /server rejected the access token \(HTTP 401\); please run: profile_login/,
+    );
+    expect(box.sim.count(REFRESH)).toBe(1);
+    expect(box.sim.count(ECHO)).toBe(2);
+  });
+
+  it('never replays a one-shot stream body; it refreshes before sending instead', async () => {
+    await expire(30); // within the 60 s pre-flight window
+    const r = await http.json<any>('desktop', '/api/echo', {
+      method: 'POST',
+      body: Readable.from([Buffer.from('abc')]),
+      headers: { 'content-length': '3' },
+    });
+    expect(r.data.bytes).toBe(3);
+    expect(box.sim.count(REFRESH)).toBe(1);
+    expect(box.sim.count(`${POST_ECHO} 401`)).toBe(0);
+    box.sim.addFault({ match: POST_ECHO, kind: 'status', status: 401, times: 1 });
+    await expect(
+      http.json('desktop', '/api/echo', { method: 'POST', body: Readable.from([Buffer.from('abc')]) }),
+    ).rejects.toThrow(/HTTP 401/);
+    expect(box.sim.count(POST_ECHO)).toBe(2); // no replay of the consumed stream
+  });
+
+  it('leaves a fresh token alone for streams and never refreshes replayable requests early', async () => {
+    await http.json('desktop', '/api/echo', { method: 'POST', body: Readable.from([Buffer.from('x')]) });
+    expect(box.sim.count(REFRESH)).toBe(0);
+    await expire(30);
+    const token = (await box.auth.stores.file.get('bob@olares.com'))!.accessToken;
+    expect(isExpiring(token, 60)).toBe(true);
+    await http.json('desktop', '/api/echo');
+    expect(box.sim.count(REFRESH)).toBe(0); // replayable: waits for the server to say no
+  });
+
+  it('treats a 5xx from /api/refresh as transient and stamps nothing', async () => {
+    await expire();
+    box.sim.addFault({ match: REFRESH, kind: 'status', status: 502, times: 1 });
+    await expect(http.json('desktop', '/api/echo')).rejects.toThrow(/\/api\/refresh returned HTTP 502/);
+    expect((await box.auth.stores.file.get('bob@olares.com'))!.invalidatedAt).toBeUndefined();
+    await http.json('desktop', '/api/echo');
+    expect(box.sim.count(REFRESH)).toBe(2);
+  });
+
+  it('stamps a rejected grant and then fails fast without network', async () => {
+    await expire();
+    box.sim.revokeRefreshTokens('bob@olares.com');
+    await expect(http.json('desktop', '/api/echo')).rejects.toThrow(
+      /^refresh token for bob@olares.com became invalid at \S+Z; please run: profile_login/,
+    );
+    const rec = await box.auth.stores.file.get('bob@olares.com');
+    expect(rec?.invalidatedAt).toBeGreaterThan(0);
+    box.sim.resetCounters();
+    const fresh = new OlaresHttp(await box.auth.session());
+    await expect(fresh.json('desktop', '/api/echo')).rejects.toThrow(/became invalid/);
+    expect([...box.sim.counters.values()].reduce((a, b) => a + b, 0)).toBe(0);
+    expect((await box.auth.listProfiles()).profiles[0].status).toBe('invalidated');
+  });
+
+  it('makes exactly one refresh for 50 concurrent calls with an expired token', async () => {
+    await expire();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => http.json<any>('desktop', '/api/echo')),
+    );
+    expect(results.every((r) => r.data.user === 'bob@olares.com')).toBe(true);
+    expect(box.sim.count(REFRESH)).toBe(1);
+  });
+
+  it('uses the env provider before the store and never writes it', async () => {
+    await expire();
+    const rec = (await box.auth.stores.file.get('bob@olares.com'))!;
+    await box.auth.removeProfile('bob@olares.com');
+    const { AuthContext } = await import('../src/auth/index.js');
+    const auth = new AuthContext({
+      ...box.env,
+      OLARES_ID: 'bob@olares.com',
+      OLARES_REFRESH_TOKEN: rec.refreshToken,
+    });
+    const envHttp = new OlaresHttp(await auth.session());
+    expect(envHttp.session.credentials.source).toBe('env');
+    expect((await envHttp.json<any>('desktop', '/api/echo')).data.user).toBe('bob@olares.com');
+    expect(await box.auth.stores.file.get('bob@olares.com')).toBeNull();
+    expect((await auth.profiles.load()).profiles).toEqual([]);
+  });
+});
