@@ -64,6 +64,7 @@ export function registerFiles(sim: Simulator) {
   })();
   if (!sim.options.filesRoot) {
     sim.onClose(async () => {
+      await ready.catch(() => {}); // seeding may still run when a short test closes the box
       if (root) await rm(root, { recursive: true, force: true });
     });
   }

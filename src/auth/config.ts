@@ -1,6 +1,6 @@
 // The profile index: <home>/config.json. No secrets live here.
 import { readFile } from 'node:fs/promises';
-import { ConfigCorruptError, NoProfileError, ProfileNotFoundError } from './errors.js';
+import { ConfigCorruptError, HomeNotWritableError, NoProfileError, ProfileNotFoundError } from './errors.js';
 import { writeFileAtomic } from './fsutil.js';
 import { homePaths } from './home.js';
 import { parseOlaresId } from './identity.js';
@@ -74,7 +74,7 @@ export class ProfileIndex {
       text = await readFile(this.paths.config, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: [] };
-      throw err;
+      throw new HomeNotWritableError(this.paths.config, err, 'read');
     }
     if (text.trim() === '') return { profiles: [] };
     let raw: unknown;

@@ -101,9 +101,9 @@ export class TokenStoreError extends OlaresMcpError {
 }
 
 export class HomeNotWritableError extends OlaresMcpError {
-  constructor(path: string, cause: unknown) {
+  constructor(path: string, cause: unknown, op: 'write to' | 'read' = 'write to') {
     super(
-      `cannot write to ${path} (${(cause as NodeJS.ErrnoException)?.code ?? String(cause)}). Fix: make the directory writable by this user, or point OLARES_MCP_HOME at a writable directory`,
+      `cannot ${op} ${path} (${(cause as NodeJS.ErrnoException)?.code ?? String(cause)}). Fix: make the directory ${op === 'read' ? 'readable' : 'writable'} by this user, or point OLARES_MCP_HOME at a ${op === 'read' ? 'usable' : 'writable'} directory`,
       { code: 'home_not_writable' },
       { cause },
     );

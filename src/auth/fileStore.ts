@@ -5,7 +5,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TokenStoreError } from './errors.js';
+import { HomeNotWritableError, TokenStoreError } from './errors.js';
 import { ensureDir, writeFileAtomic } from './fsutil.js';
 import { sanitizeId } from './home.js';
 import { decodeRecord, encodeRecord, type TokenRecord, type TokenStore } from './tokenStore.js';
@@ -34,7 +34,8 @@ export class FileTokenStore implements TokenStore {
       this.key = key;
       return key;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (err instanceof TokenStoreError) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new HomeNotWritableError(path, err, 'read');
       if (!create) return undefined;
       await ensureDir(this.dir);
       await writeFileAtomic(path, randomBytes(32));
