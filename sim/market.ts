@@ -49,6 +49,14 @@ const CATALOG: CatalogApp[] = [
     categories: ['Utilities'],
     failsAt: 'installing',
   },
+  // A bad image reference: the download fails (downloadFailed).
+  {
+    name: 'ghostimage',
+    title: 'Ghost Image',
+    versions: ['2.0.0'],
+    categories: ['Utilities'],
+    failsAt: 'downloading',
+  },
 ];
 
 export interface StateRow {
@@ -61,8 +69,32 @@ export interface StateRow {
   message: string;
   statusTime: string;
   /** States still to come, one per clock tick. */
-  queue: Array<{ state: string; opType?: string; version?: string; reason?: string }>;
+  queue: Step[];
 }
+
+interface Step {
+  state: string;
+  opType?: string;
+  version?: string;
+  reason?: string;
+  progress?: string;
+}
+
+/** Test hooks for one simulator's market: hold the clock, read a row. */
+export interface MarketControl {
+  /** While held, no row moves; requests still move a row into its first state. */
+  hold(on: boolean): void;
+  row(user: string, app: string): Readonly<StateRow> | undefined;
+}
+const controls = new WeakMap<Simulator, MarketControl>();
+export function marketControl(sim: Simulator): MarketControl {
+  const c = controls.get(sim);
+  if (!c) throw new Error('market service not registered on this simulator');
+  return c;
+}
+
+/** A download takes a few ticks; the progress field climbs meanwhile. */
+const DOWNLOAD: Step[] = ['10.00', '55.00', '100.00'].map((progress) => ({ state: 'downloading', progress }));
 
 const INSTALLED_NOT = new Set([
   'uninstalled',
@@ -85,26 +117,48 @@ export function registerMarket(sim: Simulator) {
     return m;
   };
   const now = () => new Date().toISOString();
-  const newer = () =>
-    sim.options.osVersion.split('-')[0].localeCompare('1.12.6', undefined, { numeric: true }) >= 0;
+  const atLeast = (min: string) =>
+    sim.options.osVersion.split('-')[0].localeCompare(min, undefined, { numeric: true }) >= 0;
+  const newer = () => atLeast('1.12.6');
 
-  const timer = setInterval(() => {
-    for (const m of rows.values()) {
-      for (const row of m.values()) {
-        const next = row.queue.shift();
-        if (!next) continue;
-        row.state = next.state;
-        if (next.opType) row.opType = next.opType;
-        if (next.version) row.version = next.version;
-        row.reason = next.reason ?? '';
-        row.progress = next.state === 'downloading' ? '50.00' : '';
-        row.message = next.state.endsWith('Failed') ? `${next.state}: simulated failure` : '';
-        row.statusTime = now();
-      }
+  let held = false;
+  const advance = (row: StateRow, next: Step) => {
+    row.state = next.state;
+    if (next.opType) row.opType = next.opType;
+    if (next.version) row.version = next.version;
+    row.reason = next.reason ?? '';
+    row.progress = next.progress ?? '';
+    row.message = next.state.endsWith('Failed') ? `${next.state}: simulated failure` : '';
+    row.statusTime = now();
+  };
+  const tick = () => {
+    if (held) return;
+    const all = [...rows.values()].flatMap((m) => [...m.values()]);
+    // Rows already past pending move first, so a finished download frees the one download slot.
+    for (const row of all) {
+      if (row.state === 'pending') continue;
+      const next = row.queue.shift();
+      if (next) advance(row, next);
     }
-  }, sim.options.marketStepMs);
+    // Only one app cluster-wide downloads at a time; the others wait in pending (market.md sec. 5).
+    let busy = all.some((r) => r.state === 'downloading');
+    for (const row of all) {
+      if (row.state !== 'pending' || !row.queue.length) continue;
+      if (row.queue[0].state === 'downloading' && busy) continue;
+      const next = row.queue.shift()!;
+      advance(row, next);
+      if (next.state === 'downloading') busy = true;
+    }
+  };
+  const timer = setInterval(tick, sim.options.marketStepMs);
   timer.unref();
   sim.onClose(() => clearInterval(timer));
+  controls.set(sim, {
+    hold: (on) => {
+      held = on;
+    },
+    row: (user, app) => rows.get(user)?.get(app),
+  });
 
   const refuse = (res: SimRequest['res']) => sendJson(res, 404, { success: false, message: REFUSED });
   const ok = (res: SimRequest['res'], data: unknown = null) =>
@@ -112,12 +166,13 @@ export function registerMarket(sim: Simulator) {
   const record = (r: SimRequest, op: string, body: unknown) =>
     sim.journal.push({ key: `market ${op}`, user: r.user!.olaresId, body });
   /** The request itself moves the row into the first state; the clock does the rest. */
-  const startOp = (row: StateRow, opType: string, states: StateRow['queue']) => {
+  const startOp = (row: StateRow, opType: string, states: Step[]) => {
     const [first, ...rest] = states.map((s) => ({ opType, ...s }));
     Object.assign(row, {
       state: first.state,
       opType: first.opType,
       reason: first.reason ?? '',
+      progress: first.progress ?? '',
       message: '',
       statusTime: now(),
     });
@@ -244,15 +299,23 @@ export function registerMarket(sim: Simulator) {
       statusTime: now(),
       queue: [],
     };
-    const path = ['downloading', 'installing', 'initializing', 'running'];
-    const cut = app.failsAt ? path.indexOf(app.failsAt) : -1;
+    const path: Step[] = [
+      { state: 'pending' },
+      ...DOWNLOAD,
+      { state: 'installing', progress: '0.00' },
+      { state: 'initializing' },
+      { state: 'running' },
+    ];
+    const cut = app.failsAt ? path.findIndex((s) => s.state === app.failsAt) : -1;
     startOp(
       fresh,
       'install',
-      (cut >= 0
-        ? [...path.slice(0, cut + 1), `${app.failsAt === 'downloading' ? 'download' : 'install'}Failed`]
-        : path
-      ).map((state) => ({ state })),
+      cut >= 0
+        ? [
+            ...path.slice(0, cut + 1),
+            { state: `${app.failsAt === 'downloading' ? 'download' : 'install'}Failed` },
+          ]
+        : path,
     );
     m.set(app.name, fresh);
     ok(r.res, { app_name: app.name });
@@ -278,7 +341,11 @@ export function registerMarket(sim: Simulator) {
           reason: `${phase === 'pending' ? 'install' : phase === 'downloading' ? 'download' : 'install'}CancelByUser`,
         },
       ]);
-    } else if (CANCELLABLE_STOP.has(row.state)) {
+    } else if (
+      CANCELLABLE_STOP.has(row.state) &&
+      // Market whitelisted resuming/upgrading for cancel only in 1.12.7.
+      (atLeast('1.12.7') || !['resuming', 'upgrading'].includes(row.state))
+    ) {
       startOp(row, 'cancel', [{ state: `${row.state}Canceling` }, { state: 'stopped' }]);
     } else return refuse(r.res);
     ok(r.res);

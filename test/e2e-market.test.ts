@@ -1,11 +1,29 @@
 // Market tools end to end: SDK Client over stdio -> built server -> the simulator's state machine.
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { marketControl } from '../sim/market.js';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 const FAST = { OLARES_MARKET_POLL_MS: '20' };
 const UNINSTALL_ROUTE = 'DELETE /market/app-store/api/v2/apps/:name';
+const STATE_ROUTE = 'GET /market/app-store/api/v2/market/state';
+const bodies = (box: TestBox, op: string) =>
+  box.sim.journal.filter((j) => j.key === `market ${op}`).map((j) => j.body);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls market_status until the app is in one of the states (the sim clock moves on its own). */
+async function until(mcp: McpSession, app: string, states: string[], ms = 15_000) {
+  const end = Date.now() + ms;
+  let last = '';
+  while (Date.now() < end) {
+    const r = await mcp.call('market_status', { app });
+    last = r.structuredContent?.apps?.[0]?.state ?? textOf(r);
+    if (states.includes(last)) return last;
+    await sleep(15);
+  }
+  throw new Error(`${app} never reached ${states.join('|')} (last: ${last})`);
+}
 
 describe('market tools (Olares 1.12.6)', () => {
   let box: TestBox;
@@ -109,11 +127,17 @@ describe('market tools (Olares 1.12.6)', () => {
     const r = await mcp.call('market_uninstall', { app: 'firefox', wait: true });
     expect(r.structuredContent).toMatchObject({ status: 'success', finalState: 'uninstalled' });
     expect(box.sim.count(UNINSTALL_ROUTE)).toBe(1);
-    expect(box.sim.journal.filter((j) => j.key === 'market uninstall').pop()?.body).toMatchObject({
+    expect(bodies(box, 'uninstall').pop()).toEqual({
       app_name: 'firefox',
       source: 'market.olares',
       sync: true,
+      all: false,
+      deleteData: false,
+      version: '1.3.0',
     });
+    const gone = await mcp.call('market_uninstall', { app: 'firefox' });
+    expect(textOf(gone)).toMatch(/not installed \(state uninstalled\); nothing to uninstall/);
+    expect(box.sim.count(UNINSTALL_ROUTE)).toBe(1);
   });
 
   it('turns a missing env var into an actionable error, then installs with it', async () => {
@@ -131,6 +155,18 @@ describe('market tools (Olares 1.12.6)', () => {
     expect(textOf(gpu)).toMatch(/computeMode set to one of: cpu, nvidia/);
     const gpuOk = await mcp.call('market_install', { app: 'comfyui', computeMode: 'cpu' });
     expect(gpuOk.structuredContent.status).toBe('accepted');
+    expect(bodies(box, 'install').pop()).toEqual({
+      source: 'market.olares',
+      app_name: 'comfyui',
+      version: '1.0.0',
+      sync: true,
+      selectedGpuType: 'cpu',
+    });
+    // The failed checks were answered by the box: one request each, including the retries.
+    expect(bodies(box, 'install').filter((b: any) => b.app_name === 'n8n')).toHaveLength(2);
+    expect(bodies(box, 'install').filter((b: any) => b.app_name === 'n8n')[1]).toMatchObject({
+      envs: [{ envName: 'N8N_ENCRYPTION_KEY', value: 'k3y' }],
+    });
   });
 
   it('reports an install failure and a cancel mid-download', async () => {
@@ -138,11 +174,102 @@ describe('market tools (Olares 1.12.6)', () => {
     expect(failed.isError).toBeFalsy();
     expect(failed.structuredContent).toMatchObject({ status: 'failed', finalState: 'installFailed' });
     expect(textOf(failed)).toMatch(/FAILED: install 'brokenapp' failed: state=installFailed/);
+    const ghost = await mcp.call('market_install', { app: 'ghostimage', wait: true });
+    expect(ghost.structuredContent).toMatchObject({ status: 'failed', finalState: 'downloadFailed' });
+
     await mcp.call('market_install', { app: 'jellyfin' });
+    // The download takes several clock ticks (and may queue behind another app's download).
+    await until(mcp, 'jellyfin', ['downloading']);
     const c = await mcp.call('market_cancel', { app: 'jellyfin', wait: true });
     expect(c.isError, textOf(c)).toBeFalsy();
-    expect(c.structuredContent.status).toBe('success');
-    expect(c.structuredContent.finalState).toMatch(/^(pending|downloading|installing)Canceled$/);
+    expect(c.structuredContent).toMatchObject({ status: 'success', finalState: 'downloadingCanceled' });
+    expect(bodies(box, 'cancel').pop()).toEqual({
+      app_name: 'jellyfin',
+      source: 'market.olares',
+      sync: true,
+      version: '10.9.1',
+    });
+    // Nothing left to cancel: refused locally with the state and what to do, no request sent.
+    const cancels = box.sim.count('DELETE /market/app-store/api/v2/apps/:name/install');
+    const again = await mcp.call('market_cancel', { app: 'jellyfin' });
+    expect(again.isError).toBe(true);
+    expect(textOf(again)).toMatch(/state downloadingCanceled.*market_install/);
+    expect(box.sim.count('DELETE /market/app-store/api/v2/apps/:name/install')).toBe(cancels);
+  });
+
+  it('refuses unknown apps with a clear error and keeps serving', async () => {
+    const installs = bodies(box, 'install').length;
+    const unknown = await mcp.call('market_install', { app: 'no-such-app' });
+    expect(unknown.isError).toBe(true);
+    expect(textOf(unknown)).toMatch(/not found in source 'market.olares'.*market_list/);
+    expect(bodies(box, 'install')).toHaveLength(installs); // refused before the install request
+    // With a version the box itself answers 404; the text says so and what to do.
+    const boxRefused = await mcp.call('market_install', { app: 'no-such-app', version: '1.0.0' });
+    expect(boxRefused.isError).toBe(true);
+    expect(textOf(boxRefused)).toMatch(/refused install of 'no-such-app'.*market_list/);
+    const stop = await mcp.call('market_stop', { app: 'no-such-app' });
+    expect(stop.isError).toBe(true);
+    expect(textOf(stop)).toMatch(/'no-such-app' is not installed/);
+    const status = await mcp.call('market_status', { app: 'no-such-app' });
+    expect(status.isError).toBe(true);
+    const list = await mcp.call('market_list', { mine: true });
+    expect(list.isError).toBeFalsy();
+    expect(list.structuredContent.apps.map((a: any) => a.name)).toContain('n8n');
+  });
+
+  it('ends a wait when the client cancels, and leaves the install running on the box', async () => {
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const call = mcp.call(
+      'market_install',
+      { app: 'jellyfin', wait: true },
+      {
+        signal: ac.signal,
+        onprogress: (p) => {
+          seen.push(p.message);
+          ac.abort();
+        },
+      },
+    );
+    await expect(call).rejects.toThrow();
+    expect(seen[0]).toMatch(/^jellyfin: (pending|downloading)/);
+    const cancels = bodies(box, 'cancel').length;
+    await sleep(100); // let the server notice the cancellation
+    const polls = box.sim.count(STATE_ROUTE);
+    await sleep(200); // ten poll intervals: the wait loop must be gone
+    expect(box.sim.count(STATE_ROUTE)).toBe(polls);
+    // The operation itself goes on: no cancel request, and the app still reaches running.
+    expect(await until(mcp, 'jellyfin', ['running'])).toBe('running');
+    expect(bodies(box, 'cancel')).toHaveLength(cancels);
+  });
+
+  it('gives up a wait after 5 consecutive state errors and says the app may still move', async () => {
+    // The first state read (the row lookup) passes, then every poll fails.
+    box.sim.addFault({ match: STATE_ROUTE, kind: 'status', status: 500, skip: 1, times: 5 });
+    const r = await mcp.call('market_stop', { app: 'n8n', wait: true });
+    box.sim.clearFaults();
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent.status).toBe('waiting');
+    expect(textOf(r)).toMatch(/watch aborted after 5 consecutive errors.*market_status/);
+    expect(await until(mcp, 'n8n', ['stopped'])).toBe('stopped');
+  });
+
+  it('refuses to cancel a resuming app below Olares 1.12.7', async () => {
+    const clock = marketControl(box.sim);
+    clock.hold(true); // freeze the box so the app stays in resuming
+    try {
+      const resumed = await mcp.call('market_resume', { app: 'n8n' });
+      expect(resumed.structuredContent).toMatchObject({ status: 'accepted', state: 'stopped' });
+      const c = await mcp.call('market_cancel', { app: 'n8n' });
+      expect(c.isError).toBe(true);
+      expect(textOf(c)).toMatch(
+        /requires Olares >= 1.12.7 \(canceling a resuming app\), but this box runs 1.12.6/,
+      );
+    } finally {
+      clock.hold(false);
+    }
+    expect(await until(mcp, 'n8n', ['running'])).toBe('running');
+    expect(bodies(box, 'resume').pop()).toEqual({ app_name: 'n8n', source: 'market.olares' });
   });
 
   it('says when a wait runs out, and the app is still moving', async () => {
@@ -164,7 +291,15 @@ describe('market on Olares 1.12.5', () => {
     const mcp = await connect({ ...box.env, ...FAST });
     try {
       await box.login('bob@olares.com');
-      await mcp.call('market_install', { app: 'firefox', wait: true });
+      const gpu = await mcp.call('market_install', { app: 'comfyui', computeMode: 'nvidia' });
+      expect(gpu.isError).toBe(true);
+      expect(textOf(gpu)).toMatch(/computeMode requires Olares 1.12.6\+.*without computeMode/);
+      expect(bodies(box, 'install')).toHaveLength(0);
+      const inst = await mcp.call('market_install', { app: 'firefox', wait: true });
+      expect(inst.structuredContent.status, textOf(inst)).toBe('success');
+      expect(bodies(box, 'install')).toEqual([
+        { source: 'market.olares', app_name: 'firefox', version: '1.3.0', sync: true },
+      ]);
       const stop = await mcp.call('market_stop', { app: 'firefox', wait: true });
       expect(stop.structuredContent.status, textOf(stop)).toBe('success');
       expect(box.sim.journal.filter((j) => j.key === 'market stop').pop()?.body).toEqual({
@@ -173,6 +308,14 @@ describe('market on Olares 1.12.5', () => {
       });
       const restart = await mcp.call('market_restart', { app: 'firefox' });
       expect(textOf(restart)).toMatch(/requires Olares >= 1.12.6/);
+      expect(bodies(box, 'restart')).toHaveLength(0);
+      const resume = await mcp.call('market_resume', { app: 'firefox', wait: true });
+      expect(resume.structuredContent.status, textOf(resume)).toBe('success');
+      expect(bodies(box, 'resume')).toEqual([{ appName: 'firefox' }]);
+      await mcp.call('market_install', { app: 'jellyfin' });
+      const cancel = await mcp.call('market_cancel', { app: 'jellyfin', wait: true });
+      expect(cancel.structuredContent.status, textOf(cancel)).toBe('success');
+      expect(bodies(box, 'cancel')).toEqual([{ sync: true }]);
       const un = await mcp.call('market_uninstall', { app: 'firefox', wait: true });
       expect(un.structuredContent.status).toBe('success');
       expect(box.sim.journal.filter((j) => j.key === 'market uninstall').pop()?.body).toEqual({

@@ -1,6 +1,6 @@
 // Typed client for the market (app-store v2, olares-api/market.md): catalog, per-user state,
 // detail, the lifecycle operations with both backend versions' bodies, and 422 failed checks.
-import { OlaresMcpError } from '../errors.js';
+import { InvalidInputError, OlaresMcpError } from '../errors.js';
 import { HttpStatusError, type OlaresHttp } from '../transport/http.js';
 import type { OlaresClients } from './index.js';
 
@@ -217,8 +217,14 @@ export class MarketClient {
       value ? { envName, value } : { envName },
     );
     if (envs.length) body.envs = envs;
-    if (opts.computeMode && versionAtLeast(await this.backendVersion(signal), '1.12.6'))
+    if (opts.computeMode) {
+      const v = await this.backendVersion(signal);
+      if (!versionAtLeast(v, '1.12.6'))
+        throw new InvalidInputError(
+          `computeMode requires Olares 1.12.6+, but this box runs ${v}, whose install path has no compute mode. Fix: call market_install again without computeMode`,
+        );
       body.selectedGpuType = opts.computeMode;
+    }
     await this.call('POST', `/apps/${encodeURIComponent(app)}/install`, body, signal);
   }
 
@@ -264,7 +270,12 @@ export class MarketClient {
   }
 
   async cancel(row: AppRow, signal?: AbortSignal) {
-    const newer = versionAtLeast(await this.backendVersion(signal), '1.12.6');
+    const v = await this.backendVersion(signal);
+    if ((row.state === 'resuming' || row.state === 'upgrading') && !(v && versionAtLeast(v, '1.12.7')))
+      throw new InvalidInputError(
+        `market_cancel requires Olares >= 1.12.7 (canceling a ${row.state} app), but this box runs ${v ?? 'an unknown version'}. Fix: wait until '${row.name}' settles (market_status), then stop or uninstall it`,
+      );
+    const newer = versionAtLeast(v, '1.12.6');
     const body = newer
       ? {
           app_name: row.name,

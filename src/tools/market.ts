@@ -7,10 +7,11 @@ import {
   DEFAULT_SOURCE,
   IN_FLIGHT,
   type MarketClient,
+  MarketError,
   NOT_INSTALLED,
 } from '../olares/market.js';
 import type { ToolContext } from './context.js';
-import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
+import { defineTool, type ToolDeclaration } from './defineTool.js';
 
 type Op = 'install' | 'uninstall' | 'upgrade' | 'stop' | 'resume' | 'restart' | 'cancel';
 
@@ -131,8 +132,8 @@ const resultShape = {
 };
 type OperationResult = z.infer<z.ZodObject<typeof resultShape>>;
 
-const appArg = z.string().min(1).max(100).describe('App name, e.g. firefox');
-const waitArg = z.boolean().optional().describe('Poll until the app settles, with progress (default false)');
+const appArg = z.string().min(1).max(100);
+const waitArg = z.boolean().optional();
 const MUTATE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 
@@ -240,7 +241,44 @@ async function waitFor(
         statesSeen: seen,
       };
     }
-    await new Promise((r) => setTimeout(r, interval));
+    await sleep(interval, ctx.signal);
+  }
+}
+
+/** Resolves after ms, or at once when the call is cancelled. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Sends the one request of an operation. When the box refuses it (HTTP 404, market.md sec. 5:
+ * unknown app or a state that does not allow it), reads the row again and says what to do.
+ */
+async function send(op: Op, app: string, m: MarketClient, signal: AbortSignal, fn: () => Promise<void>) {
+  try {
+    await fn();
+  } catch (err) {
+    if (!(err instanceof MarketError) || err.status !== 404) throw err;
+    const row = await m.row(app, signal).catch(() => undefined);
+    if (!row)
+      throw new InvalidInputError(
+        `the box refused ${op} of '${app}' (${err.message}): it is not installed${op === 'install' ? ' and may not exist in that source; find the name with market_list' : '; check the name with market_list {mine: true}'}`,
+      );
+    const can = ALLOWED[row.state] ?? [];
+    throw new InvalidInputError(
+      op === 'cancel'
+        ? `'${app}' was in state '${row.state}' and has no operation left to cancel; it most likely finished, or was already cancelled, before this request landed. Check with market_status {app: "${app}"}`
+        : `the box refused ${op} of '${app}' in state '${row.state}' (${err.message}). ${can.length ? `Allowed now: ${can.map((o) => `market_${o}`).join(', ')}.` : 'Wait until it settles (market_status).'}`,
+    );
   }
 }
 
@@ -455,7 +493,9 @@ export const marketInstall = defineTool({
       throw new InvalidInputError(
         `cannot determine the version of '${app}' in source '${source}'; pass version`,
       );
-    await m.install(app, { source, version: target, envs, computeMode }, ctx.signal);
+    await send('install', app, m, ctx.signal, () =>
+      m.install(app, { source, version: target, envs, computeMode }, ctx.signal),
+    );
     const base: OperationResult = {
       app,
       operation: 'install',
@@ -531,11 +571,11 @@ function lifecycleTool(
               : `cannot upgrade '${args.app}': ${target} is older than the installed ${row.version}; uninstall and reinstall the older version instead`,
           );
         }
-        await m.upgrade(row, target, ctx.signal);
+        await send(op, args.app, m, ctx.signal, () => m.upgrade(row, target, ctx.signal));
         base.message = `upgrade requested for version ${target}`;
         base.version = target;
-      } else if (op === 'cancel') await m.cancel(row, ctx.signal);
-      else await m.lifecycle(op, row, ctx.signal);
+      } else if (op === 'cancel') await send(op, args.app, m, ctx.signal, () => m.cancel(row, ctx.signal));
+      else await send(op, args.app, m, ctx.signal, () => m.lifecycle(op, row, ctx.signal));
       baseline ??= '';
       const result = args.wait ? await waitFor(op, args.app, m, ctx, base, baseline) : base;
       return { data: destructive ? { ...result, dryRun: false } : result, summary: summarize(result) };
@@ -595,7 +635,7 @@ export const marketUninstall = defineTool({
       [`${app} ${row.version ?? ''} (${row.state})`],
     );
     if (!gate.proceed) throw new InvalidInputError(`market_uninstall: ${gate.reason}`);
-    await m.uninstall(row, { deleteData }, ctx.signal);
+    await send('uninstall', app, m, ctx.signal, () => m.uninstall(row, { deleteData }, ctx.signal));
     const result = wait ? await waitFor('uninstall', app, m, ctx, base) : base;
     return { data: { ...result, dryRun: false }, summary: summarize(result) };
   },
