@@ -16,7 +16,9 @@ export const SERVER_VERSION = '0.1.0';
 const INSTRUCTIONS = `Tools for one Olares box (self-hosted personal cloud): its files (drive/Home/...), app market, cluster pods/logs and dashboard.
 Use them when the user mentions Olares, their personal cloud, its apps, files or pods.
 Start with profile_list; if no profile is logged in, call profile_login and give the user the link: passwords and TOTP codes are typed on that page, never in chat.
-Results are JSON; lists take limit/page; logs take tail. Destructive tools ask for confirmation when the client can show it.`;
+Every tool but profile_* takes an optional profile (name or olaresId) to run as another identity for that call.
+Remote paths look like drive/Home/Documents/a.txt. Lists take limit and page (1-based); logs take tail.
+market_* wait: true polls until the app settles and reports progress. dryRun: true returns the plan and changes nothing. Destructive tools ask for confirmation when the client can show it.`;
 
 export function createServer(env: NodeJS.ProcessEnv = process.env) {
   const auth = new AuthContext(env);
@@ -34,8 +36,11 @@ export function createServer(env: NodeJS.ProcessEnv = process.env) {
 
 /**
  * Tool JSON is paid for in every agent's context. Drop what carries no information: the draft-07
- * `$schema` URL on every schema, the default `execution.taskSupport: forbidden`, and the title the
- * SDK copies into annotations. Measured by bench/tool-surface.ts.
+ * `$schema` URL on every schema, the default `execution.taskSupport: forbidden`, the title the
+ * SDK copies into annotations, the `profile` description (the instructions say it once), and the
+ * body of output schemas: every result is still validated against its full zod schema before it
+ * leaves (the shapes are in test/__toolsnaps__ and the README), and an agent reads the JSON
+ * itself. That halves the tool list; measured by bench/tool-surface.ts.
  */
 function compactToolList(server: McpServer) {
   const handlers = (
@@ -47,13 +52,23 @@ function compactToolList(server: McpServer) {
     const result = await original(req, extra);
     for (const tool of result.tools ?? []) {
       delete tool.inputSchema?.$schema;
-      delete tool.outputSchema?.$schema;
-      if (tool.outputSchema) delete tool.outputSchema.additionalProperties;
+      const profile = tool.inputSchema?.properties?.profile;
+      if (profile) tool.inputSchema.properties.profile = { type: 'string' };
+      dropSafeIntegerBounds(tool.inputSchema);
+      if (tool.outputSchema) tool.outputSchema = { type: 'object' };
       if (tool.execution?.taskSupport === 'forbidden') delete tool.execution;
       if (tool.annotations?.title === tool.title) delete tool.annotations.title;
     }
     return result;
   });
+}
+
+/** zod emits ±MAX_SAFE_INTEGER bounds for every int: noise to an agent. */
+function dropSafeIntegerBounds(schema: any) {
+  for (const p of Object.values<any>(schema?.properties ?? {})) {
+    if (p?.maximum === Number.MAX_SAFE_INTEGER) delete p.maximum;
+    if (p?.minimum === Number.MIN_SAFE_INTEGER) delete p.minimum;
+  }
 }
 
 function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaration<any, any>) {

@@ -4,7 +4,20 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { allTools } from '../src/tools/registry.js';
 import { connect, type McpSession } from './helpers/mcp.js';
+
+/** The advertised JSON plus the full result shape (tools/list only says `type: object`). */
+const snapshotOf = (t: any) => {
+  const decl = allTools.find((d) => d.name === t.name);
+  return JSON.parse(
+    JSON.stringify({
+      tool: t,
+      resultShape: decl ? z.toJSONSchema(z.object(decl.output), { io: 'output' }) : null,
+    }),
+  );
+};
 
 const SNAP_DIR = join(import.meta.dirname, '__toolsnaps__');
 const update = process.env.UPDATE_TOOLSNAPS === '1';
@@ -93,6 +106,10 @@ describe('tool surface', () => {
       expect(t.title, t.name).toBeTruthy();
       expect(t.description.length, `${t.name} description`).toBeLessThanOrEqual(200);
       expect(t.outputSchema?.type, t.name).toBe('object');
+      expect(
+        allTools.find((d) => d.name === t.name)?.output,
+        `${t.name} declares a result shape`,
+      ).toBeTruthy();
       for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint']) {
         expect(typeof t.annotations?.[hint], `${t.name}.${hint}`).toBe('boolean');
       }
@@ -112,7 +129,7 @@ describe('tool surface', () => {
     const missing: string[] = [];
     for (const t of tools) {
       const file = join(SNAP_DIR, `${t.name}.json`);
-      const json = `${JSON.stringify(t, null, 2)}\n`;
+      const json = `${JSON.stringify(snapshotOf(t), null, 2)}\n`;
       if (update || (!existsSync(file) && !process.env.CI)) writeFileSync(file, json);
       if (!existsSync(file)) {
         missing.push(t.name);
@@ -121,7 +138,7 @@ describe('tool surface', () => {
       expect(
         JSON.parse(readFileSync(file, 'utf8')),
         `${t.name} changed: review it, then UPDATE_TOOLSNAPS=1`,
-      ).toEqual(t);
+      ).toEqual(snapshotOf(t));
     }
     expect(missing, 'tools without a committed snapshot').toEqual([]);
     const stale = readdirSync(SNAP_DIR)

@@ -8,8 +8,8 @@ import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js'
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-const nsArg = z.string().min(1).max(253).describe('Namespace, e.g. user-space-alice');
-const podArg = z.string().min(1).max(253).describe('Pod name');
+const nsArg = z.string().min(1).max(253);
+const podArg = z.string().min(1).max(253);
 
 function checkName(kind: string, value: string) {
   if (!K8S_NAME.test(value))
@@ -100,8 +100,8 @@ const podRowSchema = z.object({
 });
 const pageOut = { total: z.number(), page: z.number(), limit: z.number(), nextPage: z.number().optional() };
 const pageIn = {
-  limit: z.number().int().min(1).max(500).optional().describe('Items per page (default 100)'),
-  page: z.number().int().min(1).optional().describe('1-based page'),
+  limit: z.number().int().min(1).max(500).optional(),
+  page: z.number().int().min(1).optional(),
 };
 
 export const clusterPods = defineTool({
@@ -383,7 +383,7 @@ function podDeleteTool(op: 'delete' | 'restart') {
       namespace: nsArg,
       pod: podArg,
       gracePeriodSeconds: z.number().int().min(0).max(3600).optional(),
-      dryRun: z.boolean().optional().describe('Return the plan without doing it'),
+      dryRun: z.boolean().optional(),
     },
     output: {
       operation: z.string(),

@@ -20,7 +20,7 @@ import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js'
 import { resolveLocalSource, resolveLocalTarget } from './localPaths.js';
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
-const remotePathArg = z.string().describe('Remote path, e.g. drive/Home/Documents/a.txt');
+const remotePathArg = z.string();
 const entrySchema = z.object({
   name: z.string(),
   isDir: z.boolean(),
@@ -97,8 +97,8 @@ export const filesLs = defineTool({
   toolset: 'files',
   input: {
     path: remotePathArg,
-    limit: z.number().int().min(1).max(1000).optional().describe('Entries per page (default 200)'),
-    page: z.number().int().min(1).optional().describe('1-based page (default 1)'),
+    limit: z.number().int().min(1).max(1000).optional(),
+    page: z.number().int().min(1).optional(),
   },
   output: {
     path: z.string(),
@@ -528,9 +528,9 @@ export const filesRm = defineTool({
     'Delete remote files or directories (recursive: true for directories). Asks for confirmation when the client can.',
   toolset: 'files',
   input: {
-    paths: z.array(z.string()).min(1).max(200).describe('Remote paths to delete'),
+    paths: z.array(z.string()).min(1).max(200),
     recursive: z.boolean().optional().describe('Required to delete directories'),
-    dryRun: z.boolean().optional().describe('Return the plan without deleting'),
+    dryRun: z.boolean().optional(),
   },
   output: { deleted: z.array(z.string()), ...dryRunOutput },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },

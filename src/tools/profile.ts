@@ -72,7 +72,7 @@ export const profileRemove = defineTool({
   profileArg: false,
   input: {
     name: z.string().min(1).describe('Profile name or olaresId'),
-    dryRun: z.boolean().optional().describe('Show what would be removed without removing it'),
+    dryRun: z.boolean().optional(),
   },
   output: {
     removed: z.string(),
