@@ -238,6 +238,9 @@ describe('market tools (Olares 1.12.6)', () => {
     const polls = box.sim.count(STATE_ROUTE);
     await sleep(200); // ten poll intervals: the wait loop must be gone
     expect(box.sim.count(STATE_ROUTE)).toBe(polls);
+    expect(mcp.stderr.join('')).toMatch(
+      /market_install: the client cancelled the call; stopped waiting for install of 'jellyfin' \(last state: \w+\); the operation itself continues/,
+    );
     // The operation itself goes on: no cancel request, and the app still reaches running.
     expect(await until(mcp, 'jellyfin', ['running'])).toBe('running');
     expect(bodies(box, 'cancel')).toHaveLength(cancels);

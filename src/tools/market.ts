@@ -2,6 +2,7 @@
 // for the operation; `wait: true` polls the state like `olares-cli market ... --watch`.
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
+import { log } from '../log.js';
 import {
   type AppRow,
   DEFAULT_SOURCE,
@@ -177,12 +178,11 @@ async function waitFor(
   let everSeen = false;
   for (let poll = 1; ; poll++) {
     if (ctx.signal.aborted) {
-      return {
-        ...base,
-        status: 'waiting',
-        message: `stopped waiting for ${op} of '${app}' (last state: ${last?.state ?? 'unknown'}); the operation itself continues on the box. Check with market_status`,
-        statesSeen: seen,
-      };
+      // The client will not read this result (a cancelled request gets no response), so the
+      // outcome also goes to stderr, where MCP hosts keep server logs.
+      const message = `stopped waiting for ${op} of '${app}' (last state: ${last?.state ?? 'unknown'}); the operation itself continues on the box. Check with market_status`;
+      log.info(`market_${op}: the client cancelled the call; ${message}`);
+      return { ...base, status: 'waiting', message, state: last?.state, statesSeen: seen };
     }
     try {
       last = await m.row(app, ctx.signal);
