@@ -16,6 +16,8 @@ interface CatalogApp {
   envs?: Array<{ envName: string; required: boolean; description?: string }>;
   /** Compute modes; more than one installable -> 422 computeModeSelect on 1.12.6+ without a choice. */
   computeModes?: Array<{ computeType: string; status: string; reason?: string }>;
+  /** Resume/restart answer 422 computeBindingUnavailable on 1.12.6+ (the GPU is taken). */
+  gpuBinding?: boolean;
   /** The install fails at this state (drives the *Failed branch). */
   failsAt?: 'downloading' | 'installing';
 }
@@ -49,6 +51,7 @@ const CATALOG: CatalogApp[] = [
     categories: ['Utilities'],
     failsAt: 'installing',
   },
+  { name: 'vllm', title: 'vLLM', versions: ['0.6.0'], categories: ['AI'], gpuBinding: true },
   // A bad image reference: the download fails (downloadFailed).
   {
     name: 'ghostimage',
@@ -404,6 +407,39 @@ export function registerMarket(sim: Simulator) {
       return sendJson(r.res, 404, { success: false, message: '404 page not found' });
     const row = userRows(r.user!.local).get(name);
     if (!row) return refuse(r.res);
+    if (op !== 'stop' && newer() && CATALOG.find((a) => a.name === name)?.gpuBinding)
+      return sendJson(r.res, 422, {
+        success: false,
+        message: 'compute binding required',
+        data: {
+          backend_response: {
+            code: 422,
+            data: {
+              type: 'computeBindingUnavailable',
+              Data: {
+                availability: {
+                  schedulable: false,
+                  scope: 'card',
+                  reason: 'the bound GPU is in use',
+                  requirement: { mode: 'nvidia', requiredGpu: 1, requiredMemory: 8589934592 },
+                  nodes: [
+                    {
+                      nodeName: 'node-1',
+                      gpuType: 'nvidia',
+                      status: 'ready',
+                      devices: [
+                        { nodeName: 'node-1', deviceId: 'gpu-0', operable: false, health: 'healthy' },
+                        { nodeName: 'node-1', deviceId: 'gpu-1', operable: true, health: 'healthy' },
+                      ],
+                    },
+                  ],
+                },
+                validation: { ok: false, code: 'device-vram-insufficient:gpu-0' },
+              },
+            },
+          },
+        },
+      });
     if (op === 'stop' && ['running', 'stopFailed', 'resuming'].includes(row.state))
       startOp(row, 'stop', [{ state: 'stopping' }, { state: 'stopped' }]);
     else if (op === 'resume' && ['stopped', 'resumeFailed'].includes(row.state))

@@ -116,8 +116,13 @@ describe('market tools (Olares 1.12.6)', () => {
   });
 
   it('asks before uninstalling; a decline sends nothing, an accept uninstalls', async () => {
-    answer = 'decline';
     asked = [];
+    const dry = await mcp.call('market_uninstall', { app: 'firefox', deleteData: true, dryRun: true });
+    expect(dry.structuredContent).toMatchObject({ dryRun: true, status: 'accepted', state: 'running' });
+    expect(textOf(dry)).toMatch(/dry run: would uninstall 'firefox' and delete its data/);
+    expect(asked).toHaveLength(0);
+    expect(box.sim.count(UNINSTALL_ROUTE)).toBe(0);
+    answer = 'decline';
     const declined = await mcp.call('market_uninstall', { app: 'firefox' });
     expect(declined.isError).toBe(true);
     expect(textOf(declined)).toMatch(/declined; nothing was changed/);
@@ -174,6 +179,10 @@ describe('market tools (Olares 1.12.6)', () => {
     expect(failed.isError).toBeFalsy();
     expect(failed.structuredContent).toMatchObject({ status: 'failed', finalState: 'installFailed' });
     expect(textOf(failed)).toMatch(/FAILED: install 'brokenapp' failed: state=installFailed/);
+    // installFailed is not "installed": installing again is allowed and sends the request.
+    const retry = await mcp.call('market_install', { app: 'brokenapp' });
+    expect(retry.structuredContent?.status, textOf(retry)).toBe('accepted');
+    expect(bodies(box, 'install').filter((b: any) => b.app_name === 'brokenapp')).toHaveLength(2);
     const ghost = await mcp.call('market_install', { app: 'ghostimage', wait: true });
     expect(ghost.structuredContent).toMatchObject({ status: 'failed', finalState: 'downloadFailed' });
 
@@ -255,6 +264,19 @@ describe('market tools (Olares 1.12.6)', () => {
     expect(r.structuredContent.status).toBe('waiting');
     expect(textOf(r)).toMatch(/watch aborted after 5 consecutive errors.*market_status/);
     expect(await until(mcp, 'n8n', ['stopped'])).toBe('stopped');
+  });
+
+  it('turns a GPU binding check on resume into the devices that could take it', async () => {
+    const inst = await mcp.call('market_install', { app: 'vllm', wait: true });
+    expect(inst.structuredContent?.status, textOf(inst)).toBe('success');
+    const stop = await mcp.call('market_stop', { app: 'vllm', wait: true });
+    expect(stop.structuredContent?.status, textOf(stop)).toBe('success');
+    const r = await mcp.call('market_resume', { app: 'vllm' });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(
+      /needs a GPU binding \(nvidia: device-vram-insufficient:gpu-0\); devices that could take it: node-1:gpu-1/,
+    );
+    expect(await until(mcp, 'vllm', ['stopped'])).toBe('stopped'); // nothing changed
   });
 
   it('refuses to cancel a resuming app below Olares 1.12.7', async () => {

@@ -315,5 +315,22 @@ function failedCheck(env: any): FailedCheckError {
       { type, computeModes: modes },
     );
   }
+  if (type === 'computeBindingRequired' || type === 'computeBindingUnavailable') {
+    const av = data?.availability ?? {};
+    const free = (Array.isArray(av.nodes) ? av.nodes : []).flatMap((n: any) =>
+      (Array.isArray(n?.devices) ? n.devices : [])
+        .filter((d: any) => d?.operable)
+        .map((d: any) => `${d.nodeName ?? n.nodeName}:${d.deviceId}`),
+    );
+    const why = data?.validation?.reason || data?.validation?.code || av.reason || env?.message || '';
+    return new FailedCheckError(
+      `the app needs a GPU binding (${av.requirement?.mode ?? 'gpu'}${why ? `: ${why}` : ''}); ${
+        free.length
+          ? `devices that could take it: ${free.join(', ')}. Bind one in the Olares Market UI (this tool does not take a binding yet)`
+          : 'no device is currently available to bind. Fix: free a device or stop another GPU app (market_stop), then retry'
+      }`,
+      { type },
+    );
+  }
   return new FailedCheckError(`the box refused the request (check ${type}): ${env?.message ?? ''}`, { type });
 }
