@@ -243,7 +243,7 @@ describe('market tools (Olares 1.12.6)', () => {
     await expect(call).rejects.toThrow();
     expect(seen[0]).toMatch(/^jellyfin: (pending|downloading)/);
     const cancels = bodies(box, 'cancel').length;
-    await sleep(100); // let the server notice the cancellation
+    await sleep(300); // let the server notice the cancellation
     const polls = box.sim.count(STATE_ROUTE);
     await sleep(200); // ten poll intervals: the wait loop must be gone
     expect(box.sim.count(STATE_ROUTE)).toBe(polls);
