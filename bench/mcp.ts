@@ -7,7 +7,7 @@ export async function connectStdio(command: string, args: string[], env: NodeJS.
     command,
     args,
     env: env as Record<string, string>,
-    stderr: 'ignore',
+    stderr: process.env.BENCH_STDERR ? 'inherit' : 'ignore',
   });
   const client = new Client({ name: 'olares-mcp-bench', version: '0' });
   await client.connect(transport);

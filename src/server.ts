@@ -109,9 +109,10 @@ function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaratio
 }
 
 export async function serveStdio(env: NodeJS.ProcessEnv = process.env) {
-  const { server } = createServer(env);
+  const { server, auth } = createServer(env);
   const transport = new StdioServerTransport();
   await server.connect(transport);
+  setTimeout(() => void auth.warmUp(), 500).unref();
   const shutdown = () => {
     server.close().finally(() => process.exit(0));
   };

@@ -1,7 +1,6 @@
 // The profile index: <home>/config.json. No secrets live here.
-import { readFile } from 'node:fs/promises';
 import { ConfigCorruptError, HomeNotWritableError, NoProfileError, ProfileNotFoundError } from './errors.js';
-import { writeFileAtomic } from './fsutil.js';
+import { ChangeCache, writeFileAtomic } from './fsutil.js';
 import { homePaths } from './home.js';
 import { parseOlaresId } from './identity.js';
 import { acquireLock } from './lock.js';
@@ -63,19 +62,26 @@ function validate(raw: unknown, path: string): ConfigFile {
 
 export class ProfileIndex {
   readonly paths: ReturnType<typeof homePaths>;
+  private readonly cache = new ChangeCache<ConfigFile>();
 
   constructor(readonly home: string) {
     this.paths = homePaths(home);
   }
 
   async load(): Promise<ConfigFile> {
-    let text: string;
     try {
-      text = await readFile(this.paths.config, 'utf8');
+      return (
+        (await this.cache.read(this.paths.config, (data) => this.parse(data.toString('utf8')))) ?? {
+          profiles: [],
+        }
+      );
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: [] };
+      if (err instanceof ConfigCorruptError) throw err;
       throw new HomeNotWritableError(this.paths.config, err, 'read');
     }
+  }
+
+  private parse(text: string): ConfigFile {
     if (text.trim() === '') return { profiles: [] };
     let raw: unknown;
     try {

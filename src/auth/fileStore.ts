@@ -6,13 +6,14 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HomeNotWritableError, TokenStoreError } from './errors.js';
-import { ensureDir, writeFileAtomic } from './fsutil.js';
+import { ChangeCache, ensureDir, writeFileAtomic } from './fsutil.js';
 import { sanitizeId } from './home.js';
 import { decodeRecord, encodeRecord, type TokenRecord, type TokenStore } from './tokenStore.js';
 
 export class FileTokenStore implements TokenStore {
   readonly backend = 'file' as const;
   private key?: Buffer;
+  private readonly cache = new ChangeCache<TokenRecord>();
 
   constructor(readonly dir: string) {}
 
@@ -45,31 +46,33 @@ export class FileTokenStore implements TokenStore {
   }
 
   async get(olaresId: string): Promise<TokenRecord | null> {
-    let blob: Buffer;
-    try {
-      blob = await readFile(this.blobPath(olaresId));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new TokenStoreError(`cannot read ${this.blobPath(olaresId)}: ${(err as Error).message}`);
-    }
+    const path = this.blobPath(olaresId);
     const key = await this.masterKey(false);
     const corrupt = () =>
       new TokenStoreError(
-        `the stored token for ${olaresId} (${this.blobPath(olaresId)}) cannot be decrypted; it was left in place. Fix: log in again with profile_login {olaresId: "${olaresId}"} after profile_remove, or restore the file`,
+        `the stored token for ${olaresId} (${path}) cannot be decrypted; it was left in place. Fix: log in again with profile_login {olaresId: "${olaresId}"} after profile_remove, or restore the file`,
         'token_store_corrupt',
       );
-    if (!key || blob.length < 12 + 16) throw corrupt();
+    let record: TokenRecord | undefined;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, blob.subarray(0, 12));
-      decipher.setAuthTag(blob.subarray(blob.length - 16));
-      const plain = Buffer.concat([decipher.update(blob.subarray(12, blob.length - 16)), decipher.final()]);
-      const record = decodeRecord(plain.toString('utf8'), olaresId);
-      if (!record) throw corrupt();
-      return record;
+      // Decrypting on every call is the hot path of each tool call: only redo it when the blob changed.
+      record = await this.cache.read(path, (blob) => {
+        if (!key || blob.length < 12 + 16) throw corrupt();
+        const decipher = createDecipheriv('aes-256-gcm', key, blob.subarray(0, 12));
+        decipher.setAuthTag(blob.subarray(blob.length - 16));
+        const plain = Buffer.concat([decipher.update(blob.subarray(12, blob.length - 16)), decipher.final()]);
+        const r = decodeRecord(plain.toString('utf8'), olaresId);
+        if (!r) throw corrupt();
+        return r;
+      });
     } catch (err) {
       if (err instanceof TokenStoreError) throw err;
+      if ((err as NodeJS.ErrnoException).code && (err as NodeJS.ErrnoException).syscall) {
+        throw new TokenStoreError(`cannot read ${path}: ${(err as Error).message}`);
+      }
       throw corrupt();
     }
+    return record ?? null;
   }
 
   private async write(record: TokenRecord) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HomeNotWritableError } from './errors.js';
@@ -34,5 +35,30 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
       throw new HomeNotWritableError(dir, err);
     }
     throw err;
+  }
+}
+
+/**
+ * Reads and parses a file only when it changed since the last read (inode, size, mtime, ctime).
+ * Writers replace files by rename, so a new inode always means new content. Every call still
+ * stats the file, so another process's write is seen at once. These are tiny local files on the
+ * path of every tool call: a synchronous stat costs microseconds, an async one a thread-pool
+ * round trip, so sync it is.
+ */
+export class ChangeCache<T> {
+  private entries = new Map<string, { sig: string; value: T }>();
+
+  async read(path: string, parse: (data: Buffer) => T): Promise<T | undefined> {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) {
+      this.entries.delete(path);
+      return undefined;
+    }
+    const sig = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    const hit = this.entries.get(path);
+    if (hit?.sig === sig) return structuredClone(hit.value);
+    const value = parse(readFileSync(path));
+    this.entries.set(path, { sig, value });
+    return structuredClone(value);
   }
 }

@@ -20,7 +20,7 @@ import {
   type UrlOptions,
 } from './identity.js';
 import { formatRemaining, tokenExpiry } from './jwt.js';
-import { insecureFromEnv } from './net.js';
+import { insecureFromEnv, loadUndici } from './net.js';
 import { lockOptionsFromEnv, Refresher } from './refresher.js';
 import { parseStoreMode, TokenStores } from './stores.js';
 import type { TokenRecord } from './tokenStore.js';
@@ -80,6 +80,14 @@ export class AuthContext {
     this.refresher = new Refresher(this.paths.locks, lockOptionsFromEnv(env));
     this.urlTemplate = env.OLARES_URL_TEMPLATE?.trim() || undefined;
     this.insecure = insecureFromEnv(env);
+  }
+
+  /**
+   * Loads the HTTP client and the lock library once the server is idle, so the first request,
+   * and above all a refresh racing other processes, does not pay for it.
+   */
+  async warmUp(): Promise<void> {
+    await Promise.all([loadUndici(), import('proper-lockfile')]).catch(() => {});
   }
 
   urlOptions(profile?: Profile): UrlOptions {

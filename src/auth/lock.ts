@@ -43,14 +43,17 @@ export async function acquireLock(
       realpath: false,
       lockfilePath: target,
       stale: Math.max(2000, opts.staleMs),
-      retries: {
-        retries: 100_000,
-        factor: 1,
-        minTimeout: 20,
-        maxTimeout: 100,
-        randomize: true,
-        maxRetryTime: opts.waitMs,
-      },
+      retries:
+        opts.waitMs <= 0
+          ? 0
+          : {
+              retries: 100_000,
+              factor: 1,
+              minTimeout: 20,
+              maxTimeout: 100,
+              randomize: true,
+              maxRetryTime: opts.waitMs,
+            },
       // The default handler throws from a timer, which would crash a long-running server.
       onCompromised: () => {
         compromised = true;

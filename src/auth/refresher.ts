@@ -1,9 +1,11 @@
 // At most one /api/refresh per stale token: in-process single-flight, then a cross-process lock
 // on <home>/locks/<id>.refresh, then a re-read of the store, refreshing only if the stored token
 // is still the stale one (olares-api/auth.md sec. 12, design.md sec. 6).
+
+import { log } from '../log.js';
 import { type AuthCallOptions, refreshGrant } from './authApi.js';
 import { NotLoggedInError, RefreshRejectedError, TokenInvalidatedError } from './errors.js';
-import { acquireLock, type LockOptions } from './lock.js';
+import { acquireLock, type HeldLock, type LockOptions, LockTimeoutError } from './lock.js';
 import type { TokenStore } from './tokenStore.js';
 
 export function lockOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LockOptions {
@@ -49,12 +51,36 @@ export class Refresher {
     stale: string,
     auth: AuthCallOptions,
   ): Promise<string> {
+    const started = Date.now();
     const before = await this.check(store, olaresId, stale);
     if (before.fresher) return before.fresher;
-    const lock = await acquireLock(this.locksDir, `${olaresId}.refresh`, `refresh`, this.lockOptions);
+    // Wait for the lock by polling it ourselves, re-reading the store between tries: when another
+    // process holds it to refresh this very token, its result is picked up as soon as it is
+    // written, instead of queueing every waiter through the lock one after another.
+    let lock: HeldLock | undefined;
+    const deadline = Date.now() + this.lockOptions.waitMs;
+    while (!lock) {
+      try {
+        lock = await acquireLock(this.locksDir, `${olaresId}.refresh`, 'refresh', {
+          staleMs: this.lockOptions.staleMs,
+          waitMs: 0,
+        });
+      } catch (err) {
+        if (!(err instanceof LockTimeoutError) || Date.now() > deadline) throw err;
+        const { fresher } = await this.check(store, olaresId, stale);
+        if (fresher) {
+          log.debug(
+            `refresh ${olaresId}: another process refreshed; picked its token up after ${Date.now() - started} ms`,
+          );
+          return fresher;
+        }
+        await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
+      }
+    }
     try {
       const { record, fresher } = await this.check(store, olaresId, stale);
       if (fresher) return fresher;
+      log.debug(`refresh ${olaresId}: lock taken after ${Date.now() - started} ms; calling /api/refresh`);
       if (!record.refreshToken) throw new NotLoggedInError(olaresId);
       let grant: Awaited<ReturnType<typeof refreshGrant>>;
       try {
@@ -79,6 +105,9 @@ export class Refresher {
         refreshToken: grant.refreshToken,
         sessionId: grant.sessionId ?? record.sessionId,
       });
+      log.debug(
+        `refresh ${olaresId}: refreshed and stored ${Date.now() - started} ms after the first refusal`,
+      );
       return grant.accessToken;
     } finally {
       await lock.release();
