@@ -244,6 +244,7 @@ export class FilesClient {
         signal: opts.signal,
         bodyTimeoutMs: 60_000,
         allowStatus: [416],
+        highWaterMark: 4 * 1024 * 1024,
       })
       .catch(this.notFound<Response>(p));
   }
@@ -451,7 +452,7 @@ export class FilesClient {
         for await (const chunk of createReadStream(c.localPath, {
           start: c.start,
           end: c.end,
-          highWaterMark: 1024 * 1024,
+          highWaterMark: 4 * 1024 * 1024,
         }))
           yield chunk;
         yield tail;

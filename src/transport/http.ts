@@ -29,6 +29,8 @@ export interface RequestOptions {
   bodyTimeoutMs?: number;
   /** Statuses handed back to the caller instead of thrown (2xx always are). */
   allowStatus?: number[];
+  /** Response body buffer; bulk downloads want MiBs, not undici's 64 KiB default. */
+  highWaterMark?: number;
 }
 
 export type Response = Dispatcher.ResponseData;
@@ -141,6 +143,7 @@ export class OlaresHttp {
         insecure: this.session.insecure,
         headersTimeout: timeoutMs,
         bodyTimeout: opts.bodyTimeoutMs ?? 30_000,
+        ...(opts.highWaterMark ? { highWaterMark: opts.highWaterMark } : {}),
       });
     } catch (err) {
       throw mapNetworkError(err, url, timeoutMs);
