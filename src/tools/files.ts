@@ -1,10 +1,9 @@
 // files tools (design.md sec. 4, olares-api/files.md). Remote paths are the front-end form
 // `drive/Home/Documents/x.txt`; local paths are checked by localPaths.ts.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { link, open, readdir, rename as renameFile, rm, stat as statFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { link, readdir, rename as renameFile, rm, stat as statFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
 import {
@@ -302,7 +301,7 @@ export const filesDownload = defineTool({
           written += chunk.length;
           void ctx.progress(written, entry.size, `${humanBytes(written)} of ${humanBytes(entry.size)}`);
         });
-        await pipeline(res.body, out, { signal: ctx.signal });
+        await drainToFile(res.body, out, ctx.signal);
       });
       // The rename below makes the file appear whole or not at all; like curl and browsers we do
       // not fsync a download (that alone cost a third of the throughput on a 1 GiB file).
@@ -340,6 +339,42 @@ export const filesDownload = defineTool({
     };
   },
 });
+
+/**
+ * Like pipeline(), except that when the body breaks off, the bytes already received are flushed
+ * to the file before the error surfaces: that is what the next attempt resumes from.
+ */
+function drainToFile(
+  body: NodeJS.ReadableStream & { destroy(err?: Error): void },
+  out: WriteStream,
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      body.destroy();
+      out.destroy();
+      reject(new OlaresMcpError('the download was cancelled', { code: 'cancelled' }));
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const done = (err?: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    let broken: unknown;
+    body.once('error', (err) => {
+      broken = err;
+      out.end(); // flush, then 'finish' reports the break
+    });
+    out.once('error', (err) => {
+      body.destroy();
+      done(err);
+    });
+    out.once('finish', () => done(broken));
+    body.pipe(out);
+  });
+}
 
 interface UploadItem {
   local: string;
