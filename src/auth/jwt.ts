@@ -1,16 +1,24 @@
-// Only `exp` is read, never verified (olares-api/auth.md sec. 5).
-import { decodeJwt } from 'jose';
+// Only `exp` is read, never verified (olares-api/auth.md sec. 5). Decoded by hand: three
+// base64url segments, JSON payload; no JWT library on the server's start-up path.
 
 export type Expiry = { kind: 'exp'; exp: number } | { kind: 'no-exp' } | { kind: 'invalid'; reason: string };
 
 export function tokenExpiry(token: string | undefined): Expiry {
   if (!token) return { kind: 'invalid', reason: 'token is empty' };
+  const parts = token.split('.');
+  if (parts.length !== 3)
+    return {
+      kind: 'invalid',
+      reason: `token does not look like a JWT (want 3 segments, got ${parts.length})`,
+    };
+  let payload: unknown;
   try {
-    const { exp } = decodeJwt(token);
-    return typeof exp === 'number' && exp > 0 ? { kind: 'exp', exp } : { kind: 'no-exp' };
+    payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
   } catch (err) {
-    return { kind: 'invalid', reason: (err as Error).message };
+    return { kind: 'invalid', reason: `token payload is not JSON (${(err as Error).message})` };
   }
+  const exp = (payload as { exp?: unknown } | null)?.exp;
+  return typeof exp === 'number' && exp > 0 ? { kind: 'exp', exp } : { kind: 'no-exp' };
 }
 
 /** `now + skew >= exp`. Tokens without exp are trusted until the server says no. */
