@@ -8,14 +8,16 @@ import { join } from 'node:path';
 import { HomeNotWritableError, TokenStoreError } from './errors.js';
 import { ChangeCache, ensureDir, writeFileAtomic } from './fsutil.js';
 import { sanitizeId } from './home.js';
-import { decodeRecord, encodeRecord, type TokenRecord, type TokenStore } from './tokenStore.js';
+import { decodeRecord, encodeRecord, RecordStore, type TokenRecord } from './tokenStore.js';
 
-export class FileTokenStore implements TokenStore {
+export class FileTokenStore extends RecordStore {
   readonly backend = 'file' as const;
   private key?: Buffer;
   private readonly cache = new ChangeCache<TokenRecord>();
 
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string) {
+    super();
+  }
 
   private blobPath(id: string) {
     return join(this.dir, `${sanitizeId(id)}.enc`);
@@ -75,21 +77,12 @@ export class FileTokenStore implements TokenStore {
     return record ?? null;
   }
 
-  private async write(record: TokenRecord) {
+  protected async write(record: TokenRecord) {
     const key = (await this.masterKey(true))!;
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const body = Buffer.concat([cipher.update(encodeRecord(record), 'utf8'), cipher.final()]);
     await writeFileAtomic(this.blobPath(record.olaresId), Buffer.concat([iv, body, cipher.getAuthTag()]));
-  }
-
-  async set(record: Omit<TokenRecord, 'grantedAt' | 'invalidatedAt'>) {
-    await this.write({ ...record, grantedAt: Date.now() });
-  }
-
-  async markInvalidated(olaresId: string, at: number) {
-    const current = await this.get(olaresId);
-    if (current) await this.write({ ...current, invalidatedAt: at });
   }
 
   async delete(olaresId: string) {

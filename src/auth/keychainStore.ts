@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { TokenStoreError } from './errors.js';
-import { decodeRecord, encodeRecord, type TokenRecord, type TokenStore } from './tokenStore.js';
+import { decodeRecord, encodeRecord, RecordStore, type TokenRecord } from './tokenStore.js';
 
 export const KEYCHAIN_SERVICE = 'olares-mcp';
 const ENTRY_OPTIONS = { linux: { store: 'secret-service' } } as const;
@@ -23,7 +23,7 @@ function unavailable(err: unknown): TokenStoreError {
   );
 }
 
-export class KeychainTokenStore implements TokenStore {
+export class KeychainTokenStore extends RecordStore {
   readonly backend = 'keychain' as const;
 
   private async entry(olaresId: string) {
@@ -54,22 +54,13 @@ export class KeychainTokenStore implements TokenStore {
     return record;
   }
 
-  private async write(record: TokenRecord) {
+  protected async write(record: TokenRecord) {
     const entry = await this.entry(record.olaresId);
     try {
       await entry.setPassword(encodeRecord(record));
     } catch (err) {
       throw unavailable(err);
     }
-  }
-
-  async set(record: Omit<TokenRecord, 'grantedAt' | 'invalidatedAt'>) {
-    await this.write({ ...record, grantedAt: Date.now() });
-  }
-
-  async markInvalidated(olaresId: string, at: number) {
-    const current = await this.get(olaresId);
-    if (current) await this.write({ ...current, invalidatedAt: at });
   }
 
   async delete(olaresId: string) {

@@ -23,6 +23,23 @@ export interface TokenStore {
   delete(olaresId: string): Promise<boolean>;
 }
 
+/** The write rules both backends share: a new grant clears invalidation; a stamp keeps the rest. */
+export abstract class RecordStore implements TokenStore {
+  abstract readonly backend: TokenBackend;
+  abstract get(olaresId: string): Promise<TokenRecord | null>;
+  abstract delete(olaresId: string): Promise<boolean>;
+  protected abstract write(record: TokenRecord): Promise<void>;
+
+  async set(record: Omit<TokenRecord, 'grantedAt' | 'invalidatedAt'>) {
+    await this.write({ ...record, grantedAt: Date.now() });
+  }
+
+  async markInvalidated(olaresId: string, at: number) {
+    const current = await this.get(olaresId);
+    if (current) await this.write({ ...current, invalidatedAt: at });
+  }
+}
+
 export function encodeRecord(record: TokenRecord): string {
   return JSON.stringify(record);
 }
