@@ -110,6 +110,32 @@ describe('files tools', () => {
     expect(sha(await readFile(join(work, 'resume.out')))).toBe(sha(data));
   });
 
+  it('rides out a burst of 5xx on upload chunks, and a cancelled download leaves no file', async () => {
+    const data = randomBytes(3 * CHUNK);
+    await writeFile(join(work, 'burst.bin'), data);
+    box.sim.resetCounters();
+    box.sim.addFault({ match: CHUNK_ROUTE, kind: 'status', status: 503, skip: 1, times: 2 });
+    const up = await mcp.call('files_upload', {
+      localPath: join(work, 'burst.bin'),
+      remotePath: 'drive/Home/',
+    });
+    expect(up.isError, textOf(up)).toBeFalsy();
+    expect(box.sim.count(CHUNK_ROUTE)).toBe(5); // 3 chunks + the 2 refused tries
+    box.sim.addFault({ match: 'GET /files/api/raw/*', kind: 'latency', ms: 3000, times: 1 });
+    const controller = new AbortController();
+    const pending = mcp.call(
+      'files_download',
+      { remotePath: 'drive/Home/burst.bin', localPath: join(work, 'cancelled.bin') },
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(), 300);
+    await expect(pending).rejects.toThrow(/abort/i);
+    await new Promise((r) => setTimeout(r, 3500)); // let the server see the late response and clean up
+    expect((await readdir(work)).filter((n) => n.includes('cancelled'))).toEqual([]);
+    const again = await mcp.call('files_stat', { path: 'drive/Home/burst.bin' });
+    expect(again.structuredContent.entry.size).toBe(data.length);
+  });
+
   it('creates, copies, moves, renames and deletes', async () => {
     let r = await mcp.call('files_mkdir', { path: 'drive/Home/Projects/a/b', parents: true });
     expect(r.structuredContent.created).toEqual([

@@ -9,8 +9,8 @@ import { acquireLock, type HeldLock, type LockOptions, LockTimeoutError } from '
 import type { TokenStore } from './tokenStore.js';
 
 export function lockOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LockOptions {
-  // Test knob: crash-recovery tests shorten the stale window instead of waiting 15 s.
-  const staleMs = Math.max(2000, Number(env.OLARES_MCP_LOCK_STALE_MS) || 15_000);
+  // Test knob: crash-recovery tests shorten the stale window instead of waiting 20 s.
+  const staleMs = Math.max(2000, Number(env.OLARES_MCP_LOCK_STALE_MS) || 20_000);
   return { staleMs, waitMs: staleMs + 30_000 };
 }
 
