@@ -16,7 +16,7 @@ export const SERVER_VERSION = '0.1.0';
 const INSTRUCTIONS = `Tools for one Olares box (self-hosted personal cloud): its files (drive/Home/...), app market, cluster pods/logs and dashboard.
 Use them when the user mentions Olares, their personal cloud, its apps, files or pods.
 Start with profile_list; if no profile is logged in, call profile_login and give the user the link: passwords and TOTP codes are typed on that page, never in chat.
-Every tool but profile_* takes an optional profile (name or olaresId) to run as another identity for that call.
+Every tool takes an optional profile (name or olaresId) to run as another identity for that call.
 Remote paths look like drive/Home/Documents/a.txt. Lists take limit and page (1-based); logs take tail.
 market_* wait: true polls until the app settles and reports progress. dryRun: true returns the plan and changes nothing. Destructive tools ask for confirmation when the client can show it.`;
 
@@ -86,7 +86,7 @@ function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaratio
         auth,
         server,
         signal: extra.signal,
-        profile: decl.profileArg === false ? undefined : args.profile,
+        profile: args.profile,
         progressToken: extra._meta?.progressToken,
         sendProgress: (params) => extra.sendNotification({ method: 'notifications/progress', params }),
       });

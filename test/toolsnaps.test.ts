@@ -61,14 +61,6 @@ const FIXED_NAMES = [
   'cluster_app_status',
   'dashboard_overview',
 ];
-const PROFILE_TOOLS = new Set([
-  'profile_list',
-  'profile_use',
-  'profile_remove',
-  'profile_import',
-  'profile_login',
-]);
-
 async function listTools(env: NodeJS.ProcessEnv): Promise<any[]> {
   const s = await connect({
     PATH: process.env.PATH,
@@ -114,8 +106,7 @@ describe('tool surface', () => {
         expect(typeof t.annotations?.[hint], `${t.name}.${hint}`).toBe('boolean');
       }
       expect(t.inputSchema.additionalProperties, `${t.name} refuses unknown arguments`).toBe(false);
-      if (!PROFILE_TOOLS.has(t.name))
-        expect(t.inputSchema.properties?.profile, `${t.name} takes profile`).toBeDefined();
+      expect(t.inputSchema.properties?.profile, `${t.name} takes profile`).toBeDefined();
       for (const key of Object.keys(t.inputSchema.properties ?? {})) {
         expect(key, `${t.name} must not take secrets`).not.toMatch(
           /^(password|totp|token|accessToken|refreshToken|secret)$/i,

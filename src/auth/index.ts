@@ -150,11 +150,12 @@ export class AuthContext {
     };
   }
 
-  async listProfiles(): Promise<{ profiles: ProfileView[]; currentKey?: string }> {
+  /** `current` marks what a call would run as: `key` (a call's profile), else OLARES_PROFILE, else env, else current. */
+  async listProfiles(key?: string): Promise<{ profiles: ProfileView[]; currentKey?: string }> {
     const cfg = await this.profiles.load();
     const cur = currentProfile(cfg);
-    const envId = this.envOlaresId;
-    const explicit = this.env.OLARES_PROFILE?.trim();
+    const envId = key?.trim() ? undefined : this.envOlaresId;
+    const explicit = key?.trim() || this.env.OLARES_PROFILE?.trim();
     const active = explicit ? findProfile(cfg, explicit) : undefined;
     const views: ProfileView[] = [];
     if (envId) {

@@ -30,8 +30,6 @@ export interface ToolDeclaration<I extends Shape = Shape, O extends Shape = Shap
   input: I;
   output: O;
   annotations: Annotations;
-  /** Adds the optional per-call `profile` argument (default true; profile tools name their own). */
-  profileArg?: boolean;
   /** Registered in OLARES_READ_ONLY mode although not read-only (profile_login, _import, _use). */
   allowInReadOnly?: boolean;
   /** What audit.log records for a mutating call (default: the arguments minus `profile`). */
@@ -53,8 +51,7 @@ export const profileArgSchema = z
 
 /** The zod object the SDK validates arguments against: unknown keys are refused. */
 export function inputSchemaOf(decl: ToolDeclaration<any, any>) {
-  const shape = decl.profileArg === false ? decl.input : { ...decl.input, profile: profileArgSchema };
-  return z.object(shape).strict();
+  return z.object({ ...decl.input, profile: profileArgSchema }).strict();
 }
 
 /** Shared output fragments. */

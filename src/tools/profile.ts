@@ -24,12 +24,11 @@ export const profileList = defineTool({
   description:
     'List configured Olares profiles (instance + identity) with login status; the current one is marked. Local only, no network.',
   toolset: 'profile',
-  profileArg: false,
   input: {},
   output: { profiles: z.array(profileView), currentProfile: z.string().optional() },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(_args, ctx) {
-    const { profiles, currentKey } = await ctx.auth.listProfiles();
+  async handler(args, ctx) {
+    const { profiles, currentKey } = await ctx.auth.listProfiles(args.profile);
     const summary = profiles.length
       ? profiles
           .map(
@@ -47,7 +46,6 @@ export const profileUse = defineTool({
   title: 'Switch Olares profile',
   description: 'Make a profile current (by name or olaresId; "-" switches back to the previous one).',
   toolset: 'profile',
-  profileArg: false,
   allowInReadOnly: true,
   input: { name: z.string().min(1).describe('Profile name, olaresId, or "-" for the previous profile') },
   output: { name: z.string(), olaresId: z.string(), changed: z.boolean() },
@@ -69,7 +67,6 @@ export const profileRemove = defineTool({
   title: 'Remove Olares profile',
   description: 'Remove a profile and delete its stored token (local only; no server logout).',
   toolset: 'profile',
-  profileArg: false,
   input: {
     name: z.string().min(1).describe('Profile name or olaresId'),
     dryRun: z.boolean().optional(),
@@ -179,7 +176,6 @@ export const profileImport = defineTool({
   description:
     'Add or renew a profile from a refresh token the user placed in an OLARES_* environment variable or a file (give the name/path, never the token).',
   toolset: 'profile',
-  profileArg: false,
   allowInReadOnly: true,
   input: {
     olaresId: z.string().describe('Identity, e.g. alice@olares.com'),
@@ -236,7 +232,6 @@ export const profileLogin = defineTool({
   description:
     'Log in to an Olares identity: gives the user a one-time local link where they type password and TOTP (never in chat). Check the outcome with profile_list.',
   toolset: 'profile',
-  profileArg: false,
   allowInReadOnly: true,
   input: {
     olaresId: z.string().describe('Identity, e.g. alice@olares.com'),
