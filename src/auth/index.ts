@@ -1,4 +1,6 @@
 // The auth floor's front door: one AuthContext per process, built from the environment.
+
+import { rm, writeFile } from 'node:fs/promises';
 import {
   type AuthCallOptions,
   type FirstFactorResult,
@@ -10,6 +12,7 @@ import {
 import { currentProfile, displayName, findProfile, type Profile, ProfileIndex } from './config.js';
 import { type Credentials, EnvCredentials, StoredCredentials } from './credentials.js';
 import { AlreadyAuthenticatedError, AuthenticationFailedError, InvalidOlaresIdError } from './errors.js';
+import { ensureDir } from './fsutil.js';
 import { homePaths, resolveHome } from './home.js';
 import {
   desktopTargetUrl,
@@ -192,6 +195,55 @@ export class AuthContext {
       views.push(view);
     }
     return { profiles: views, currentKey: cur ? displayName(cur) : undefined };
+  }
+
+  /**
+   * Where credentials for an identity exist and what state its token is in, for doctor. Reports
+   * presence and expiry only, never a token.
+   */
+  async inspectCredentials(session: Session): Promise<{
+    sources: { env: boolean; keychain: boolean; file: boolean };
+    token: { status: string; expiresAt?: string; invalidatedAt?: string; hasRefreshToken: boolean };
+  }> {
+    const id = session.identity.olaresId;
+    const keychainUsable = (await this.stores.keychainProbe()).usable;
+    const sources = {
+      env: this.envOlaresId === id,
+      file: Boolean(await this.stores.file.get(id).catch(() => null)),
+      keychain: keychainUsable
+        ? Boolean(await (await this.stores.keychain()).get(id).catch(() => null))
+        : false,
+    };
+    if (session.credentials.source === 'env')
+      return {
+        sources,
+        token: { status: 'logged-in (env)', hasRefreshToken: Boolean(this.env.OLARES_REFRESH_TOKEN) },
+      };
+    const record = await (await this.stores.forProfile(session.profile.tokenStore)).get(id);
+    const s = statusOf(record);
+    return {
+      sources,
+      token: {
+        status: s.status,
+        expiresAt: s.expiresAt,
+        invalidatedAt: record?.invalidatedAt ? new Date(record.invalidatedAt).toISOString() : undefined,
+        hasRefreshToken: Boolean(record?.refreshToken),
+      },
+    };
+  }
+
+  /** Whether refresh and config locks can be created: undefined when fine, else the error code. */
+  async checkLockDir(): Promise<string | undefined> {
+    try {
+      await ensureDir(this.paths.locks);
+      const probe = `${this.paths.locks}/.doctor-${process.pid}-${Date.now()}`;
+      await writeFile(probe, '');
+      await rm(probe);
+      return undefined;
+    } catch (err) {
+      const cause = (err as { cause?: NodeJS.ErrnoException }).cause ?? (err as NodeJS.ErrnoException);
+      return cause.code ?? (err as Error).message;
+    }
   }
 
   /** olares-cli's pre-write rule: refuse while a still-valid token exists (auth.md sec. 10.1). */

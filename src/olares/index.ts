@@ -28,6 +28,14 @@ export class OlaresClients {
     return this.cache.get(key) as T;
   }
 
+  /** Reachability of every service the tools use (doctor). */
+  probeServices() {
+    const services = ['auth', 'desktop', 'files', 'market', 'dashboard', 'control-hub'] as const;
+    return Promise.all(
+      services.map(async (service) => ({ service, ...(await this.http.reachable(service)) })),
+    );
+  }
+
   get desktop() {
     return this.once('desktop', () => new DesktopClient(this.http));
   }

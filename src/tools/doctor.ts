@@ -1,12 +1,8 @@
 // doctor: what this server would use for a profile and whether each piece works, with the next
 // step for every problem. Never prints a secret: only where credentials live and their state.
-import { randomBytes } from 'node:crypto';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { sanitizeId } from '../auth/home.js';
-import { SERVICES, type ServiceName } from '../auth/identity.js';
-import { type AuthContext, httpRequest, type Session, statusOf } from '../auth/index.js';
+import type { AuthContext, Session } from '../auth/index.js';
+import { OlaresClients } from '../olares/index.js';
 import { defineTool, type ToolDeclaration } from './defineTool.js';
 import { describeError } from './errors.js';
 
@@ -21,28 +17,6 @@ export interface Diagnosis {
   services: Array<{ service: string; url: string; reachable: boolean; httpStatus?: number; error?: string }>;
   client?: { elicitationForm: boolean; elicitationUrl: boolean };
   problems: Array<{ problem: string; fix: string }>;
-}
-
-const PROBED: ServiceName[] = SERVICES.filter((s) => s !== 'settings' && s !== 'vault');
-
-async function probe(
-  url: string,
-  insecure: boolean,
-): Promise<{ reachable: boolean; httpStatus?: number; error?: string }> {
-  try {
-    const res = await httpRequest(url, {
-      method: 'GET',
-      insecure,
-      headersTimeout: 3000,
-      bodyTimeout: 3000,
-      signal: AbortSignal.timeout(4000),
-    });
-    await res.body.dump();
-    return { reachable: true, httpStatus: res.statusCode };
-  } catch (err) {
-    const { mapNetworkError } = await import('../auth/net.js');
-    return { reachable: false, error: describeError(mapNetworkError(err, url, 3000)) };
-  }
 }
 
 export async function diagnose(
@@ -84,52 +58,28 @@ export async function diagnose(
     d.profile = profile.name || profile.olaresId;
     d.olaresId = identity.olaresId;
     d.tokenStore.profileBackend = session.credentials.source;
-    const fileBlob = join(auth.paths.tokens, `${sanitizeId(identity.olaresId)}.enc`);
-    d.credentialSources.file = Boolean(await stat(fileBlob).catch(() => undefined));
-    if (keychain.usable)
-      d.credentialSources.keychain = Boolean(
-        await (await auth.stores.keychain()).get(identity.olaresId).catch(() => null),
-      );
-    if (session.credentials.source === 'env') d.token = { status: 'logged-in (env)' };
-    else {
-      try {
-        const store = await auth.stores.forProfile(profile.tokenStore);
-        const record = await store.get(identity.olaresId);
-        const s = statusOf(record);
-        d.token = {
-          status: s.status,
-          expiresAt: s.expiresAt,
-          invalidatedAt: record?.invalidatedAt ? new Date(record.invalidatedAt).toISOString() : undefined,
-        };
-        if (s.status === 'never')
-          problems.push({
-            problem: `no token stored for ${identity.olaresId}`,
-            fix: `olares-mcp login --olares-id ${identity.olaresId}`,
-          });
-        if (s.status === 'invalidated')
-          problems.push({
-            problem: `the refresh token for ${identity.olaresId} was rejected at ${d.token.invalidatedAt}`,
-            fix: `olares-mcp login --olares-id ${identity.olaresId}`,
-          });
-        if (s.status === 'expired' && !record?.refreshToken)
-          problems.push({
-            problem: 'the access token expired and there is no refresh token',
-            fix: `olares-mcp login --olares-id ${identity.olaresId}`,
-          });
-      } catch (err) {
-        d.token = { status: 'unknown' };
+    try {
+      const { sources, token } = await auth.inspectCredentials(session);
+      d.credentialSources = sources;
+      d.token = { status: token.status, expiresAt: token.expiresAt, invalidatedAt: token.invalidatedAt };
+      const login = `olares-mcp login --olares-id ${identity.olaresId}`;
+      if (token.status === 'never')
+        problems.push({ problem: `no token stored for ${identity.olaresId}`, fix: login });
+      if (token.status === 'invalidated')
         problems.push({
-          problem: describeError(err),
-          fix: 'see the message; OLARES_TOKEN_STORE=file avoids the keychain',
+          problem: `the refresh token for ${identity.olaresId} was rejected at ${token.invalidatedAt}`,
+          fix: login,
         });
-      }
+      if (token.status === 'expired' && !token.hasRefreshToken)
+        problems.push({ problem: 'the access token expired and there is no refresh token', fix: login });
+    } catch (err) {
+      d.token = { status: 'unknown' };
+      problems.push({
+        problem: describeError(err),
+        fix: 'see the message; OLARES_TOKEN_STORE=file avoids the keychain',
+      });
     }
-    d.services = await Promise.all(
-      PROBED.map(async (service) => {
-        const url = session!.baseUrl(service);
-        return { service, url, ...(await probe(`${url}/`, session!.insecure)) };
-      }),
-    );
+    d.services = await new OlaresClients(session, auth).probeServices();
     const down = d.services.filter((s) => !s.reachable);
     if (down.length) {
       problems.push({
@@ -139,16 +89,12 @@ export async function diagnose(
     }
   }
 
-  try {
-    await mkdir(auth.paths.locks, { recursive: true, mode: 0o700 });
-    const probeFile = join(auth.paths.locks, `.doctor-${randomBytes(4).toString('hex')}`);
-    await writeFile(probeFile, '');
-    await rm(probeFile);
-    d.lockDir.writable = true;
-  } catch (err) {
-    d.lockDir.error = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  const lockError = await auth.checkLockDir();
+  d.lockDir.writable = !lockError;
+  if (lockError) {
+    d.lockDir.error = lockError;
     problems.push({
-      problem: `the lock directory ${auth.paths.locks} is not writable (${d.lockDir.error})`,
+      problem: `the lock directory ${auth.paths.locks} is not writable (${lockError})`,
       fix: 'make OLARES_MCP_HOME writable by this user, or point it elsewhere',
     });
   }

@@ -96,6 +96,26 @@ export class OlaresHttp {
     throw new HttpStatusError(res.statusCode, service, method, path, text);
   }
 
+  /** One unauthenticated GET of the service root: is anything answering there? (doctor) */
+  async reachable(
+    service: ServiceName,
+  ): Promise<{ url: string; reachable: boolean; httpStatus?: number; error?: string }> {
+    const url = `${this.session.baseUrl(service)}/`;
+    try {
+      const res = await httpRequest(url, {
+        method: 'GET',
+        insecure: this.session.insecure,
+        headersTimeout: 3000,
+        bodyTimeout: 3000,
+        signal: AbortSignal.timeout(4000),
+      });
+      await res.body.dump();
+      return { url, reachable: true, httpStatus: res.statusCode };
+    } catch (err) {
+      return { url, reachable: false, error: (mapNetworkError(err, url, 3000) as Error).message };
+    }
+  }
+
   async json<T = unknown>(service: ServiceName, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.request(service, path, {
       ...opts,
