@@ -112,7 +112,7 @@ export async function runDemo() {
     await call('cluster_pods', { namespace: 'user-space-alice', limit: 3 });
     await call('dashboard_overview', { head: 3 });
     await call('doctor');
-    show(bold('\nDone. Run `npx olares-mcp sim` to keep a simulator running and connect your own client.'));
+    show(bold('\nDone. Run `npm run sim` to keep a simulator running and connect your own client.'));
   } finally {
     await client.close().catch(() => {});
     await sim.close();
