@@ -2,7 +2,7 @@
 // benchmarks never rot). Prints one line per benchmark and a JSON summary last.
 import { arch, cpus, totalmem } from 'node:os';
 import { benchCallOverhead } from './call-overhead.js';
-import { type BenchResult, quick, ROOT, report } from './lib.js';
+import { type BenchResult, quick, report } from './lib.js';
 import { benchStampede } from './stampede.js';
 import { benchStartup } from './startup.js';
 import { benchToolSurface } from './tool-surface.js';

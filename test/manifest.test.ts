@@ -20,8 +20,11 @@ describe('manifest.json', () => {
 
   it('runs the built entry point with user_config passed through env', () => {
     expect(manifest.server.entry_point).toBe('dist/cli.js');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an MCPB placeholder, not a template
     expect(manifest.server.mcp_config.args).toEqual(['${__dirname}/dist/cli.js']);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an MCPB placeholder, not a template
     expect(manifest.server.mcp_config.env.OLARES_URL_TEMPLATE).toBe('${user_config.url_template}');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an MCPB placeholder, not a template
     expect(manifest.server.mcp_config.env.OLARES_PROFILE).toBe('${user_config.profile}');
     expect(manifest.version).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });

@@ -11,7 +11,7 @@ import {
 } from './authApi.js';
 import { currentProfile, displayName, findProfile, type Profile, ProfileIndex } from './config.js';
 import { type Credentials, EnvCredentials, StoredCredentials } from './credentials.js';
-import { AlreadyAuthenticatedError, AuthenticationFailedError, InvalidOlaresIdError } from './errors.js';
+import { AlreadyAuthenticatedError, AuthenticationFailedError } from './errors.js';
 import { ensureDir } from './fsutil.js';
 import { homePaths, resolveHome } from './home.js';
 import {
@@ -345,15 +345,10 @@ export class AuthContext {
   }
 }
 
-export function requireOlaresId(raw: unknown): OlaresIdentity {
-  if (typeof raw !== 'string') throw new InvalidOlaresIdError('olaresId is empty');
-  return parseOlaresId(raw);
-}
-
 export type { FirstFactorResult, TokenGrant } from './authApi.js';
 export type { Profile } from './config.js';
 export type { Credentials } from './credentials.js';
 export * from './errors.js';
 export { type OlaresIdentity, parseOlaresId, type ServiceName, serviceBaseUrl } from './identity.js';
 export { isExpiring, tokenExpiry } from './jwt.js';
-export { CancelledError, dispatcherFor, httpRequest, loadUndici, mapNetworkError } from './net.js';
+export { CancelledError, httpRequest, loadUndici, mapNetworkError } from './net.js';
