@@ -1,5 +1,6 @@
 // Profile tools (design.md sec. 4, 5): list, use, remove, import, login. None of them ever takes
 // or returns a password, TOTP code, access token or refresh token.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
@@ -258,8 +259,13 @@ export const profileLogin = defineTool({
       data: { olaresId, status, loginUrl: page.url, linkExpiresAt },
       summary: `${why}\nOpen this link in a browser on this machine and sign in there (the password and code never pass through the chat): ${page.url}\nIt works once and expires at ${linkExpiresAt}. Then call profile_list to confirm. Terminal alternative: olares-mcp login --olares-id ${olaresId}`,
     });
-    if (!ctx.elicitation().url)
-      return pendingResult('pending', `Login for ${olaresId} is waiting for the user.`);
+    if (!ctx.elicitation().url) {
+      const opened = ctx.auth.env.OLARES_OPEN_BROWSER === '1' && openInBrowser(page.url);
+      return pendingResult(
+        'pending',
+        `Login for ${olaresId} is waiting for the user.${opened ? ' The login page was opened in the default browser.' : ''}`,
+      );
+    }
 
     const elicitationId = randomUUID();
     const answer = await ctx.server.server.elicitInput(
@@ -293,6 +299,24 @@ export const profileLogin = defineTool({
     };
   },
 });
+
+/** Opt-in (OLARES_OPEN_BROWSER=1): hand the link to the desktop's browser, never waiting on it. */
+function openInBrowser(url: string): boolean {
+  const [cmd, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => {});
+    child.unref();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
