@@ -1,5 +1,8 @@
 // profile_login end to end: the SDK Client over stdio, the simulator's auth host, and the
 // loopback page driven like a browser. No password or code ever goes through MCP.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { completeLogin, hiddenFields, httpRequest, submitStep } from './helpers/browser.js';
@@ -44,6 +47,18 @@ describe('profile_login', () => {
     // the link is single-use
     const again = await httpRequest(url);
     expect(again.status).toBe(410);
+  });
+
+  it('opens the page in the desktop browser only when OLARES_OPEN_BROWSER=1', async () => {
+    const bin = await mkdtemp(join(tmpdir(), 'olares-fake-browser-'));
+    const opened = join(bin, 'opened.txt');
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > "${opened}"\n`, { mode: 0o755 });
+    mcp = await connect({ ...box.env, PATH: `${bin}:${process.env.PATH}`, OLARES_OPEN_BROWSER: '1' });
+    const r = await mcp.call('profile_login', { olaresId: 'bob@olares.com' });
+    expect(textOf(r)).toMatch(/opened in the default browser/);
+    await new Promise((res) => setTimeout(res, 300));
+    expect((await readFile(opened, 'utf8')).trim()).toBe(r.structuredContent.loginUrl);
+    await rm(bin, { recursive: true, force: true });
   });
 
   it('logs in a user without 2FA in one step', async () => {
