@@ -3,6 +3,7 @@
 import { arch, cpus, totalmem } from 'node:os';
 import { benchCallOverhead } from './call-overhead.js';
 import { type BenchResult, quick, report } from './lib.js';
+import { benchMarketWait } from './market-wait.js';
 import { benchStampede } from './stampede.js';
 import { benchStartup } from './startup.js';
 import { benchToolSurface } from './tool-surface.js';
@@ -23,4 +24,5 @@ await run(benchToolSurface);
 await run(benchStampede);
 await run(benchCallOverhead);
 await run(benchTransfer);
+await run(benchMarketWait);
 process.stdout.write(`${JSON.stringify(results)}\n`);
