@@ -47,7 +47,8 @@ export interface BenchResult {
 export function report(r: BenchResult) {
   const parts = Object.entries(r.figures).map(([k, v]) => `${k}=${v}`);
   // Quick mode (CI) uses sizes too small for the goals: it proves the benchmarks still run.
-  const verdict = r.pass === undefined ? '' : quick ? ' (quick mode: not judged)' : r.pass ? ' PASS' : ' MISS';
+  const verdict =
+    r.pass === undefined ? '' : quick ? ' (quick mode: not judged)' : r.pass ? ' PASS' : ' MISS';
   process.stdout.write(
     `${r.name}: ${parts.join(' ')}${r.ratio !== undefined ? ` ratio=${r.ratio}` : ''}${r.goal ? ` (goal ${r.goal})` : ''}${verdict}\n`,
   );
