@@ -717,6 +717,16 @@ async function runPaste(
   return results;
 }
 
+/** The result of a finished copy or move: what completed, and why the rest did not. */
+function pasteOutcome(verb: 'copied' | 'moved', results: Awaited<ReturnType<typeof runPaste>>) {
+  const failed = results.filter((r) => r.status !== 'completed');
+  const why = failed.map((f) => `${f.source} (${f.message ?? f.status})`).join(', ');
+  return {
+    data: { results, dryRun: false },
+    summary: `${verb} ${results.length - failed.length}/${results.length}${failed.length ? `; failed: ${why}` : ''}`,
+  };
+}
+
 const pasteOutput = {
   results: z.array(
     z.object({
@@ -744,11 +754,7 @@ export const filesCp = defineTool({
   async handler({ sources, destination }, ctx) {
     const { files, pairs } = await pasteAll('copy', sources, destination, ctx);
     const results = await runPaste('copy', pairs, files, ctx);
-    const failed = results.filter((r) => r.status !== 'completed');
-    return {
-      data: { results, dryRun: false },
-      summary: `copied ${results.length - failed.length}/${results.length}${failed.length ? `; failed: ${failed.map((f) => `${f.source} (${f.message ?? f.status})`).join(', ')}` : ''}`,
-    };
+    return pasteOutcome('copied', results);
   },
 });
 
@@ -783,11 +789,7 @@ export const filesMv = defineTool({
     const gate = await ctx.confirmDestructive(`Move ${pairs.length} item(s)?`, plan);
     if (!gate.proceed) throw new InvalidInputError(`files_mv: ${gate.reason}`);
     const results = await runPaste('move', pairs, files, ctx);
-    const failed = results.filter((r) => r.status !== 'completed');
-    return {
-      data: { results, dryRun: false },
-      summary: `moved ${results.length - failed.length}/${results.length}${failed.length ? `; failed: ${failed.map((f) => `${f.source} (${f.message ?? f.status})`).join(', ')}` : ''}`,
-    };
+    return pasteOutcome('moved', results);
   },
 });
 
