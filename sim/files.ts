@@ -2,22 +2,12 @@
 // in a directory on disk; listings, raw reads with Range, the resumable chunk upload, mkdir with
 // auto-rename, rm by dirents, async paste tasks, rename and shares.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import {
-  appendFile,
-  cp,
-  mkdir,
-  mkdtemp,
-  readdir,
-  rename,
-  rm,
-  stat,
-  truncate,
-  writeFile,
-} from 'node:fs/promises';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, sep } from 'node:path';
-import { readBody, readJson, type SimRequest, sendJson, sendText } from './http.js';
+import { readJson, type SimRequest, sendJson, sendText } from './http.js';
 import type { Simulator } from './server.js';
 import type { SimUser } from './users.js';
 
@@ -69,6 +59,11 @@ export function registerFiles(sim: Simulator) {
     });
   }
   const tasks = new Map<string, PasteTask>();
+  const newTask = () => {
+    const task: PasteTask = { id: randomBytes(6).toString('hex'), status: 'running', progress: 0 };
+    tasks.set(task.id, task);
+    return task;
+  };
   const shares = new Map<string, Share>();
 
   /** Maps a URL path or wire path to disk; refuses anything that escapes the user's tree. */
@@ -255,30 +250,53 @@ export function registerFiles(sim: Simulator) {
   sim.route('files', 'POST', '/seafhttp/upload-aj/:id', async (r: SimRequest) => {
     const { req, res, user, params } = r;
     const link = links.get(params.id);
-    if (!link || link.user !== user!.local) return sendJson(res, 404, { error: 'unknown upload link' });
+    const refuse = (status: number, error: string) => {
+      req.resume(); // discard the unread body
+      sendJson(res, status, { error });
+    };
+    if (!link || link.user !== user!.local) return refuse(404, 'unknown upload link');
     const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(req.headers['content-range'] ?? ''));
     const boundary = /boundary=(.+)$/.exec(String(req.headers['content-type'] ?? ''))?.[1];
-    if (!range || !boundary)
-      return sendJson(res, 400, { error: 'Content-Range and multipart body required' });
+    if (!range || !boundary) return refuse(400, 'Content-Range and multipart body required');
     const [start, end, total] = [Number(range[1]), Number(range[2]), Number(range[3])];
-    const form = parseMultipart(await readBody(req, 10 * 1024 * 1024), boundary);
-    const file = form.file;
-    const name = form.fields.resumableFilename;
-    if (!file || !name || file.length !== end - start + 1)
+    if (end < start || end >= total) return refuse(400, 'bad Content-Range');
+    let partial = '';
+    let received: { fields: Record<string, string>; fileBytes: number };
+    try {
+      // The file part streams to disk at its offset; only the small fields are held in memory.
+      received = await receiveMultipart(req, boundary, async (fields) => {
+        const name = fields.resumableFilename;
+        if (!name) throw new ChunkError('resumableFilename must come before the file part');
+        partial = await partialPath(user!, link.parentDir, `${fields.relative_path ?? ''}${name}`);
+        await mkdir(dirname(partial), { recursive: true });
+        const have = (await statOf(partial))?.size ?? 0;
+        if (start > have) throw new ChunkError(`chunk starts at ${start} but only ${have} bytes arrived`);
+        if (start < have) await truncate(partial, start); // a re-sent chunk replaces what was there
+        return createWriteStream(partial, { flags: 'a', highWaterMark: 1024 * 1024 });
+      });
+    } catch (err) {
+      if (partial) await truncate(partial, start).catch(() => {}); // forget a half-received chunk
+      if (err instanceof ChunkError) return refuse(400, err.message);
+      if (!res.headersSent && !req.destroyed)
+        return refuse(400, `bad multipart body: ${(err as Error).message}`);
+      return;
+    }
+    const name = received.fields.resumableFilename;
+    if (!partial || received.fileBytes !== end - start + 1) {
+      if (partial) await truncate(partial, start).catch(() => {});
       return sendJson(res, 400, { error: 'chunk does not match Content-Range' });
-    const relativePath = `${form.fields.relative_path ?? ''}${name}`;
-    const partial = await partialPath(user!, link.parentDir, relativePath);
-    await mkdir(dirname(partial), { recursive: true });
-    const have = (await statOf(partial))?.size ?? 0;
-    if (start > have)
-      return sendJson(res, 400, { error: `chunk starts at ${start} but only ${have} bytes arrived` });
-    if (start < have) await truncate(partial, start); // a re-sent chunk replaces what was there
-    await appendFile(partial, file);
+    }
     if (end + 1 === total) {
-      const dirLoc = await diskPath(user!, link.parentDir + (form.fields.relative_path ?? ''), true);
+      const dirLoc = await diskPath(user!, link.parentDir + (received.fields.relative_path ?? ''), true);
       if (!dirLoc) return sendJson(res, 400, { error: 'bad relative_path' });
       await mkdir(dirLoc.full, { recursive: true });
       await rename(partial, join(dirLoc.full, name));
+      if (CLOUD.has(dirLoc.segs[0])) {
+        // Cloud targets answer with a task that moves the bytes on (files.md sec. 8.5).
+        const task = newTask();
+        setTimeout(() => Object.assign(task, { status: 'completed', progress: 100 }), 100).unref();
+        return sendJson(res, 200, [{ taskId: task.id }]);
+      }
       return sendJson(res, 200, [{ name, size: total }]);
     }
     sendJson(res, 200, { success: true });
@@ -292,9 +310,7 @@ export function registerFiles(sim: Simulator) {
     const dst = body?.destination && (await diskPath(user!, body.destination, true));
     if (!src || !dst || (body?.action !== 'copy' && body?.action !== 'move'))
       return sendJson(res, 200, { code: -1, message: 'invalid paste request' });
-    const id = randomBytes(6).toString('hex');
-    const task: PasteTask = { id, status: 'running', progress: 0 };
-    tasks.set(id, task);
+    const task = newTask();
     setTimeout(async () => {
       try {
         if (!(await statOf(src.full))) throw new Error('source not found');
@@ -307,13 +323,13 @@ export function registerFiles(sim: Simulator) {
         Object.assign(task, { status: 'failed', failed_reason: (err as Error).message });
       }
     }, 50).unref();
-    sendJson(res, 200, { code: 0, task_id: id });
+    sendJson(res, 200, { code: 0, task_id: task.id });
   });
 
   sim.route('files', 'GET', '/api/task/:node/', ({ res, url }) => {
     const task = tasks.get(url.searchParams.get('task_id') ?? '');
     if (!task) return sendJson(res, 404, { code: 1, message: 'task not found' });
-    sendJson(res, 200, { code: 0, data: task });
+    sendJson(res, 200, { code: 0, msg: '', task: { ...task, pause_able: false } });
   });
 
   // ---- shares --------------------------------------------------------------------------------
@@ -361,25 +377,85 @@ export function registerFiles(sim: Simulator) {
   });
 }
 
-/** Minimal multipart/form-data parser for upload chunks (at most one chunk, a few MiB). */
-function parseMultipart(body: Buffer, boundary: string): { fields: Record<string, string>; file?: Buffer } {
+class ChunkError extends Error {}
+
+/**
+ * Reads a multipart/form-data upload chunk as a stream: fields are collected as text; the
+ * `file` part goes to the sink `openFile` returns (opened once the fields before it are known).
+ */
+async function receiveMultipart(
+  req: AsyncIterable<Buffer | string>,
+  boundary: string,
+  openFile: (fields: Record<string, string>) => Promise<WriteStream>,
+): Promise<{ fields: Record<string, string>; fileBytes: number }> {
+  const delim = Buffer.from(`\r\n--${boundary}`);
   const fields: Record<string, string> = {};
-  let file: Buffer | undefined;
-  const delim = Buffer.from(`--${boundary}`);
-  let pos = body.indexOf(delim);
-  while (pos >= 0) {
-    const next = body.indexOf(delim, pos + delim.length);
-    if (next < 0) break;
-    const part = body.subarray(pos + delim.length + 2, next - 2); // skip CRLF after delimiter and before the next
-    const headerEnd = part.indexOf('\r\n\r\n');
-    if (headerEnd >= 0) {
-      const headers = part.subarray(0, headerEnd).toString('utf8');
-      const content = part.subarray(headerEnd + 4);
-      const name = /name="([^"]*)"/.exec(headers)?.[1];
-      if (name === 'file') file = content;
-      else if (name) fields[name] = content.toString('utf8');
+  let buf: Buffer = Buffer.from('\r\n'); // so the first delimiter looks like the others
+  let mode: 'seek' | 'field' | 'file' | 'done' = 'seek';
+  let fieldName = '';
+  let sink: WriteStream | undefined;
+  let fileBytes = 0;
+  const write = async (b: Buffer) => {
+    if (!b.length || !sink) return;
+    fileBytes += b.length;
+    if (!sink.write(b)) await once(sink, 'drain');
+  };
+  try {
+    for await (const piece of req) {
+      buf = buf.length ? Buffer.concat([buf, piece as Buffer]) : (piece as Buffer);
+      for (;;) {
+        if (mode === 'done') break;
+        if (mode === 'file') {
+          const at = buf.indexOf(delim);
+          if (at < 0) {
+            const keep = Math.min(buf.length, delim.length - 1); // a delimiter may straddle reads
+            await write(buf.subarray(0, buf.length - keep));
+            buf = buf.subarray(buf.length - keep);
+            break;
+          }
+          await write(buf.subarray(0, at));
+          buf = buf.subarray(at);
+          mode = 'seek';
+          continue;
+        }
+        if (mode === 'field') {
+          const at = buf.indexOf(delim);
+          if (at < 0) break;
+          fields[fieldName] = buf.subarray(0, at).toString('utf8');
+          buf = buf.subarray(at);
+          mode = 'seek';
+          continue;
+        }
+        // seek: a delimiter, then `--` (end) or CRLF + part headers + CRLF CRLF
+        if (buf.length < delim.length + 2) break;
+        if (!buf.subarray(0, delim.length).equals(delim)) throw new Error('malformed multipart body');
+        if (buf[delim.length] === 0x2d && buf[delim.length + 1] === 0x2d) {
+          mode = 'done';
+          break;
+        }
+        const headerEnd = buf.indexOf('\r\n\r\n', delim.length + 2);
+        if (headerEnd < 0) {
+          if (buf.length > 64 * 1024) throw new Error('multipart part headers too long');
+          break;
+        }
+        const headers = buf.subarray(delim.length + 2, headerEnd).toString('utf8');
+        fieldName = /name="([^"]*)"/.exec(headers)?.[1] ?? '';
+        buf = buf.subarray(headerEnd + 4);
+        if (fieldName === 'file') {
+          if (sink) throw new Error('more than one file part');
+          sink = await openFile(fields);
+          mode = 'file';
+        } else mode = 'field';
+      }
     }
-    pos = next;
+    if (mode !== 'done') throw new Error('multipart body ended early');
+  } catch (err) {
+    sink?.destroy();
+    throw err;
   }
-  return { fields, file };
+  if (sink) {
+    sink.end();
+    await once(sink, 'finish');
+  }
+  return { fields, fileBytes };
 }
