@@ -138,6 +138,50 @@ describe('files tools', () => {
     expect(again.structuredContent.entry.size).toBe(data.length);
   });
 
+  it('uploads a directory tree, and a file into a cloud namespace through its transfer task', async () => {
+    const tree = join(work, 'tree');
+    await mkdir(join(tree, 'sub', 'deep'), { recursive: true });
+    const blob = randomBytes(2 * CHUNK + 5);
+    await writeFile(join(tree, 'top.txt'), 'top\n');
+    await writeFile(join(tree, 'sub', 'deep', 'blob.bin'), blob);
+    await writeFile(join(tree, 'sub', 'empty.txt'), '');
+    const up = await mcp.call('files_upload', { localPath: tree, remotePath: 'drive/Data/' });
+    expect(up.isError, textOf(up)).toBeFalsy();
+    expect(up.structuredContent).toMatchObject({ files: 3, bytes: blob.length + 4 });
+    const sub = await mcp.call('files_ls', { path: 'drive/Data/tree/sub' });
+    expect(sub.structuredContent.items.map((i: any) => [i.name, i.isDir])).toEqual([
+      ['deep', true],
+      ['empty.txt', false],
+    ]);
+    const back = await mcp.call('files_download', {
+      remotePath: 'drive/Data/tree/sub/deep/blob.bin',
+      localPath: join(work, 'blob.back'),
+    });
+    expect(back.isError, textOf(back)).toBeFalsy();
+    expect(sha(await readFile(join(work, 'blob.back')))).toBe(sha(blob));
+
+    // Cloud listings come back under `data` with `fileSize`; uploads end in a polled task.
+    const cloud = await mcp.call('files_ls', { path: 'google/work' });
+    expect(cloud.structuredContent.items).toEqual([
+      expect.objectContaining({ name: 'Reports', isDir: true }),
+    ]);
+    box.sim.resetCounters();
+    const toCloud = await mcp.call('files_upload', {
+      localPath: join(tree, 'top.txt'),
+      remotePath: 'google/work/Reports/',
+    });
+    expect(toCloud.isError, textOf(toCloud)).toBeFalsy();
+    expect(box.sim.count('GET /files/api/task/:node/')).toBeGreaterThanOrEqual(1);
+    const st = await mcp.call('files_stat', { path: 'google/work/Reports/top.txt' });
+    expect(st.structuredContent).toMatchObject({ exists: true, entry: { size: 4 } });
+
+    // mkdir on an existing folder does not make "X (1)" (the server would auto-rename).
+    const again = await mcp.call('files_mkdir', { path: 'drive/Data/tree' });
+    expect(again.structuredContent.created).toEqual([]);
+    const data = await mcp.call('files_ls', { path: 'drive/Data' });
+    expect(data.structuredContent.items.map((i: any) => i.name)).toEqual(['tree']);
+  });
+
   it('creates, copies, moves, renames and deletes', async () => {
     let r = await mcp.call('files_mkdir', { path: 'drive/Home/Projects/a/b', parents: true });
     expect(r.structuredContent.created).toEqual([

@@ -349,9 +349,10 @@ export class FilesClient {
       signal,
     });
     const t = body?.data ?? body?.task ?? body;
+    const status = t?.status === 'cancelled' ? 'canceled' : (t?.status ?? 'running');
     return {
       id: taskId,
-      status: t?.status ?? 'running',
+      status,
       progress: t?.progress,
       message: t?.failed_reason || t?.message || undefined,
     };
@@ -415,7 +416,7 @@ export class FilesClient {
     parentDir: string;
     driveType: string;
     signal?: AbortSignal;
-  }): Promise<void> {
+  }): Promise<{ taskId?: string }> {
     const boundary = `----olares-mcp-${createHash('md5').update(`${c.parentDir}${c.relativePath}${c.index}`).digest('hex')}`;
     const mime = mimeOf(c.remoteName);
     const fields: Array<[string, string]> = [
@@ -474,7 +475,19 @@ export class FilesClient {
         accept: 'application/json; text/javascript, */*; q=0.01',
       },
     });
-    await res.body.dump();
+    if (c.end + 1 < c.total) {
+      await res.body.dump();
+      return {};
+    }
+    // The last chunk's answer names the transfer task for cloud targets (files.md sec. 8.5).
+    const text = await res.body.text();
+    try {
+      const parsed = JSON.parse(text);
+      const taskId = Array.isArray(parsed) ? parsed[0]?.taskId : undefined;
+      return typeof taskId === 'string' && taskId ? { taskId } : {};
+    } catch {
+      return {};
+    }
   }
 
   // ---- shares (files.md sec. 13) ------------------------------------------------------------

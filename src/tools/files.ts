@@ -481,7 +481,7 @@ export const filesUpload = defineTool({
         for (let i = startChunk; i < totalChunks; i++) {
           const start = i * chunkSize;
           const end = Math.min(item.size, start + chunkSize) - 1;
-          await files.uploadChunk({
+          const answer = await files.uploadChunk({
             link,
             localPath: item.local,
             start,
@@ -497,6 +497,7 @@ export const filesUpload = defineTool({
             signal: ctx.signal,
           });
           await ctx.progress(done + end + 1, total, `${item.relativePath}: chunk ${i + 1}/${totalChunks}`);
+          if (answer.taskId) await waitCloudTask(files, node, answer.taskId, item.relativePath, ctx);
         }
       }).catch((err) => {
         if (ctx.signal.aborted)
@@ -517,6 +518,38 @@ export const filesUpload = defineTool({
     };
   },
 });
+
+/** Cloud targets (awss3/google/dropbox) finish in a server task after the last chunk (files.md sec. 8.5). */
+async function waitCloudTask(
+  files: FilesClient,
+  node: string,
+  taskId: string,
+  what: string,
+  ctx: ToolContext,
+) {
+  const started = Date.now();
+  for (;;) {
+    const t = await files.task(node, taskId, ctx.signal);
+    if (t.status === 'completed') return;
+    if (t.status === 'failed')
+      throw new OlaresMcpError(
+        `cloud transfer task ${taskId} for ${what} failed: ${t.message ?? 'server reported failure with no reason'}`,
+        { code: 'olares_error' },
+      );
+    if (t.status === 'canceled')
+      throw new OlaresMcpError(`cloud transfer task ${taskId} for ${what} was cancelled server-side`, {
+        code: 'olares_error',
+      });
+    if (Date.now() - started > TASK_CAP_MS)
+      throw new OlaresMcpError(
+        `cloud transfer task ${taskId} for ${what} is still running after 10 minutes; check the folder later with files_ls`,
+        { code: 'timeout' },
+      );
+    if (ctx.signal.aborted)
+      throw new OlaresMcpError(`stopped waiting for cloud transfer task ${taskId}`, { code: 'cancelled' });
+    await new Promise((r) => setTimeout(r, TASK_POLL_MS));
+  }
+}
 
 // ---- changes ---------------------------------------------------------------------------------
 
