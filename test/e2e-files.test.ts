@@ -79,15 +79,21 @@ describe('files tools', () => {
       expect(r.isError, textOf(r)).toBeFalsy();
     }
     await mkdir(join(work, 'out'));
+    const downProgress: number[] = [];
     for (const n of names) {
-      const d = await mcp.call('files_download', {
-        remotePath: `drive/Home/Documents/${n}`,
-        localPath: `${join(work, 'out')}/`,
-      });
+      const d = await mcp.call(
+        'files_download',
+        { remotePath: `drive/Home/Documents/${n}`, localPath: `${join(work, 'out')}/` },
+        n === names[0] ? { onprogress: (p) => downProgress.push(p.progress) } : undefined,
+      );
       expect(d.isError, textOf(d)).toBeFalsy();
       expect(sha(await readFile(join(work, 'out', n)))).toBe(sha(await readFile(join(work, n))));
     }
     expect((await readdir(join(work, 'out'))).sort()).toEqual([...names].sort()); // no temp files left
+    // Throttled to steps of >= 64 KiB (about 1% of big files), increasing, never past the size.
+    expect(downProgress.length).toBeGreaterThanOrEqual(1);
+    expect(downProgress.length).toBeLessThanOrEqual(Math.ceil(data.length / (64 * 1024)) + 1);
+    expect(downProgress.every((p, i) => p <= data.length && (i === 0 || p > downProgress[i - 1]))).toBe(true);
   });
 
   it('resumes an upload after a dropped chunk and a download after a dropped connection', async () => {

@@ -297,8 +297,13 @@ export const filesDownload = defineTool({
           mode: 0o600,
           highWaterMark: 4 * 1024 * 1024,
         });
+        // At most about 100 notifications per file, plus the last one: not one per socket read.
+        const step = Math.max(Math.ceil(entry.size / 100), 64 * 1024);
+        let reported = written;
         res.body.on('data', (chunk: Buffer) => {
           written += chunk.length;
+          if (written - reported < step && written < entry.size) return;
+          reported = written;
           void ctx.progress(written, entry.size, `${humanBytes(written)} of ${humanBytes(entry.size)}`);
         });
         await drainToFile(res.body, out, ctx.signal);
