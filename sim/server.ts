@@ -25,6 +25,8 @@ export interface SimOptions {
   marketStepMs?: number;
   /** When false, /api/refresh keeps the same refresh token (default true: rotate on every call). */
   rotateRefreshTokens?: boolean;
+  /** Seconds past `exp` the box still takes an access token (its clock runs behind; default 0). */
+  clockToleranceSec?: number;
 }
 
 export interface Fault {
@@ -74,6 +76,7 @@ export class Simulator {
       osVersion: opts.osVersion ?? '1.12.6',
       marketStepMs: opts.marketStepMs ?? 300,
       rotateRefreshTokens: opts.rotateRefreshTokens ?? true,
+      clockToleranceSec: opts.clockToleranceSec ?? 0,
       filesRoot: opts.filesRoot,
     };
   }
@@ -93,6 +96,13 @@ export class Simulator {
 
   count(key: string): number {
     return this.counters.get(key) ?? 0;
+  }
+
+  /** Requests refused for their access token, over every route. */
+  refusals(): number {
+    let n = 0;
+    for (const [key, value] of this.counters) if (key.endsWith(' 401')) n += value;
+    return n;
   }
 
   resetCounters() {
@@ -156,7 +166,10 @@ export class Simulator {
     stage: '1fa' | 'full' = 'full',
   ): Promise<SimUser | 'expired' | 'invalid'> {
     try {
-      const { payload } = await jwtVerify(token, this.jwtKey, { issuer: 'olares-sim' });
+      const { payload } = await jwtVerify(token, this.jwtKey, {
+        issuer: 'olares-sim',
+        clockTolerance: this.options.clockToleranceSec,
+      });
       if (payload.jti && this.revokedJti.has(payload.jti)) return 'invalid';
       if (payload.stage !== stage) return 'invalid';
       const user = [...this.users.values()].find((u) => u.local === payload.sub);

@@ -105,6 +105,39 @@ describe('refreshing transport', () => {
     expect(box.sim.count(REFRESH)).toBe(1);
   });
 
+  it('sends a token past its exp on one call first; the others wait for its answer', async () => {
+    await expire();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => http.json<any>('desktop', '/api/echo')),
+    );
+    expect(results.every((r) => r.data.user === 'bob@olares.com')).toBe(true);
+    expect(box.sim.count(`${ECHO} 401`)).toBe(1);
+    expect(box.sim.count(REFRESH)).toBe(1);
+    expect(box.sim.count(ECHO)).toBe(21);
+  });
+
+  it('lets the held calls carry the old token when the box still takes it (clocks differ)', async () => {
+    box.sim.options.clockToleranceSec = 60;
+    await expire(-5);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => http.json<any>('desktop', '/api/echo')),
+    );
+    expect(results.every((r) => r.data.user === 'bob@olares.com')).toBe(true);
+    expect(box.sim.count(REFRESH)).toBe(0); // past exp locally, but nobody refused it
+    expect(box.sim.count(ECHO)).toBe(20);
+  });
+
+  it('releases the held calls when the probe itself fails on the network', async () => {
+    await expire();
+    box.sim.addFault({ match: ECHO, kind: 'drop', times: 1 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () => http.json<any>('desktop', '/api/echo')),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(9);
+    expect(box.sim.count(REFRESH)).toBe(1);
+  });
+
   it('uses the env provider before the store and never writes it', async () => {
     await expire();
     const rec = (await box.auth.stores.file.get('bob@olares.com'))!;

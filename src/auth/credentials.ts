@@ -3,6 +3,7 @@
 import type { AuthCallOptions } from './authApi.js';
 import { refreshGrant } from './authApi.js';
 import { NotLoggedInError, RefreshRejectedError, TokenInvalidatedError } from './errors.js';
+import { isExpiring } from './jwt.js';
 import type { Refresher } from './refresher.js';
 import type { TokenStore } from './tokenStore.js';
 
@@ -15,6 +16,8 @@ export interface Credentials {
   accessToken(): Promise<string>;
   /** A token newer than `stale` (which the server refused or which is about to expire). */
   refresh(stale: string): Promise<string>;
+  /** The server answered the first request that carried `token` (refused: it asked for a refresh). */
+  answered(token: string, refused: boolean): void;
 }
 
 export class StoredCredentials implements Credentials {
@@ -33,11 +36,19 @@ export class StoredCredentials implements Credentials {
     const record = await this.store.get(this.olaresId);
     if (!record || (!record.accessToken && !record.refreshToken)) throw new NotLoggedInError(this.olaresId);
     if (record.invalidatedAt) throw new TokenInvalidatedError(this.olaresId, record.invalidatedAt);
-    return record.accessToken;
+    const token = record.accessToken;
+    if (!token || !isExpiring(token, 0)) return token;
+    const held = this.refresher.holdBehindProbe(this.olaresId, token);
+    if (!held) return token;
+    return (await held) ? this.refresh(token) : token;
   }
 
   refresh(stale: string) {
     return this.refresher.refresh(this.store, this.olaresId, stale, this.auth);
+  }
+
+  answered(token: string, refused: boolean) {
+    this.refresher.answered(this.olaresId, token, refused);
   }
 }
 
@@ -64,6 +75,8 @@ export class EnvCredentials implements Credentials {
     if (this.refreshToken) return this.refresh('');
     throw new NotLoggedInError(this.olaresId);
   }
+
+  answered() {}
 
   refresh(stale: string): Promise<string> {
     if (this.access && this.access !== stale) return Promise.resolve(this.access);

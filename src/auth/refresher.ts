@@ -14,8 +14,13 @@ export function lockOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LockOp
   return { staleMs, waitMs: staleMs + 30_000 };
 }
 
+/** How long calls hold back behind a probe before going out on their own. */
+const PROBE_HOLD_MS = 5000;
+
 export class Refresher {
   private readonly inflight = new Map<string, Promise<string>>();
+  private readonly probes = new Map<string, (refused: boolean) => void>();
+  private readonly probeAnswers = new Map<string, Promise<boolean>>();
   /** Counts network refreshes this process made (doctor, tests). */
   refreshCount = 0;
 
@@ -29,10 +34,46 @@ export class Refresher {
     const key = `${olaresId}\0${stale}`;
     let p = this.inflight.get(key);
     if (!p) {
-      p = this.run(store, olaresId, stale, auth).finally(() => this.inflight.delete(key));
+      p = this.run(store, olaresId, stale, auth).finally(() => {
+        this.inflight.delete(key);
+        this.probeAnswers.delete(key);
+      });
       this.inflight.set(key, p);
     }
     return p;
+  }
+
+  /**
+   * A token past its exp may still be accepted (clocks differ), so it is not refreshed on sight;
+   * but neither should twenty calls carry it at once only to be refused and replayed. The first
+   * call goes out as a probe (undefined); the others get a promise of the server's answer to it:
+   * true when it refused the token.
+   */
+  holdBehindProbe(olaresId: string, token: string): Promise<boolean> | undefined {
+    const key = `${olaresId}\0${token}`;
+    const answer = this.probeAnswers.get(key);
+    if (answer) return answer;
+    this.probeAnswers.set(
+      key,
+      new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => settle(false), PROBE_HOLD_MS).unref();
+        const settle = (refused: boolean) => {
+          clearTimeout(timer);
+          this.probes.delete(key);
+          // A refused token's answer stays until its refresh ends, so calls that still read it
+          // from the store meanwhile go straight to the refresh.
+          if (!refused) this.probeAnswers.delete(key);
+          resolve(refused);
+        };
+        this.probes.set(key, settle);
+      }),
+    );
+    return undefined;
+  }
+
+  /** The server answered a request carrying `token`; releases the calls held behind its probe. */
+  answered(olaresId: string, token: string, refused: boolean): void {
+    this.probes.get(`${olaresId}\0${token}`)?.(refused);
   }
 
   private async check(store: TokenStore, olaresId: string, stale: string) {

@@ -78,10 +78,16 @@ export class OlaresHttp {
     const replayable = isReplayable(body);
     const creds = this.session.credentials;
 
-    let token = await creds.accessToken();
-    if (!replayable && isExpiring(token, PREFLIGHT_SKEW_SEC)) token = await creds.refresh(token);
-
-    let res = await this.send(url, method, token, body, opts);
+    const first = await creds.accessToken();
+    let token = first;
+    let res: Response | undefined;
+    try {
+      if (!replayable && isExpiring(token, PREFLIGHT_SKEW_SEC)) token = await creds.refresh(token);
+      res = await this.send(url, method, token, body, opts);
+    } finally {
+      // Calls holding the same token wait for this answer instead of all being refused at once.
+      creds.answered(first, token !== first || (res !== undefined && AUTH_FAILURE.has(res.statusCode)));
+    }
     if (AUTH_FAILURE.has(res.statusCode) && replayable) {
       await res.body.dump().catch(() => {});
       token = await creds.refresh(token);
