@@ -4,6 +4,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod';
 import { checkUrlTemplate } from './auth/identity.js';
 import { AuthContext } from './auth/index.js';
+import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
 import { log } from './log.js';
 import { createContext } from './tools/context.js';
 import { inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
@@ -26,7 +27,11 @@ export function createServer(env: NodeJS.ProcessEnv = process.env) {
   if (templateProblem) throw new Error(templateProblem);
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'Olares' },
-    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+    {
+      instructions: INSTRUCTIONS,
+      capabilities: { logging: {} },
+      jsonSchemaValidator: liteJsonSchemaValidator,
+    },
   );
   const tools = selectTools(env);
   for (const decl of tools) registerTool(server, auth, decl);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { liteJsonSchemaValidator } from '../jsonSchemaLite.js';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const show = (s: string) => process.stdout.write(`${s}\n`);
@@ -73,7 +74,10 @@ export async function runDemo() {
     },
     stderr: 'inherit',
   });
-  const client = new Client({ name: 'olares-mcp-demo', version: '1' });
+  const client = new Client(
+    { name: 'olares-mcp-demo', version: '1' },
+    { jsonSchemaValidator: liteJsonSchemaValidator },
+  );
   const call = async (name: string, args: Record<string, unknown> = {}, onprogress?: (p: any) => void) => {
     show(`\n${bold(`> ${name} ${JSON.stringify(args)}`)}`);
     const r: any = await client.callTool({ name, arguments: args }, undefined, { onprogress });
