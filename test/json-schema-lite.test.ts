@@ -1,7 +1,7 @@
 // The bundle validates elicitation answers (and the demo client's results) with
 // src/jsonSchemaLite.ts instead of Ajv. For the schemas this server sends it must agree with Ajv,
 // which stays in node_modules as the SDK's own dependency and serves here as the oracle.
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { liteJsonSchemaValidator } from '../src/jsonSchemaLite.js';

@@ -3,8 +3,18 @@
 
 export type Expiry = { kind: 'exp'; exp: number } | { kind: 'no-exp' } | { kind: 'invalid'; reason: string };
 
+// Every call asks about the token it sends; it changes about once an hour.
+let last: { token: string; expiry: Expiry } | undefined;
+
 export function tokenExpiry(token: string | undefined): Expiry {
   if (!token) return { kind: 'invalid', reason: 'token is empty' };
+  if (last?.token === token) return last.expiry;
+  const expiry = decodeExpiry(token);
+  last = { token, expiry };
+  return expiry;
+}
+
+function decodeExpiry(token: string): Expiry {
   const parts = token.split('.');
   if (parts.length !== 3)
     return {
