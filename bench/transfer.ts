@@ -5,7 +5,7 @@
 // on a shared VM the first writes into untouched memory and the writeback of the previous
 // transfer cost more than the code under test, and a single pass measured that instead.
 //
-// A bare Node download (bench/node-download.mjs) runs beside them: the floor the runtime sets.
+// A plain undici stream download (bench/undici-download.mjs) runs beside them for reference.
 //
 // Usage: node --import tsx bench/transfer.ts [--size-mb N] [--rounds N]
 // (default 1024 MiB x 3 rounds; --quick: 16 MiB x 1). BENCH_VERBOSE=1 prints every timing.
@@ -20,7 +20,7 @@ import { type BenchResult, CLI, median, quick, report, round } from './lib.js';
 import { connectStdio } from './mcp.js';
 
 const run = promisify(execFile);
-const NODE_DOWNLOAD = join(import.meta.dirname, 'node-download.mjs');
+const UNDICI_DOWNLOAD = join(import.meta.dirname, 'undici-download.mjs');
 const CHUNK = 8 * 1024 * 1024; // what files_upload sends per chunk by default
 const MiB = 2 ** 20;
 const USER = { olaresId: 'bob@olares.com', local: 'bob', password: 'demo-password-bob' };
@@ -177,7 +177,7 @@ export async function benchTransfer(): Promise<BenchResult> {
       curlUp: [] as number[],
       toolDown: [] as number[],
       curlDown: [] as number[],
-      nodeDown: [] as number[],
+      undiciDown: [] as number[],
     };
     let toolOk = true;
     let curlOk = true;
@@ -216,17 +216,17 @@ export async function benchTransfer(): Promise<BenchResult> {
         if (r === 0) curlOk = (await sha256(out)) === digest;
         await rm(out);
       };
-      const nodeDown = async () => {
+      const undiciDown = async () => {
         const out = join(local, 'node.out');
-        const args = [NODE_DOWNLOAD, `${url}/files/api/raw/${down}`, token, out];
-        ms.nodeDown.push(await timed(() => run(process.execPath, args)));
+        const args = [UNDICI_DOWNLOAD, `${url}/files/api/raw/${down}`, token, out];
+        ms.undiciDown.push(await timed(() => run(process.execPath, args)));
         await rm(out);
       };
       // The tool's first upload makes the file both sides download: it always goes first.
       const order =
         r % 2 === 0
-          ? [toolUp, curlUp, toolDown, curlDown, nodeDown]
-          : [curlUp, toolUp, nodeDown, curlDown, toolDown];
+          ? [toolUp, curlUp, toolDown, curlDown, undiciDown]
+          : [curlUp, toolUp, undiciDown, curlDown, toolDown];
       for (const step of order) await step();
     }
     if (process.env.BENCH_VERBOSE) process.stderr.write(`${JSON.stringify(ms)}\n`);
@@ -243,10 +243,10 @@ export async function benchTransfer(): Promise<BenchResult> {
         curlUpMiBps: mibps(ms.curlUp),
         toolDownMiBps: mibps(ms.toolDown),
         curlDownMiBps: mibps(ms.curlDown),
-        nodeFloorDownMiBps: mibps(ms.nodeDown),
+        undiciStreamDownMiBps: mibps(ms.undiciDown),
         upRatio,
         downRatio,
-        toolVsNodeFloorDown: round(median(ms.nodeDown) / median(ms.toolDown)),
+        toolVsUndiciStreamDown: round(median(ms.undiciDown) / median(ms.toolDown)),
         serverPeakRssMiB: round(peakRss, 1),
         sha256Match: String(toolOk && curlOk),
       },

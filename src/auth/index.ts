@@ -351,4 +351,11 @@ export type { Credentials } from './credentials.js';
 export * from './errors.js';
 export { type OlaresIdentity, parseOlaresId, type ServiceName, serviceBaseUrl } from './identity.js';
 export { isExpiring, tokenExpiry } from './jwt.js';
-export { CancelledError, httpRequest, loadUndici, mapNetworkError } from './net.js';
+export {
+  CancelledError,
+  httpRequest,
+  loadUndici,
+  mapNetworkError,
+  TimeoutError,
+  UnreachableError,
+} from './net.js';

@@ -4,7 +4,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
-import { HttpStatusError, type OlaresHttp, type Response } from '../transport/http.js';
+import {
+  type FileSink,
+  type GetToFileResult,
+  HttpStatusError,
+  type OlaresHttp,
+  type Response,
+} from '../transport/http.js';
 
 export const FILE_TYPES = [
   'awss3',
@@ -247,6 +253,22 @@ export class FilesClient {
         highWaterMark: 4 * 1024 * 1024,
       })
       .catch(this.notFound<Response>(p));
+  }
+
+  /** Writes the raw bytes into `sink`, from byte `from` on (Range); 416 means nothing is left. */
+  async download(
+    p: RemotePath,
+    opts: { from?: number; signal?: AbortSignal; sink: FileSink },
+  ): Promise<{ statusCode: number; written: number }> {
+    return this.http
+      .download('files', `/api/raw/${p.encoded(false)}`, {
+        sink: opts.sink,
+        headers: opts.from ? { range: `bytes=${opts.from}-` } : {},
+        signal: opts.signal,
+        idleTimeoutMs: 60_000,
+        allowStatus: [416],
+      })
+      .catch(this.notFound<GetToFileResult>(p));
   }
 
   async mkdir(p: RemotePath, signal?: AbortSignal): Promise<void> {

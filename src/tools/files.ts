@@ -1,7 +1,6 @@
 // files tools (design.md sec. 4, olares-api/files.md). Remote paths are the front-end form
 // `drive/Home/Documents/x.txt`; local paths are checked by localPaths.ts.
 import { randomBytes } from 'node:crypto';
-import { writeSync } from 'node:fs';
 import {
   link,
   open as openFile,
@@ -288,24 +287,32 @@ export const filesDownload = defineTool({
         // Resume from what reached the disk, whatever the counter says.
         written = attempt > 1 ? ((await statFile(tmp).catch(() => undefined))?.size ?? 0) : 0;
         if (attempt > 1 && written > 0) resumed++;
-        const res = await files.raw(
-          p,
-          written > 0 ? { from: written, signal: ctx.signal } : { signal: ctx.signal },
-        );
-        if (res.statusCode === 416) {
-          await res.body.dump();
-          return;
-        }
-        if (written > 0 && res.statusCode === 200) written = 0; // server ignored Range: start over
         // At most about 100 notifications per file, plus the last one: not one per socket read.
         const step = Math.max(Math.ceil(entry.size / 100), 64 * 1024);
         let reported = written;
-        await drainToFile(res.body, tmp, written, ctx.signal, (n) => {
-          written += n;
-          if (written - reported < step && written < entry.size) return;
-          reported = written;
-          void ctx.progress(written, entry.size, `${humanBytes(written)} of ${humanBytes(entry.size)}`);
-        });
+        const file = await openFile(tmp, written > 0 ? 'r+' : 'w', 0o600);
+        try {
+          await files.download(p, {
+            from: written,
+            signal: ctx.signal,
+            sink: {
+              fd: file.fd,
+              offsetFor(status) {
+                if (status !== 206) written = 0; // the server ignored the Range: start over
+                reported = written;
+                return written;
+              },
+              onBytes(n) {
+                written += n;
+                if (written - reported < step && written < entry.size) return;
+                reported = written;
+                void ctx.progress(written, entry.size, `${humanBytes(written)} of ${humanBytes(entry.size)}`);
+              },
+            },
+          });
+        } finally {
+          await file.close();
+        }
       });
       // The rename below makes the file appear whole or not at all; like curl and browsers we do
       // not fsync a download (that alone cost a third of the throughput on a 1 GiB file).
@@ -343,41 +350,6 @@ export const filesDownload = defineTool({
     };
   },
 });
-
-/**
- * Writes the body to `path` from `offset`. Each buffer is written synchronously as it arrives:
- * a write into the page cache takes tens of microseconds, while a round trip through the libuv
- * thread pool per buffer measured 2-3x slower over a GiB (bench/transfer.ts), and the event loop
- * stays free between socket reads for MCP traffic. When the body breaks off, every byte read so
- * far is in the file: that is what the next attempt resumes from.
- */
-async function drainToFile(
-  body: AsyncIterable<Buffer> & { destroy(err?: Error): void },
-  path: string,
-  offset: number,
-  signal: AbortSignal,
-  onBytes: (n: number) => void,
-): Promise<void> {
-  const file = await openFile(path, offset > 0 ? 'r+' : 'w', 0o600);
-  try {
-    let position = offset;
-    for await (const chunk of body) {
-      if (signal.aborted) break;
-      for (let done = 0; done < chunk.length; ) {
-        const n = writeSync(file.fd, chunk, done, chunk.length - done, position);
-        done += n;
-        position += n;
-      }
-      onBytes(chunk.length);
-    }
-  } finally {
-    await file.close();
-  }
-  if (signal.aborted) {
-    body.destroy();
-    throw new OlaresMcpError('the download was cancelled', { code: 'cancelled' });
-  }
-}
 
 interface UploadItem {
   local: string;

@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { httpRequest, isExpiring, mapNetworkError, type ServiceName, type Session } from '../auth/index.js';
+import { type FileSink, type GetToFileResult, getToFile } from './download.js';
 import { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
 
 /** A body factory is replayable: it is called again for the replay. */
@@ -75,31 +76,92 @@ export class OlaresHttp {
     ).toUpperCase();
     const url = this.url(service, path, opts.query);
     const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.body;
-    const replayable = isReplayable(body);
-    const creds = this.session.credentials;
+    const res = await this.authorized(
+      isReplayable(body),
+      (token) => this.send(url, method, token, body, opts),
+      (refused) => refused.body.dump().catch(() => {}),
+    );
+    if ((res.statusCode >= 200 && res.statusCode < 300) || opts.allowStatus?.includes(res.statusCode))
+      return res;
+    throw this.statusError(res.statusCode, service, method, path, await res.body.text().catch(() => ''));
+  }
 
+  /**
+   * GET into a file (transport/download.ts): 2xx bodies go to `sink`; `allowStatus` answers come
+   * back without a body. Refreshes and replays like request(): a refused GET wrote nothing.
+   */
+  async download(
+    service: ServiceName,
+    path: string,
+    opts: {
+      sink: FileSink;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+      allowStatus?: number[];
+      idleTimeoutMs?: number;
+    },
+  ): Promise<GetToFileResult> {
+    const url = this.url(service, path);
+    const timeoutMs = 30_000;
+    const res = await this.authorized(
+      true,
+      (token) =>
+        getToFile(url, opts.sink, {
+          headers: { ...opts.headers, ...this.authHeaders(token) },
+          insecure: this.session.insecure,
+          signal: opts.signal,
+          headersTimeoutMs: timeoutMs,
+          idleTimeoutMs: opts.idleTimeoutMs ?? timeoutMs,
+        }).catch((err) => {
+          throw mapNetworkError(err, url, timeoutMs);
+        }),
+      async () => {},
+    );
+    if ((res.statusCode >= 200 && res.statusCode < 300) || opts.allowStatus?.includes(res.statusCode))
+      return res;
+    throw this.statusError(res.statusCode, service, 'GET', path, res.errorText);
+  }
+
+  /**
+   * Sends with the current token. A refusal (401/403/459) of a replayable request refreshes the
+   * token and sends once more; a one-shot stream refreshes before sending instead.
+   */
+  private async authorized<R extends { statusCode: number }>(
+    replayable: boolean,
+    send: (token: string) => Promise<R>,
+    discard: (refused: R) => Promise<unknown>,
+  ): Promise<R> {
+    const creds = this.session.credentials;
     const first = await creds.accessToken();
     let token = first;
-    let res: Response | undefined;
+    let res: R | undefined;
     try {
       if (!replayable && isExpiring(token, PREFLIGHT_SKEW_SEC)) token = await creds.refresh(token);
-      res = await this.send(url, method, token, body, opts);
+      res = await send(token);
     } finally {
       // Calls holding the same token wait for this answer instead of all being refused at once.
       creds.answered(first, token !== first || (res !== undefined && AUTH_FAILURE.has(res.statusCode)));
     }
     if (AUTH_FAILURE.has(res.statusCode) && replayable) {
-      await res.body.dump().catch(() => {});
+      await discard(res);
       token = await creds.refresh(token);
-      res = await this.send(url, method, token, body, opts);
+      res = await send(token);
     }
-    if ((res.statusCode >= 200 && res.statusCode < 300) || opts.allowStatus?.includes(res.statusCode))
-      return res;
+    return res;
+  }
 
-    const text = await res.body.text().catch(() => '');
-    if (res.statusCode === 403) throw new PermissionDeniedError(service, method, path, this.olaresId, text);
-    if (AUTH_FAILURE.has(res.statusCode)) throw new AuthRejectedError(res.statusCode, this.olaresId);
-    throw new HttpStatusError(res.statusCode, service, method, path, text);
+  private statusError(status: number, service: ServiceName, method: string, path: string, text: string) {
+    if (status === 403) return new PermissionDeniedError(service, method, path, this.olaresId, text);
+    if (AUTH_FAILURE.has(status)) return new AuthRejectedError(status, this.olaresId);
+    return new HttpStatusError(status, service, method, path, text);
+  }
+
+  private authHeaders(token: string, cookie?: string): Record<string, string> {
+    return {
+      'x-authorization': token,
+      'x-unauth-error': 'Non-Redirect',
+      cookie: cookie ? `${cookie}; auth_token=${token}` : `auth_token=${token}`,
+    };
   }
 
   /** One unauthenticated GET of the service root: is anything answering there? (doctor) */
@@ -156,9 +218,7 @@ export class OlaresHttp {
   ): Promise<Response> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.json !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-    headers['x-authorization'] = token;
-    headers['x-unauth-error'] = 'Non-Redirect';
-    headers.cookie = headers.cookie ? `${headers.cookie}; auth_token=${token}` : `auth_token=${token}`;
+    Object.assign(headers, this.authHeaders(token, headers.cookie));
     const timeoutMs = opts.timeoutMs ?? 30_000;
     try {
       return await httpRequest(url, {
@@ -177,4 +237,5 @@ export class OlaresHttp {
   }
 }
 
+export type { FileSink, GetToFileResult } from './download.js';
 export { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';

@@ -1,7 +1,7 @@
-// The floor for a download in Node on this machine: one undici request, each buffer written
-// synchronously as it arrives, nothing else (no MCP, no auth, no server heap). bench/transfer.ts
-// runs it beside curl and files_download so the table shows what the runtime itself costs.
-// Usage: node bench/node-download.mjs <url> <access token> <output file>
+// A download the usual Node way: one undici request, each buffer of the body stream written
+// synchronously as it arrives, nothing else (no MCP, no auth). bench/transfer.ts times it beside
+// curl and files_download: it is why files_download reads its socket itself (transport/download.ts).
+// Usage: node bench/undici-download.mjs <url> <access token> <output file>
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { request } from 'undici';
 
