@@ -1,5 +1,4 @@
 // Bad input to the auth core: one clear message naming cause and fix, nothing stored is lost.
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +10,7 @@ import { AuthContext, parseOlaresId, serviceBaseUrl, statusOf } from '../src/aut
 import { formatRemaining } from '../src/auth/jwt.js';
 import { OlaresHttp } from '../src/transport/http.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
+import { noOpensslReason, selfSignedCert } from './helpers/tls.js';
 
 const jwt = (exp?: number) =>
   `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from(JSON.stringify(exp ? { exp } : { sub: 'x' })).toString('base64url')}.sig`;
@@ -120,43 +120,15 @@ describe('bad state and environment', () => {
   });
 });
 
-let hasOpenssl = true;
-try {
-  execFileSync('openssl', ['version'], { stdio: 'ignore' });
-} catch {
-  hasOpenssl = false;
-  console.warn('TLS test skipped: openssl is not installed (it makes the self-signed certificate)');
-}
+if (noOpensslReason) console.warn(`TLS test skipped: ${noOpensslReason}`);
 
-describe.skipIf(!hasOpenssl)('TLS failure', () => {
+describe.skipIf(noOpensslReason)('TLS failure', () => {
   it('names OLARES_INSECURE_SKIP_VERIFY=1, which then makes the call succeed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'olares-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'k.pem'),
-        '-out',
-        join(dir, 'c.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    const server = createServer(
-      { key: await readFile(join(dir, 'k.pem')), cert: await readFile(join(dir, 'c.pem')) },
-      (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"code":0,"data":{"ok":true}}');
-      },
-    );
+    const server = createServer(selfSignedCert(dir, '127.0.0.1'), (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"code":0,"data":{"ok":true}}');
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     const env = {

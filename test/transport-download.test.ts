@@ -1,6 +1,5 @@
 // transport/download.ts speaks HTTP/1.1 itself, so it is tested against hand-written responses:
 // each framing split across many reads, interim answers, broken and refused bodies, TLS, aborts.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -9,6 +8,7 @@ import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BodyBrokenError, getToFile } from '../src/transport/download.js';
+import { noOpensslReason, selfSignedCert } from './helpers/tls.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'olares-download-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -196,49 +196,22 @@ describe('getToFile', () => {
 
   describe('over TLS', () => {
     let tlsUrl = '';
-    let skip = '';
     beforeAll(async () => {
-      try {
-        execFileSync(
-          'openssl',
-          [
-            'req',
-            '-x509',
-            '-newkey',
-            'rsa:2048',
-            '-nodes',
-            '-days',
-            '1',
-            '-subj',
-            '/CN=localhost',
-            '-keyout',
-            join(dir, 'key.pem'),
-            '-out',
-            join(dir, 'cert.pem'),
-          ],
-          { stdio: 'ignore' },
-        );
-      } catch {
-        skip = 'openssl is not installed (apt-get install openssl)';
-        return;
-      }
-      const server = createTlsServer(
-        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-        (socket) => {
-          socket.once('data', async () => {
-            socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${PAYLOAD.length}\r\n\r\n`);
-            await dribble(socket as unknown as Socket, PAYLOAD);
-          });
-          socket.on('error', () => {});
-        },
-      );
+      if (noOpensslReason) return;
+      const server = createTlsServer(selfSignedCert(dir, 'localhost'), (socket) => {
+        socket.once('data', async () => {
+          socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${PAYLOAD.length}\r\n\r\n`);
+          await dribble(socket as unknown as Socket, PAYLOAD);
+        });
+        socket.on('error', () => {});
+      });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       servers.push(server as unknown as Server);
       tlsUrl = `https://localhost:${(server.address() as any).port}/raw`;
     });
 
     it('downloads from a self-signed box only when told to skip verification', async (ctx) => {
-      if (skip) ctx.skip(skip);
+      if (noOpensslReason) ctx.skip(noOpensslReason);
       const { file } = await download(tlsUrl, { insecure: true });
       expect(file.equals(PAYLOAD)).toBe(true);
       await expect(download(tlsUrl)).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
