@@ -127,6 +127,24 @@ describe('refreshing transport', () => {
     expect(box.sim.count(ECHO)).toBe(20);
   });
 
+  it('releases the held calls as soon as a stream refreshed, not when its body is sent', async () => {
+    await expire();
+    box.sim.addFault({ match: REFRESH, kind: 'latency', ms: 300, times: 1 });
+    box.sim.addFault({ match: POST_ECHO, kind: 'latency', ms: 1500, times: 1 });
+    const finished: string[] = [];
+    const upload = http
+      .json('desktop', '/api/echo', { method: 'POST', body: Readable.from([Buffer.from('abc')]) })
+      .then(() => finished.push('upload'));
+    await new Promise((r) => setTimeout(r, 20)); // the upload is the probe, refreshing
+    const reads = Array.from({ length: 5 }, () =>
+      http.json('desktop', '/api/echo').then(() => finished.push('read')),
+    );
+    await Promise.all([upload, ...reads]);
+    expect(finished).toEqual(['read', 'read', 'read', 'read', 'read', 'upload']);
+    expect(box.sim.count(REFRESH)).toBe(1);
+    expect(box.sim.count(`${ECHO} 401`)).toBe(0);
+  });
+
   it('releases the held calls when the probe itself fails on the network', async () => {
     await expire();
     box.sim.addFault({ match: ECHO, kind: 'drop', times: 1 });

@@ -105,14 +105,24 @@ export class OlaresHttp {
     const timeoutMs = 30_000;
     const res = await this.authorized(
       true,
-      (token) =>
-        getToFile(url, opts.sink, {
-          headers: { ...opts.headers, ...this.authHeaders(token) },
-          insecure: this.session.insecure,
-          signal: opts.signal,
-          headersTimeoutMs: timeoutMs,
-          idleTimeoutMs: opts.idleTimeoutMs ?? timeoutMs,
-        }).catch((err) => {
+      (token, onStatus) =>
+        getToFile(
+          url,
+          {
+            ...opts.sink,
+            offsetFor: (status) => {
+              onStatus(status);
+              return opts.sink.offsetFor(status);
+            },
+          },
+          {
+            headers: { ...opts.headers, ...this.authHeaders(token) },
+            insecure: this.session.insecure,
+            signal: opts.signal,
+            headersTimeoutMs: timeoutMs,
+            idleTimeoutMs: opts.idleTimeoutMs ?? timeoutMs,
+          },
+        ).catch((err) => {
           throw mapNetworkError(err, url, timeoutMs);
         }),
       async () => {},
@@ -124,28 +134,39 @@ export class OlaresHttp {
 
   /**
    * Sends with the current token. A refusal (401/403/459) of a replayable request refreshes the
-   * token and sends once more; a one-shot stream refreshes before sending instead.
+   * token and sends once more; a one-shot stream refreshes before sending instead. `send` calls
+   * `onStatus` when the answer's status is known, if that comes before its promise settles (a
+   * download settles only at the end of its body).
    */
   private async authorized<R extends { statusCode: number }>(
     replayable: boolean,
-    send: (token: string) => Promise<R>,
+    send: (token: string, onStatus: (status: number) => void) => Promise<R>,
     discard: (refused: R) => Promise<unknown>,
   ): Promise<R> {
     const creds = this.session.credentials;
     const first = await creds.accessToken();
+    // Calls holding the same token wait for this answer instead of all being refused at once.
+    let told = false;
+    const tell = (refused: boolean) => {
+      if (told) return;
+      told = true;
+      creds.answered(first, refused);
+    };
     let token = first;
     let res: R | undefined;
     try {
-      if (!replayable && isExpiring(token, PREFLIGHT_SKEW_SEC)) token = await creds.refresh(token);
-      res = await send(token);
+      if (!replayable && isExpiring(token, PREFLIGHT_SKEW_SEC)) {
+        token = await creds.refresh(token);
+        tell(true);
+      }
+      res = await send(token, (status) => tell(AUTH_FAILURE.has(status)));
     } finally {
-      // Calls holding the same token wait for this answer instead of all being refused at once.
-      creds.answered(first, token !== first || (res !== undefined && AUTH_FAILURE.has(res.statusCode)));
+      tell(res !== undefined && AUTH_FAILURE.has(res.statusCode));
     }
     if (AUTH_FAILURE.has(res.statusCode) && replayable) {
       await discard(res);
       token = await creds.refresh(token);
-      res = await send(token);
+      res = await send(token, () => {});
     }
     return res;
   }
