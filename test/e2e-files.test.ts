@@ -108,14 +108,32 @@ describe('files tools', () => {
     expect(up.isError, textOf(up)).toBeFalsy();
     expect(up.structuredContent.resumedFrom).toBe(2 * CHUNK);
     expect(box.sim.count(CHUNK_ROUTE)).toBe(5); // 4 chunks + the dropped one again
-    box.sim.addFault({ match: 'GET /files/api/raw/*', kind: 'dropAfterBytes', bytes: CHUNK + 17, times: 1 });
-    const down = await mcp.call('files_download', {
-      remotePath: 'drive/Home/resume.bin',
-      localPath: join(work, 'resume.out'),
+    // Small files ride the pooled connection, big ones (>= 1 MiB) get their own: both resume.
+    const big = randomBytes(1.5 * 2 ** 20 + 3);
+    await writeFile(join(work, 'resume-big.bin'), big);
+    const upBig = await mcp.call('files_upload', {
+      localPath: join(work, 'resume-big.bin'),
+      remotePath: 'drive/Home/',
     });
-    expect(down.isError, textOf(down)).toBeFalsy();
-    expect(down.structuredContent.resumed).toBeGreaterThanOrEqual(1);
-    expect(sha(await readFile(join(work, 'resume.out')))).toBe(sha(data));
+    expect(upBig.isError, textOf(upBig)).toBeFalsy();
+    for (const [name, bytes] of [
+      ['resume.bin', data],
+      ['resume-big.bin', big],
+    ] as const) {
+      box.sim.addFault({
+        match: 'GET /files/api/raw/*',
+        kind: 'dropAfterBytes',
+        bytes: CHUNK + 17,
+        times: 1,
+      });
+      const down = await mcp.call('files_download', {
+        remotePath: `drive/Home/${name}`,
+        localPath: join(work, `${name}.out`),
+      });
+      expect(down.isError, textOf(down)).toBeFalsy();
+      expect(down.structuredContent.resumed).toBeGreaterThanOrEqual(1);
+      expect(sha(await readFile(join(work, `${name}.out`)))).toBe(sha(bytes));
+    }
   });
 
   it('rides out a burst of 5xx on upload chunks, and a cancelled download leaves no file', async () => {

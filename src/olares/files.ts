@@ -255,14 +255,18 @@ export class FilesClient {
       .catch(this.notFound<Response>(p));
   }
 
-  /** Writes the raw bytes into `sink`, from byte `from` on (Range); 416 means nothing is left. */
+  /**
+   * Writes the raw bytes into `sink`, from byte `from` on (Range); 416 means nothing is left.
+   * `size` (the listed file size) lets transport pick the connection.
+   */
   async download(
     p: RemotePath,
-    opts: { from?: number; signal?: AbortSignal; sink: FileSink },
+    opts: { from?: number; size?: number; signal?: AbortSignal; sink: FileSink },
   ): Promise<{ statusCode: number; written: number }> {
     return this.http
       .download('files', `/api/raw/${p.encoded(false)}`, {
         sink: opts.sink,
+        size: opts.size === undefined ? undefined : opts.size - (opts.from ?? 0),
         headers: opts.from ? { range: `bytes=${opts.from}-` } : {},
         signal: opts.signal,
         idleTimeoutMs: 60_000,

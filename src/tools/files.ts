@@ -294,6 +294,7 @@ export const filesDownload = defineTool({
         try {
           await files.download(p, {
             from: written,
+            size: entry.size,
             signal: ctx.signal,
             sink: {
               fd: file.fd,

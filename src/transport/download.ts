@@ -48,6 +48,14 @@ export class BodyBrokenError extends OlaresMcpError {
   }
 }
 
+/** Writes buf[from, to) at `position`, synchronously: a page-cache write takes microseconds. */
+export function writeAt(fd: number, buf: Uint8Array, from: number, to: number, position: number) {
+  for (let done = from; done < to; ) {
+    const n = writeSync(fd, buf, done, to - done, position + (done - from));
+    done += n;
+  }
+}
+
 const READ_BUFFER_BYTES = 256 * 1024;
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_ERROR_TEXT = 64 * 1024;
@@ -97,11 +105,8 @@ export function getToFile(url: string, sink: FileSink, opts: GetToFileOptions): 
     /** Body bytes in buf[from, to): to the file for 2xx, else kept for the error message. */
     const take = (buf: Buffer, from: number, to: number) => {
       if (statusCode >= 200 && statusCode < 300) {
-        for (let done = from; done < to; ) {
-          const n = writeSync(sink.fd, buf, done, to - done, position);
-          done += n;
-          position += n;
-        }
+        writeAt(sink.fd, buf, from, to, position);
+        position += to - from;
         written += to - from;
         sink.onBytes(to - from);
       } else if (errorText.length < MAX_ERROR_TEXT) {

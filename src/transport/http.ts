@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { httpRequest, isExpiring, mapNetworkError, type ServiceName, type Session } from '../auth/index.js';
-import { type FileSink, type GetToFileResult, getToFile } from './download.js';
+import { BodyBrokenError, type FileSink, type GetToFileResult, getToFile, writeAt } from './download.js';
 import { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
 
 /** A body factory is replayable: it is called again for the replay. */
@@ -37,6 +37,7 @@ export interface RequestOptions {
 export type Response = Dispatcher.ResponseData;
 
 const AUTH_FAILURE = new Set([401, 403, 459]);
+const OWN_CONNECTION_MIN_BYTES = 1024 * 1024;
 const PREFLIGHT_SKEW_SEC = 60;
 
 export function isReplayable(body: RequestBody): boolean {
@@ -87,14 +88,19 @@ export class OlaresHttp {
   }
 
   /**
-   * GET into a file (transport/download.ts): 2xx bodies go to `sink`; `allowStatus` answers come
-   * back without a body. Refreshes and replays like request(): a refused GET wrote nothing.
+   * GET into a file: 2xx bodies go to `sink`; `allowStatus` answers come back without a body.
+   * Refreshes and replays like request(): a refused GET wrote nothing. A body of `size` bytes or
+   * more gets a connection of its own (transport/download.ts, as fast as curl); a smaller one
+   * rides the pooled keep-alive connection, where a new TCP/TLS handshake would cost more than
+   * the copy.
    */
   async download(
     service: ServiceName,
     path: string,
     opts: {
       sink: FileSink;
+      /** Bytes expected, when known: picks the connection. */
+      size?: number;
       headers?: Record<string, string>;
       signal?: AbortSignal;
       allowStatus?: number[];
@@ -103,33 +109,82 @@ export class OlaresHttp {
   ): Promise<GetToFileResult> {
     const url = this.url(service, path);
     const timeoutMs = 30_000;
+    const ownConnection = opts.size === undefined || opts.size >= OWN_CONNECTION_MIN_BYTES;
     const res = await this.authorized(
       true,
-      (token, onStatus) =>
-        getToFile(
-          url,
-          {
-            ...opts.sink,
-            offsetFor: (status) => {
-              onStatus(status);
-              return opts.sink.offsetFor(status);
-            },
+      (token, onStatus) => {
+        const sink: FileSink = {
+          ...opts.sink,
+          offsetFor: (status) => {
+            onStatus(status);
+            return opts.sink.offsetFor(status);
           },
-          {
-            headers: { ...opts.headers, ...this.authHeaders(token) },
-            insecure: this.session.insecure,
-            signal: opts.signal,
-            headersTimeoutMs: timeoutMs,
-            idleTimeoutMs: opts.idleTimeoutMs ?? timeoutMs,
-          },
-        ).catch((err) => {
+        };
+        const headers = { ...opts.headers, ...this.authHeaders(token) };
+        const idleTimeoutMs = opts.idleTimeoutMs ?? timeoutMs;
+        if (!ownConnection) return this.pooledGetToFile(url, sink, headers, opts.signal, idleTimeoutMs);
+        return getToFile(url, sink, {
+          headers,
+          insecure: this.session.insecure,
+          signal: opts.signal,
+          headersTimeoutMs: timeoutMs,
+          idleTimeoutMs,
+        }).catch((err) => {
           throw mapNetworkError(err, url, timeoutMs);
-        }),
+        });
+      },
       async () => {},
     );
     if ((res.statusCode >= 200 && res.statusCode < 300) || opts.allowStatus?.includes(res.statusCode))
       return res;
     throw this.statusError(res.statusCode, service, 'GET', path, res.errorText);
+  }
+
+  private async pooledGetToFile(
+    url: string,
+    sink: FileSink,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    idleTimeoutMs: number,
+  ): Promise<GetToFileResult> {
+    const res = await httpRequest(url, {
+      method: 'GET',
+      headers,
+      signal,
+      insecure: this.session.insecure,
+      headersTimeout: 30_000,
+      bodyTimeout: idleTimeoutMs,
+    }).catch((err) => {
+      throw mapNetworkError(err, url, 30_000);
+    });
+    const result: GetToFileResult = {
+      statusCode: res.statusCode,
+      headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
+      written: 0,
+      errorText: '',
+    };
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      result.errorText = await res.body.text().catch(() => '');
+      return result;
+    }
+    let position = sink.offsetFor(res.statusCode);
+    try {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        writeAt(sink.fd, chunk, 0, chunk.length, position);
+        position += chunk.length;
+        result.written += chunk.length;
+        sink.onBytes(chunk.length);
+      }
+    } catch (err) {
+      if (signal?.aborted) throw mapNetworkError(err, url);
+      const length = Number(res.headers['content-length']);
+      throw new BodyBrokenError(
+        new URL(url).host,
+        result.written,
+        Number.isFinite(length) ? length : undefined,
+      );
+    }
+    return result;
   }
 
   /**
