@@ -62,3 +62,20 @@ export async function connect(
 
 export const textOf = (result: any): string =>
   (result?.content ?? []).map((c: any) => c.text ?? '').join('\n');
+
+/**
+ * The progress the server sent for the tool call(s) among `session.messages.slice(since)`, read
+ * off the wire: the SDK client hands progress notifications over a microtask later, so when a
+ * fast call's notifications and result arrive in one read, its `onprogress` sees none of them.
+ */
+export function progressSent(session: McpSession, since: number): number[] {
+  const seen = session.messages.slice(since) as any[];
+  const tokens = new Set(
+    seen
+      .filter((m) => m.method === 'tools/call' && m.params?._meta?.progressToken !== undefined)
+      .map((m) => m.params._meta.progressToken),
+  );
+  return seen
+    .filter((m) => m.method === 'notifications/progress' && tokens.has(m.params?.progressToken))
+    .map((m) => m.params.progress);
+}
