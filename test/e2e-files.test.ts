@@ -148,17 +148,27 @@ describe('files tools', () => {
     });
     expect(up.isError, textOf(up)).toBeFalsy();
     expect(box.sim.count(CHUNK_ROUTE)).toBe(5); // 3 chunks + the 2 refused tries
-    box.sim.addFault({ match: 'GET /files/api/raw/*', kind: 'latency', ms: 3000, times: 1 });
+    // Cancel a small download (pooled connection) and a big one (its own connection) at once.
+    await writeFile(join(work, 'burst-big.bin'), randomBytes(1.2 * 2 ** 20));
+    const upBig = await mcp.call('files_upload', {
+      localPath: join(work, 'burst-big.bin'),
+      remotePath: 'drive/Home/',
+    });
+    expect(upBig.isError, textOf(upBig)).toBeFalsy();
+    box.sim.addFault({ match: 'GET /files/api/raw/*', kind: 'latency', ms: 3000, times: 2 });
     const controller = new AbortController();
-    const pending = mcp.call(
-      'files_download',
-      { remotePath: 'drive/Home/burst.bin', localPath: join(work, 'cancelled.bin') },
-      { signal: controller.signal },
+    const pending = ['burst.bin', 'burst-big.bin'].map((name) =>
+      mcp.call(
+        'files_download',
+        { remotePath: `drive/Home/${name}`, localPath: join(work, `cancelled-${name}`) },
+        { signal: controller.signal },
+      ),
     );
     setTimeout(() => controller.abort(), 300);
-    await expect(pending).rejects.toThrow(/abort/i);
-    await new Promise((r) => setTimeout(r, 3500)); // let the server see the late response and clean up
+    for (const p of pending) await expect(p).rejects.toThrow(/abort/i);
+    await new Promise((r) => setTimeout(r, 3500)); // let the server see the late responses and clean up
     expect((await readdir(work)).filter((n) => n.includes('cancelled'))).toEqual([]);
+    expect(mcp.stderr.join('')).not.toMatch(/internal error|uncaught/i);
     const again = await mcp.call('files_stat', { path: 'drive/Home/burst.bin' });
     expect(again.structuredContent.entry.size).toBe(data.length);
   });
