@@ -1,5 +1,5 @@
 // Shared bench helpers: spawning MCP servers, medians, a tiny reporter.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -52,4 +52,29 @@ export function report(r: BenchResult) {
   process.stdout.write(
     `${r.name}: ${parts.join(' ')}${r.ratio !== undefined ? ` ratio=${r.ratio}` : ''}${r.goal ? ` (goal ${r.goal})` : ''}${verdict}\n`,
   );
+}
+
+/**
+ * `olares-mcp sim` in its own process, as a real box would be: nothing the benchmark does on its
+ * own event loop slows the simulator down or speeds it up for one side only.
+ */
+export function startSimProcess(
+  args: string[] = [],
+): Promise<{ url: string; child: ChildProcess; close(): Promise<void> }> {
+  const child = spawn(process.execPath, [CLI, 'sim', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const close = async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  return new Promise((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) ok({ url: m[1], child, close });
+    });
+    child.once('exit', (code) => fail(new Error(`simulator exited (${code}) before listening: ${out}`)));
+    child.once('error', fail);
+  });
 }

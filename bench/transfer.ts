@@ -9,14 +9,14 @@
 //
 // Usage: node --import tsx bench/transfer.ts [--size-mb N] [--rounds N]
 // (default 1024 MiB x 3 rounds; --quick: 16 MiB x 1). BENCH_VERBOSE=1 prints every timing.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type BenchResult, CLI, median, quick, report, round } from './lib.js';
+import { type BenchResult, CLI, median, quick, report, round, startSimProcess } from './lib.js';
 import { connectStdio } from './mcp.js';
 
 const run = promisify(execFile);
@@ -52,23 +52,6 @@ async function makeFile(path: string, bytes: number) {
     await fh.write(block, 0, Math.min(block.length, bytes - off));
   }
   await fh.close();
-}
-
-/** `olares-mcp sim` in a child process; resolves with its base URL once it listens. */
-function startSim(filesRoot: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI, 'sim', '--token-ttl', '7200', '--files-root', filesRoot], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((ok, fail) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) ok({ url: m[1], child });
-    });
-    child.once('exit', (code) => fail(new Error(`simulator exited (${code}) before listening: ${out}`)));
-    child.once('error', fail);
-  });
 }
 
 async function firstFactor(url: string): Promise<string> {
@@ -108,7 +91,8 @@ export async function benchTransfer(): Promise<BenchResult> {
   const remoteHome = join(filesRoot, USER.local, 'drive', 'Home');
   await mkdir(local, { recursive: true });
   await mkdir(filesRoot, { recursive: true });
-  const { url, child: sim } = await startSim(filesRoot);
+  const sim = await startSimProcess(['--token-ttl', '7200', '--files-root', filesRoot]);
+  const { url } = sim;
   let server: Awaited<ReturnType<typeof connectStdio>> | undefined;
   try {
     const token = await firstFactor(url);
@@ -256,8 +240,7 @@ export async function benchTransfer(): Promise<BenchResult> {
     };
   } finally {
     await server?.close().catch(() => {});
-    sim.kill('SIGTERM');
-    await new Promise((r) => (sim.exitCode === null ? sim.once('exit', r) : r(undefined)));
+    await sim.close();
     await rm(work, { recursive: true, force: true });
   }
 }
