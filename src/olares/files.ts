@@ -236,7 +236,7 @@ export class FilesClient {
     return listing.items.find((i) => i.name === p.name);
   }
 
-  /** Streams the raw bytes; `from` asks for a Range. Caller consumes or dumps the body. */
+  /** The raw bytes as a stream (files_cat); `from`/`to` ask for a Range. Caller consumes or dumps the body. */
   async raw(
     p: RemotePath,
     opts: { from?: number; to?: number; signal?: AbortSignal } = {},
@@ -250,7 +250,6 @@ export class FilesClient {
         signal: opts.signal,
         bodyTimeoutMs: 60_000,
         allowStatus: [416],
-        highWaterMark: 4 * 1024 * 1024,
       })
       .catch(this.notFound<Response>(p));
   }

@@ -1,5 +1,6 @@
 // The refreshing HTTP client (design.md sec. 6). Injects the access token, refreshes and replays
-// once on 401/403/459 for replayable bodies, refreshes pre-flight for streaming bodies.
+// once on 401/403/459 for replayable bodies, refreshes pre-flight for streaming bodies. Requests
+// go through undici's pooled connections; big downloads through download.ts.
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { httpRequest, isExpiring, mapNetworkError, type ServiceName, type Session } from '../auth/index.js';
@@ -30,8 +31,6 @@ export interface RequestOptions {
   bodyTimeoutMs?: number;
   /** Statuses handed back to the caller instead of thrown (2xx always are). */
   allowStatus?: number[];
-  /** Response body buffer; bulk downloads want MiBs, not undici's 64 KiB default. */
-  highWaterMark?: number;
 }
 
 export type Response = Dispatcher.ResponseData;
@@ -164,7 +163,7 @@ export class OlaresHttp {
       errorText: '',
     };
     if (res.statusCode < 200 || res.statusCode >= 300) {
-      result.errorText = await res.body.text().catch(() => '');
+      result.errorText = (await res.body.text().catch(() => '')).slice(0, 64 * 1024);
       return result;
     }
     let position = sink.offsetFor(res.statusCode);
@@ -305,7 +304,6 @@ export class OlaresHttp {
         insecure: this.session.insecure,
         headersTimeout: timeoutMs,
         bodyTimeout: opts.bodyTimeoutMs ?? 30_000,
-        ...(opts.highWaterMark ? { highWaterMark: opts.highWaterMark } : {}),
       });
     } catch (err) {
       throw mapNetworkError(err, url, timeoutMs);
