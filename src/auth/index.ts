@@ -25,6 +25,7 @@ import {
 import { formatRemaining, tokenExpiry } from './jwt.js';
 import { insecureFromEnv, loadUndici } from './net.js';
 import { lockOptionsFromEnv, Refresher } from './refresher.js';
+import { type RefreshTokenSource, readRefreshToken } from './refreshTokenSource.js';
 import { parseStoreMode, TokenStores } from './stores.js';
 import type { TokenRecord } from './tokenStore.js';
 
@@ -320,12 +321,17 @@ export class AuthContext {
     );
   }
 
-  /** Exchanges a refresh token for a grant (profile import): one /api/refresh, no X-Authorization. */
-  async exchangeRefreshToken(
+  /**
+   * Profile import: reads the refresh token from where the user put it, refuses a profile that is
+   * still logged in, and exchanges the token for a grant (one /api/refresh, no X-Authorization).
+   */
+  async importRefreshToken(
     olaresId: string,
-    refreshToken: string,
+    source: RefreshTokenSource,
     signal?: AbortSignal,
   ): Promise<TokenGrant> {
+    const refreshToken = await readRefreshToken(source, this.env);
+    await this.assertCanAuthenticate(olaresId);
     const identity = parseOlaresId(olaresId);
     const profile = (await this.profiles.load()).profiles.find((p) => p.olaresId === identity.olaresId);
     return refreshGrant({ refreshToken }, this.authCall(identity, profile, signal));

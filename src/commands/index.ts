@@ -156,13 +156,10 @@ async function importCmd(argv: string[]) {
   if (!values['olares-id']) throw new InvalidInputError('--olares-id is required');
   const { olaresId } = parseOlaresId(values['olares-id']);
   const auth = new AuthContext();
-  const { readRefreshToken } = await import('../tools/profile.js');
-  const token = await readRefreshToken(
-    { refreshTokenEnv: values['refresh-token-env'], refreshTokenFile: values['refresh-token-file'] },
-    process.env,
-  );
-  await auth.assertCanAuthenticate(olaresId);
-  const grant = await auth.exchangeRefreshToken(olaresId, token);
+  const grant = await auth.importRefreshToken(olaresId, {
+    refreshTokenEnv: values['refresh-token-env'],
+    refreshTokenFile: values['refresh-token-file'],
+  });
   printStored(
     'imported credentials for',
     await auth.persistGrant({ olaresId, name: values.name, noSwitch: values['no-switch'] }, grant),

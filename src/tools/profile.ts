@@ -2,8 +2,6 @@
 // or returns a password, TOTP code, access token or refresh token.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseOlaresId } from '../auth/identity.js';
 import { InvalidInputError } from '../errors.js';
@@ -108,69 +106,6 @@ export const profileRemove = defineTool({
   },
 });
 
-const MAX_TOKEN_FILE = 8 * 1024;
-
-/** Reads the refresh token from where the user put it; never from an argument value. */
-export async function readRefreshToken(
-  args: { refreshTokenEnv?: string; refreshTokenFile?: string },
-  env: NodeJS.ProcessEnv,
-): Promise<string> {
-  if (Boolean(args.refreshTokenEnv) === Boolean(args.refreshTokenFile)) {
-    throw new InvalidInputError(
-      'profile_import needs exactly one of refreshTokenEnv (name of an OLARES_* environment variable) or refreshTokenFile (path of a file holding the token)',
-    );
-  }
-  if (args.refreshTokenEnv) {
-    const name = args.refreshTokenEnv.trim();
-    if (!/^OLARES_[A-Z0-9_]+$/.test(name)) {
-      throw new InvalidInputError(
-        `refreshTokenEnv must name an environment variable starting with OLARES_ (got "${name.slice(0, 64)}"). Fix: export the token as e.g. OLARES_REFRESH_TOKEN in the server's environment and pass that name`,
-      );
-    }
-    const value = env[name]?.trim();
-    if (!value)
-      throw new InvalidInputError(
-        `the environment variable ${name} is not set (or empty) in the olares-mcp server's environment. Fix: set it in the MCP client's server config (env) and restart the server, or use refreshTokenFile`,
-      );
-    return value;
-  }
-  const path = isAbsolute(args.refreshTokenFile!) ? args.refreshTokenFile! : resolve(args.refreshTokenFile!);
-  let size: number;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new InvalidInputError(`refreshTokenFile ${path} is not a regular file`);
-    size = st.size;
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw err;
-    throw new InvalidInputError(
-      `cannot read refreshTokenFile ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Fix: check the path and that this user may read it`,
-    );
-  }
-  if (size >= MAX_TOKEN_FILE)
-    throw new InvalidInputError(
-      `refreshTokenFile ${path} is ${size} bytes; a refresh token file must hold one token under 8 KiB`,
-    );
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new InvalidInputError(
-      `cannot read refreshTokenFile ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Fix: check the path and that this user may read it`,
-    );
-  }
-  const lines = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter(Boolean);
-  if (lines.length !== 1)
-    throw new InvalidInputError(
-      `refreshTokenFile ${path} must hold exactly one token on a single line (found ${lines.length} non-empty lines)`,
-    );
-  if (/\s/.test(lines[0]))
-    throw new InvalidInputError(`refreshTokenFile ${path} does not look like a token (it contains spaces)`);
-  return lines[0];
-}
-
 export const profileImport = defineTool({
   name: 'profile_import',
   title: 'Import Olares profile from a refresh token',
@@ -202,9 +137,7 @@ export const profileImport = defineTool({
   auditTarget: (a) => ({ olaresId: a.olaresId, name: a.name, source: a.refreshTokenEnv ? 'env' : 'file' }),
   async handler(args, ctx) {
     const { olaresId } = parseOlaresId(args.olaresId);
-    const refreshToken = await readRefreshToken(args, ctx.auth.env);
-    await ctx.auth.assertCanAuthenticate(olaresId);
-    const grant = await ctx.auth.exchangeRefreshToken(olaresId, refreshToken, ctx.signal);
+    const grant = await ctx.auth.importRefreshToken(olaresId, args, ctx.signal);
     const r = await ctx.auth.persistGrant({ olaresId, name: args.name, noSwitch: args.noSwitch }, grant);
     const lines = [`imported credentials for ${olaresId} (profile: ${r.name})`];
     if (r.switched) lines.push(`switched current profile to ${r.name}`);
