@@ -119,11 +119,15 @@ export class OlaresHttp {
             return opts.sink.offsetFor(status);
           },
         };
-        const headers = { ...opts.headers, ...this.authHeaders(token) };
         const idleTimeoutMs = opts.idleTimeoutMs ?? timeoutMs;
-        if (!ownConnection) return this.pooledGetToFile(url, sink, headers, opts.signal, idleTimeoutMs);
+        if (!ownConnection)
+          return this.send(url, 'GET', token, undefined, {
+            headers: opts.headers,
+            signal: opts.signal,
+            bodyTimeoutMs: idleTimeoutMs,
+          }).then((res) => drainToSink(res, sink, url, opts.signal));
         return getToFile(url, sink, {
-          headers,
+          headers: { ...opts.headers, ...this.authHeaders(token) },
           insecure: this.session.insecure,
           signal: opts.signal,
           headersTimeoutMs: timeoutMs,
@@ -137,53 +141,6 @@ export class OlaresHttp {
     if ((res.statusCode >= 200 && res.statusCode < 300) || opts.allowStatus?.includes(res.statusCode))
       return res;
     throw this.statusError(res.statusCode, service, 'GET', path, res.errorText);
-  }
-
-  private async pooledGetToFile(
-    url: string,
-    sink: FileSink,
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
-    idleTimeoutMs: number,
-  ): Promise<GetToFileResult> {
-    const res = await httpRequest(url, {
-      method: 'GET',
-      headers,
-      signal,
-      insecure: this.session.insecure,
-      headersTimeout: 30_000,
-      bodyTimeout: idleTimeoutMs,
-    }).catch((err) => {
-      throw mapNetworkError(err, url, 30_000);
-    });
-    const result: GetToFileResult = {
-      statusCode: res.statusCode,
-      headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
-      written: 0,
-      errorText: '',
-    };
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      result.errorText = (await res.body.text().catch(() => '')).slice(0, 64 * 1024);
-      return result;
-    }
-    let position = sink.offsetFor(res.statusCode);
-    try {
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        writeAt(sink.fd, chunk, 0, chunk.length, position);
-        position += chunk.length;
-        result.written += chunk.length;
-        sink.onBytes(chunk.length);
-      }
-    } catch (err) {
-      if (signal?.aborted) throw mapNetworkError(err, url);
-      const length = Number(res.headers['content-length']);
-      throw new BodyBrokenError(
-        new URL(url).host,
-        result.written,
-        Number.isFinite(length) ? length : undefined,
-      );
-    }
-    return result;
   }
 
   /**
@@ -313,3 +270,40 @@ export class OlaresHttp {
 
 export type { FileSink, GetToFileResult } from './download.js';
 export { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
+
+/** A pooled undici response into the sink: 2xx bodies to the file, others kept for the error. */
+async function drainToSink(
+  res: Response,
+  sink: FileSink,
+  url: string,
+  signal: AbortSignal | undefined,
+): Promise<GetToFileResult> {
+  const result: GetToFileResult = {
+    statusCode: res.statusCode,
+    headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
+    written: 0,
+    errorText: '',
+  };
+  if (res.statusCode < 200 || res.statusCode >= 300) {
+    result.errorText = (await res.body.text().catch(() => '')).slice(0, 64 * 1024);
+    return result;
+  }
+  let position = sink.offsetFor(res.statusCode);
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      writeAt(sink.fd, chunk, 0, chunk.length, position);
+      position += chunk.length;
+      result.written += chunk.length;
+      sink.onBytes(chunk.length);
+    }
+  } catch (err) {
+    if (signal?.aborted) throw mapNetworkError(err, url);
+    const length = Number(res.headers['content-length']);
+    throw new BodyBrokenError(
+      new URL(url).host,
+      result.written,
+      Number.isFinite(length) ? length : undefined,
+    );
+  }
+  return result;
+}
