@@ -19,8 +19,8 @@ const PROBE_HOLD_MS = 5000;
 
 export class Refresher {
   private readonly inflight = new Map<string, Promise<string>>();
-  private readonly probes = new Map<string, (refused: boolean) => void>();
-  private readonly probeAnswers = new Map<string, Promise<boolean>>();
+  /** Per stale token: the answer its probe got (true: refused), and how to give it. */
+  private readonly probes = new Map<string, { answer: Promise<boolean>; settle(refused: boolean): void }>();
   /** Counts network refreshes this process made (doctor, tests). */
   refreshCount = 0;
 
@@ -36,7 +36,9 @@ export class Refresher {
     if (!p) {
       p = this.run(store, olaresId, stale, auth).finally(() => {
         this.inflight.delete(key);
-        this.probeAnswers.delete(key);
+        // The token is stale for good now: calls still held behind its probe go to the refresh.
+        this.probes.get(key)?.settle(true);
+        this.probes.delete(key);
       });
       this.inflight.set(key, p);
     }
@@ -51,29 +53,26 @@ export class Refresher {
    */
   holdBehindProbe(olaresId: string, token: string): Promise<boolean> | undefined {
     const key = `${olaresId}\0${token}`;
-    const answer = this.probeAnswers.get(key);
-    if (answer) return answer;
-    this.probeAnswers.set(
-      key,
-      new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => settle(false), PROBE_HOLD_MS).unref();
-        const settle = (refused: boolean) => {
-          clearTimeout(timer);
-          this.probes.delete(key);
-          // A refused token's answer stays until its refresh ends, so calls that still read it
-          // from the store meanwhile go straight to the refresh.
-          if (!refused) this.probeAnswers.delete(key);
-          resolve(refused);
-        };
-        this.probes.set(key, settle);
-      }),
-    );
+    const probe = this.probes.get(key);
+    if (probe) return probe.answer;
+    let settle!: (refused: boolean) => void;
+    const answer = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => settle(false), PROBE_HOLD_MS).unref();
+      settle = (refused) => {
+        clearTimeout(timer);
+        // A refused token's answer stays until its refresh ends, so calls that still read it
+        // from the store meanwhile go straight to the refresh.
+        if (!refused && this.probes.get(key)?.answer === answer) this.probes.delete(key);
+        resolve(refused);
+      };
+    });
+    this.probes.set(key, { answer, settle });
     return undefined;
   }
 
   /** The server answered a request carrying `token`; releases the calls held behind its probe. */
   answered(olaresId: string, token: string, refused: boolean): void {
-    this.probes.get(`${olaresId}\0${token}`)?.(refused);
+    this.probes.get(`${olaresId}\0${token}`)?.settle(refused);
   }
 
   private async check(store: TokenStore, olaresId: string, stale: string) {
