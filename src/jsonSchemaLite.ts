@@ -38,7 +38,7 @@ function hasType(type: string, v: unknown): boolean {
   }
 }
 
-export function check(schema: Schema | boolean | undefined, v: unknown, at: string): string | undefined {
+function check(schema: Schema | boolean | undefined, v: unknown, at: string): string | undefined {
   if (schema === false) return `${at} is not allowed`;
   if (!schema || schema === true) return undefined;
   if (schema.const !== undefined && v !== schema.const)
