@@ -91,6 +91,8 @@ function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaratio
         auth,
         server,
         signal: extra.signal,
+        tool: decl.name,
+        args,
         profile: args.profile,
         progressToken: extra._meta?.progressToken,
         sendProgress: (params) => extra.sendNotification({ method: 'notifications/progress', params }),

@@ -1,6 +1,7 @@
 // The auth floor's front door: one AuthContext per process, built from the environment.
 
 import { rm, writeFile } from 'node:fs/promises';
+import { type Config, loadConfig } from '../config.js';
 import {
   type AuthCallOptions,
   type FirstFactorResult,
@@ -23,10 +24,10 @@ import {
   type UrlOptions,
 } from './identity.js';
 import { formatRemaining, tokenExpiry } from './jwt.js';
-import { insecureFromEnv, loadUndici } from './net.js';
-import { lockOptionsFromEnv, Refresher } from './refresher.js';
+import { loadUndici } from './net.js';
+import { Refresher } from './refresher.js';
 import { type RefreshTokenSource, readRefreshToken } from './refreshTokenSource.js';
-import { parseStoreMode, TokenStores } from './stores.js';
+import { TokenStores } from './stores.js';
 import type { TokenRecord } from './tokenStore.js';
 
 export type ProfileStatus = string; // `logged-in (XhYm)` | `logged-in` | `expired` | `invalidated` | `never`
@@ -75,15 +76,21 @@ export class AuthContext {
   readonly refresher: Refresher;
   readonly urlTemplate?: string;
   readonly insecure: boolean;
+  /** Every OLARES_* switch, parsed strictly once (src/config.ts). */
+  readonly config: Config;
 
   constructor(readonly env: NodeJS.ProcessEnv = process.env) {
+    this.config = loadConfig(env);
     this.home = resolveHome(env);
     this.paths = homePaths(this.home);
     this.profiles = new ProfileIndex(this.home);
-    this.stores = new TokenStores(this.home, parseStoreMode(env.OLARES_TOKEN_STORE));
-    this.refresher = new Refresher(this.paths.locks, lockOptionsFromEnv(env));
-    this.urlTemplate = env.OLARES_URL_TEMPLATE?.trim() || undefined;
-    this.insecure = insecureFromEnv(env);
+    this.stores = new TokenStores(this.home, this.config.tokenStore);
+    this.refresher = new Refresher(this.paths.locks, {
+      staleMs: this.config.lockStaleMs,
+      waitMs: this.config.lockStaleMs + 30_000,
+    });
+    this.urlTemplate = this.config.urlTemplate;
+    this.insecure = this.config.insecureSkipVerify;
   }
 
   /**

@@ -36,9 +36,6 @@ export async function httpRequest(
   return request(url, { ...rest, dispatcher: await dispatcherFor({ insecure: skipVerify }) } as any);
 }
 
-export const insecureFromEnv = (env: NodeJS.ProcessEnv = process.env) =>
-  env.OLARES_INSECURE_SKIP_VERIFY === '1';
-
 export class UnreachableError extends OlaresMcpError {
   constructor(host: string, detail: string, cause?: unknown) {
     super(

@@ -8,12 +8,6 @@ import { NotLoggedInError, RefreshRejectedError, TokenInvalidatedError } from '.
 import { acquireLock, type HeldLock, type LockOptions, LockTimeoutError } from './lock.js';
 import type { TokenStore } from './tokenStore.js';
 
-export function lockOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LockOptions {
-  // Test knob: crash-recovery tests shorten the stale window instead of waiting 20 s.
-  const staleMs = Math.max(2000, Number(env.OLARES_MCP_LOCK_STALE_MS) || 20_000);
-  return { staleMs, waitMs: staleMs + 30_000 };
-}
-
 /** How long calls hold back behind a probe before going out on their own. */
 const PROBE_HOLD_MS = 5000;
 

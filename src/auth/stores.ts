@@ -9,15 +9,6 @@ import type { TokenStore } from './tokenStore.js';
 
 export type StoreMode = 'auto' | 'keychain' | 'file';
 
-export function parseStoreMode(value: string | undefined): StoreMode {
-  const v = (value ?? '').trim().toLowerCase() || 'auto';
-  if (v === 'auto' || v === 'keychain' || v === 'file') return v;
-  throw new TokenStoreError(
-    `OLARES_TOKEN_STORE="${value}" is not one of auto, keychain, file. Fix: set it to one of those or unset it`,
-    'invalid_config',
-  );
-}
-
 export class TokenStores {
   private probe?: Promise<KeychainProbe>;
   readonly file: FileTokenStore;

@@ -8,6 +8,7 @@ import { ensureDir } from '../auth/fsutil.js';
 import type { AuthContext } from '../auth/index.js';
 import { log } from '../log.js';
 import { OlaresClients } from '../olares/index.js';
+import { type Confirmation, ConfirmationRefusedError, type ConfirmRequest, confirm } from './gate.js';
 
 export type ConfirmOutcome =
   | { proceed: true; how: 'confirmed' | 'client-approval' }
@@ -23,6 +24,11 @@ export interface ToolContext {
   progress(progress: number, total?: number, message?: string): Promise<void>;
   /** The client's declared elicitation modes. */
   elicitation(): { form: boolean; url: boolean };
+  /**
+   * The one confirmation gate (gate.ts): call it before any side effect. Resolves when the change
+   * may go ahead (saying whether the user really confirmed); throws when nothing may be changed.
+   */
+  confirm(req: ConfirmRequest): Promise<Confirmation>;
   /** Yes/no form (never a secret field) before a destructive action (design.md sec. 7). */
   confirmDestructive(question: string, targets: string[]): Promise<ConfirmOutcome>;
   /** Local directories that upload sources and download targets must lie in. */
@@ -35,6 +41,9 @@ export interface ContextDeps {
   auth: AuthContext;
   server: McpServer;
   signal: AbortSignal;
+  /** The tool being called and its arguments: approvals are bound to them. */
+  tool: string;
+  args: Record<string, unknown>;
   profile?: string;
   progressToken?: string | number;
   sendProgress: (params: {
@@ -67,45 +76,49 @@ export function createContext(deps: ContextDeps): ToolContext {
       const caps = deps.server.server.getClientCapabilities()?.elicitation;
       return { form: Boolean(caps?.form), url: Boolean(caps?.url) };
     },
-    async confirmDestructive(question, targets) {
-      const strict = (deps.auth.env.OLARES_CONFIRM ?? '').toLowerCase() === 'strict';
-      if (!ctx.elicitation().form) {
-        return strict
-          ? {
-              proceed: false,
-              reason:
-                'OLARES_CONFIRM=strict and this client cannot show a confirmation form; nothing was changed. Fix: use a client with form elicitation, or unset OLARES_CONFIRM',
-            }
-          : { proceed: true, how: 'client-approval' };
-      }
-      const shown =
-        targets.length > 20 ? [...targets.slice(0, 20), `... and ${targets.length - 20} more`] : targets;
-      try {
-        const answer = await deps.server.server.elicitInput(
-          {
-            mode: 'form',
-            message: `${question}\n${shown.map((t) => `  - ${t}`).join('\n')}`,
-            requestedSchema: {
-              type: 'object',
-              properties: {
-                confirm: { type: 'boolean', title: 'Yes, do it', description: question, default: false },
+    confirm(req) {
+      const form = ctx.elicitation().form && deps.auth.config.forms;
+      return confirm(
+        {
+          tool: deps.tool,
+          args: deps.args,
+          mode: deps.auth.config.confirm,
+          canShowForm: form,
+          async askForm(message, question) {
+            const answer = await deps.server.server.elicitInput(
+              {
+                mode: 'form',
+                message,
+                requestedSchema: {
+                  type: 'object',
+                  properties: {
+                    confirm: { type: 'boolean', title: 'Yes, do it', description: question, default: false },
+                  },
+                  required: ['confirm'],
+                },
               },
-              required: ['confirm'],
-            },
+              { signal: deps.signal, timeout: 10 * 60_000 },
+            );
+            if (answer.action === 'accept') return answer.content?.confirm === true ? 'yes' : 'no';
+            return answer.action;
           },
-          { signal: deps.signal, timeout: 10 * 60_000 },
-        );
-        if (answer.action === 'accept' && answer.content?.confirm === true)
-          return { proceed: true, how: 'confirmed' };
-        return {
-          proceed: false,
-          reason: `the user ${answer.action === 'accept' ? 'did not confirm' : answer.action === 'decline' ? 'declined' : 'cancelled'}; nothing was changed`,
-        };
+        },
+        req,
+      );
+    },
+    async confirmDestructive(question, targets) {
+      try {
+        const c = await ctx.confirm({ question, targets, kind: 'destructive' });
+        return { proceed: true, how: c.confirmed ? 'confirmed' : 'client-approval' };
       } catch (err) {
-        return {
-          proceed: false,
-          reason: `the confirmation could not be shown (${(err as Error).message}); nothing was changed`,
-        };
+        if (err instanceof ConfirmationRefusedError)
+          return {
+            proceed: false,
+            reason:
+              err.message.replace(/^[^:]+: /, '').replace(/; nothing was changed$/, '') +
+              '; nothing was changed',
+          };
+        throw err;
       }
     },
     async localRoots() {

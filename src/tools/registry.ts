@@ -1,4 +1,5 @@
 // All tools, grouped in toolsets; OLARES_TOOLSETS and OLARES_READ_ONLY choose what is served.
+import { loadConfig } from '../config.js';
 import { clusterTools } from './cluster.js';
 import { dashboardTools } from './dashboard.js';
 import { BUSINESS_TOOLSETS, type ToolDeclaration, type Toolset } from './defineTool.js';
@@ -46,7 +47,7 @@ export function parseToolsets(value: string | undefined): Set<Toolset> {
 
 export function selectTools(env: NodeJS.ProcessEnv): ToolDeclaration<any, any>[] {
   const toolsets = parseToolsets(env.OLARES_TOOLSETS);
-  const readOnly = env.OLARES_READ_ONLY === '1' || env.OLARES_READ_ONLY?.toLowerCase() === 'true';
+  const { readOnly } = loadConfig(env);
   return allTools.filter(
     (t) => toolsets.has(t.toolset) && (!readOnly || t.annotations.readOnlyHint || t.allowInReadOnly),
   );

@@ -1,0 +1,116 @@
+// The one confirmation gate. Every change that needs the user's yes goes through confirm(),
+// called before any side effect, so a handler can run again from the top (an approval link, and
+// later the 2026-07-28 protocol's retried calls, re-run it).
+//
+// Two kinds of change:
+// - `destructive`: deletes, uninstalls, restarts. Outside strict mode, a client without forms
+//   lets them run on its own approval prompt, and the result says `confirmed: false`
+//   (design.md sec. 9).
+// - `risky`: what an injected agent could use against the user (public or admin shares,
+//   overwrites, profile switches). These fail closed: a form, or the user's click on an approval
+//   link, or nothing.
+import type { ConfirmMode } from '../config.js';
+import { OlaresMcpError } from '../errors.js';
+
+export type ChangeKind = 'destructive' | 'risky';
+
+export interface ConfirmRequest {
+  /** One line naming the change, phrased as a question: "Delete 3 item(s)?" */
+  question: string;
+  /** Exactly what will be changed; shown one per line (first 20, then a count). */
+  targets: string[];
+  kind: ChangeKind;
+  /** Lines the user should see in the confirmation only (e.g. a share's link password). */
+  details?: string[];
+}
+
+export type ConfirmedHow = 'form' | 'approval-link' | 'client-approval' | 'confirm-off';
+
+export interface Confirmation {
+  /** true only when the person at the keyboard said yes (form or approval link). */
+  confirmed: boolean;
+  how: ConfirmedHow;
+  /** Why it ran unconfirmed, for the result: "client cannot show forms". */
+  reason?: string;
+}
+
+/** Nothing was changed: the user declined, cancelled, or could not be asked. */
+export class ConfirmationRefusedError extends OlaresMcpError {
+  constructor(tool: string, reason: string) {
+    super(`${tool}: ${reason}; nothing was changed`, { code: 'not_confirmed' });
+  }
+}
+
+/** The user has to approve on a loopback page first; the agent then calls again unchanged. */
+export class ApprovalRequiredError extends OlaresMcpError {
+  constructor(
+    tool: string,
+    readonly approvalUrl: string,
+    readonly expiresAt: string,
+  ) {
+    super(
+      `${tool} needs the user's approval and nothing was changed yet. Give the user this link to open in a browser on this machine: ${approvalUrl} (it names the change; it expires at ${expiresAt}). After they approve, call ${tool} again with exactly the same arguments.`,
+      { code: 'approval_required' },
+    );
+  }
+}
+
+/** What the gate needs from the protocol side; context.ts supplies it. */
+export interface GateDeps {
+  tool: string;
+  /** The call's arguments: an approval is bound to them. */
+  args: Record<string, unknown>;
+  mode: ConfirmMode;
+  /** Whether a form can be shown (client declares it and OLARES_FORMS is not off). */
+  canShowForm: boolean;
+  /** Shows a yes/no form; resolves to the user's answer. */
+  askForm(message: string, question: string): Promise<'yes' | 'no' | 'decline' | 'cancel'>;
+  /** An approval link for this exact call; undefined when links are not available here. */
+  approvalLink?(
+    message: string,
+  ): Promise<{ approved: true } | { url: string; expiresAt: string } | undefined>;
+}
+
+export function confirmationMessage(req: ConfirmRequest): string {
+  const shown =
+    req.targets.length > 20
+      ? [...req.targets.slice(0, 20), `... and ${req.targets.length - 20} more`]
+      : req.targets;
+  return [req.question, ...shown.map((t) => `  - ${t}`), ...(req.details ?? [])].join('\n');
+}
+
+export async function confirm(deps: GateDeps, req: ConfirmRequest): Promise<Confirmation> {
+  if (deps.mode === 'off') return { confirmed: false, how: 'confirm-off', reason: 'OLARES_CONFIRM=off' };
+  const message = confirmationMessage(req);
+  if (deps.canShowForm) {
+    let answer: Awaited<ReturnType<GateDeps['askForm']>>;
+    try {
+      answer = await deps.askForm(message, req.question);
+    } catch (err) {
+      throw new ConfirmationRefusedError(
+        deps.tool,
+        `the confirmation could not be shown (${(err as Error).message})`,
+      );
+    }
+    if (answer === 'yes') return { confirmed: true, how: 'form' };
+    throw new ConfirmationRefusedError(
+      deps.tool,
+      answer === 'no'
+        ? 'the user did not confirm'
+        : answer === 'decline'
+          ? 'the user declined'
+          : 'the user cancelled',
+    );
+  }
+  if (req.kind === 'destructive' && deps.mode === 'ask')
+    return { confirmed: false, how: 'client-approval', reason: 'client cannot show forms' };
+  const link = await deps.approvalLink?.(message);
+  if (link && 'approved' in link) return { confirmed: true, how: 'approval-link' };
+  if (link) throw new ApprovalRequiredError(deps.tool, link.url, link.expiresAt);
+  throw new ConfirmationRefusedError(
+    deps.tool,
+    deps.mode === 'strict'
+      ? 'OLARES_CONFIRM=strict and this client cannot show a confirmation form'
+      : "this change needs the user's confirmation and this client cannot show a form",
+  );
+}
