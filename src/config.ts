@@ -238,10 +238,13 @@ export interface Config {
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
 
-/** undefined for unset or empty; the trimmed value otherwise. */
+/**
+ * undefined for unset or empty; the trimmed value otherwise. A desktop bundle host leaves
+ * `${user_config.x}` in place when the user set nothing: that is unset too.
+ */
 function raw(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const v = env[name]?.trim();
-  return v ? v : undefined;
+  return v && !v.startsWith('${user_config.') ? v : undefined;
 }
 
 export function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback = false): boolean {

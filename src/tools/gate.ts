@@ -9,10 +9,12 @@
 // - `risky`: what an injected agent could use against the user (public or admin shares,
 //   overwrites, profile switches). These fail closed: a form, or the user's click on an approval
 //   link, or nothing.
+// - `credential`: sending a credential to an auth host nobody trusted yet. A form naming the
+//   host, or nothing; OLARES_CONFIRM=off does not skip it (OLARES_TRUSTED_DOMAINS is the switch).
 import type { ConfirmMode } from '../config.js';
 import { OlaresMcpError } from '../errors.js';
 
-export type ChangeKind = 'destructive' | 'risky';
+export type ChangeKind = 'destructive' | 'risky' | 'credential';
 
 export interface ConfirmRequest {
   /** One line naming the change, phrased as a question: "Delete 3 item(s)?" */
@@ -80,7 +82,8 @@ export function confirmationMessage(req: ConfirmRequest): string {
 }
 
 export async function confirm(deps: GateDeps, req: ConfirmRequest): Promise<Confirmation> {
-  if (deps.mode === 'off') return { confirmed: false, how: 'confirm-off', reason: 'OLARES_CONFIRM=off' };
+  if (deps.mode === 'off' && req.kind !== 'credential')
+    return { confirmed: false, how: 'confirm-off', reason: 'OLARES_CONFIRM=off' };
   const message = confirmationMessage(req);
   if (deps.canShowForm) {
     let answer: Awaited<ReturnType<GateDeps['askForm']>>;
@@ -104,6 +107,11 @@ export async function confirm(deps: GateDeps, req: ConfirmRequest): Promise<Conf
   }
   if (req.kind === 'destructive' && deps.mode === 'ask')
     return { confirmed: false, how: 'client-approval', reason: 'client cannot show forms' };
+  if (req.kind === 'credential')
+    throw new ConfirmationRefusedError(
+      deps.tool,
+      'sending a credential to a host no profile uses needs a confirmation form, and this client cannot show one',
+    );
   const link = await deps.approvalLink?.(message);
   if (link && 'approved' in link) return { confirmed: true, how: 'approval-link' };
   if (link) throw new ApprovalRequiredError(deps.tool, link.url, link.expiresAt);
