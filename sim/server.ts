@@ -90,6 +90,11 @@ export class Simulator {
     this.routes.push({ service, method, pattern, handler, auth: opts.auth ?? true });
   }
 
+  /** Every endpoint key this box serves, `METHOD /service<pattern>` as `counters` spells it. */
+  routeKeys(): string[] {
+    return this.routes.map((r) => `${r.method} /${r.service}${r.pattern}`);
+  }
+
   onClose(fn: () => Promise<void> | void) {
     this.closers.push(fn);
   }

@@ -26,3 +26,21 @@ export class InvalidInputError extends OlaresMcpError {
     super(message, { code: 'invalid_input' });
   }
 }
+
+/**
+ * A service answered with a body this client cannot read: the shape changed or the wire was
+ * misread. Names the service, the endpoint and the field, so a changed payload is one clear line.
+ */
+export class WireShapeError extends OlaresMcpError {
+  constructor(
+    readonly service: string,
+    readonly endpoint: string,
+    readonly field: string,
+    detail?: string,
+  ) {
+    super(
+      `${service} answered ${endpoint} with an unexpected body: field "${field}" ${detail ?? 'is missing or has the wrong type'}. The box may run a version this olares-mcp does not know; check the supported versions in the README`,
+      { code: 'wire_shape' },
+    );
+  }
+}
