@@ -27,6 +27,13 @@ export interface SimOptions {
   rotateRefreshTokens?: boolean;
   /** Seconds past `exp` the box still takes an access token (its clock runs behind; default 0). */
   clockToleranceSec?: number;
+  /** Nodes of the files backend (default: a master `olares` and a worker `olares-worker`). */
+  filesNodes?: Array<{ name: string; master: boolean }>;
+  /**
+   * Whether only the master's files pod takes drive/sync uploads. Unconfirmed on a real box
+   * (wire-auth-files.md sec. 3), so the simulator offers both; default false.
+   */
+  driveUploadNeedsMaster?: boolean;
 }
 
 export interface Fault {
@@ -77,6 +84,11 @@ export class Simulator {
       marketStepMs: opts.marketStepMs ?? 300,
       rotateRefreshTokens: opts.rotateRefreshTokens ?? true,
       clockToleranceSec: opts.clockToleranceSec ?? 0,
+      filesNodes: opts.filesNodes ?? [
+        { name: 'olares', master: true },
+        { name: 'olares-worker', master: false },
+      ],
+      driveUploadNeedsMaster: opts.driveUploadNeedsMaster ?? false,
       filesRoot: opts.filesRoot,
     };
   }
@@ -86,7 +98,13 @@ export class Simulator {
     return `${this.url}/{service}`;
   }
 
-  route(service: Service, method: string, pattern: string, handler: Handler, opts: { auth?: boolean } = {}) {
+  route(
+    service: Service,
+    method: string,
+    pattern: string,
+    handler: Handler,
+    opts: { auth?: boolean | 'cookie' } = {},
+  ) {
     this.routes.push({ service, method, pattern, handler, auth: opts.auth ?? true });
   }
 
@@ -257,7 +275,7 @@ export class Simulator {
       }
       if (fault?.kind === 'dropAfterBytes') this.armDropAfter(res, fault.bytes ?? 0);
       const r: SimRequest = { req, res, service, method, path, url, params };
-      if (route.auth && !(await this.requireUser(r))) {
+      if (route.auth && !(await this.requireUser(r, route.auth === 'cookie'))) {
         // Tests assert that no streaming body was ever spent on a refused token.
         this.counters.set(`${key} 401`, (this.counters.get(`${key} 401`) ?? 0) + 1);
         return;
@@ -304,8 +322,8 @@ export class Simulator {
   }
 
   /** Checks X-Authorization (or the auth_token cookie) and answers 401 JSON when it fails. */
-  async requireUser(r: SimRequest): Promise<boolean> {
-    const header = r.req.headers['x-authorization'];
+  async requireUser(r: SimRequest, cookieOnly = false): Promise<boolean> {
+    const header = cookieOnly ? undefined : r.req.headers['x-authorization'];
     const cookie = /(?:^|;\s*)auth_token=([^;]+)/.exec(r.req.headers.cookie ?? '')?.[1];
     const token = (Array.isArray(header) ? header[0] : header) || cookie;
     if (!token) {

@@ -18,6 +18,7 @@ import {
   type FilesClient,
   RemoteNotFoundError,
   RemotePath,
+  stagedName,
   uploadRoots,
 } from '../olares/files.js';
 import type { ToolContext } from './context.js';
@@ -415,13 +416,9 @@ export const filesUpload = defineTool({
             relativePath: intoFolder ? basename(source.path) : dest.name,
           },
         ];
-    if (!source.isDir && !overwrite) {
-      const existing = await files.stat(folder.child(items[0].relativePath), ctx.signal);
-      if (existing)
-        throw new InvalidInputError(
-          `remote ${folder.child(items[0].relativePath).display} already exists. Fix: pass overwrite: true to replace it, or choose another remotePath`,
-        );
-    }
+    const replacing = source.isDir
+      ? undefined
+      : await stageOverwrite(files, folder, items[0], overwrite, ctx);
     const node = roots.nodeFromPath ?? (await files.defaultNode(ctx.signal));
     const chunkSize = chunkBytes(ctx.auth.env);
     const total = items.reduce((a, i) => a + i.size, 0);
@@ -485,9 +482,10 @@ export const filesUpload = defineTool({
       });
       done += item.size;
     }
+    if (replacing) await files.replaceWith(replacing.original, replacing.staged, ctx.signal);
     const shown = source.isDir
       ? `${folder.display}${basename(source.path)}/`
-      : folder.child(items[0].relativePath).display;
+      : (replacing?.original ?? folder.child(items[0].relativePath)).display;
     return {
       data: { remotePath: shown, files: items.length, bytes: total, resumedFrom },
       summary: `uploaded ${items.length} file(s), ${humanBytes(total)}, to ${shown}${resumedFrom ? ` (resumed from ${humanBytes(resumedFrom)})` : ''}`,
@@ -495,7 +493,10 @@ export const filesUpload = defineTool({
   },
 });
 
-/** Cloud targets (awss3/google/dropbox) finish in a server task after the last chunk (files.md sec. 8.5). */
+/**
+ * Cloud targets, and drive/sync files of 2 GiB or more, finish in a server task after the last
+ * chunk (files.md sec. 8.5; posix.go UploadFinalize).
+ */
 async function waitCloudTask(
   files: FilesClient,
   node: string,
@@ -509,20 +510,22 @@ async function waitCloudTask(
     if (t.status === 'completed') return;
     if (t.status === 'failed')
       throw new OlaresMcpError(
-        `cloud transfer task ${taskId} for ${what} failed: ${t.message ?? 'server reported failure with no reason'}`,
+        `server-side finishing task ${taskId} for ${what} failed: ${t.message ?? 'server reported failure with no reason'}`,
         { code: 'olares_error' },
       );
     if (t.status === 'canceled')
-      throw new OlaresMcpError(`cloud transfer task ${taskId} for ${what} was cancelled server-side`, {
+      throw new OlaresMcpError(`server-side finishing task ${taskId} for ${what} was cancelled server-side`, {
         code: 'olares_error',
       });
     if (Date.now() - started > TASK_CAP_MS)
       throw new OlaresMcpError(
-        `cloud transfer task ${taskId} for ${what} is still running after 10 minutes; check the folder later with files_ls`,
+        `server-side finishing task ${taskId} for ${what} is still running after 10 minutes; check the folder later with files_ls`,
         { code: 'timeout' },
       );
     if (ctx.signal.aborted)
-      throw new OlaresMcpError(`stopped waiting for cloud transfer task ${taskId}`, { code: 'cancelled' });
+      throw new OlaresMcpError(`stopped waiting for server-side finishing task ${taskId}`, {
+        code: 'cancelled',
+      });
     await new Promise((r) => setTimeout(r, TASK_POLL_MS));
   }
 }
@@ -691,7 +694,8 @@ async function runPaste(
   files: FilesClient,
   ctx: ToolContext,
 ) {
-  const node = await files.defaultNode(ctx.signal);
+  // The pod that takes a paste must be the destination's node (cache/external) or the master.
+  const node = await files.nodeFor(pairs[0].target, ctx.signal);
   const results: Array<{ source: string; destination: string; status: string; message?: string }> = [];
   for (const [i, { src, isDir, target }] of pairs.entries()) {
     const taskId = await files.paste(action, src.wire(isDir), target.wire(isDir), node, ctx.signal);
@@ -956,3 +960,31 @@ export const filesTools: ToolDeclaration<any, any>[] = [
   filesShareList,
   filesShareRemove,
 ];
+
+/**
+ * The server never overwrites (a taken name becomes `name(1).ext`), so replacing a file means
+ * uploading beside it under a staged name and swapping afterwards (FilesClient.replaceWith).
+ * Without `overwrite`, an existing target is refused before anything is sent.
+ */
+async function stageOverwrite(
+  files: FilesClient,
+  folder: RemotePath,
+  item: UploadItem,
+  overwrite: boolean | undefined,
+  ctx: ToolContext,
+): Promise<{ original: RemotePath; staged: RemotePath } | undefined> {
+  const original = folder.child(item.relativePath);
+  const existing = await files.stat(original, ctx.signal);
+  if (!existing) return undefined;
+  if (!overwrite)
+    throw new InvalidInputError(
+      `remote ${original.display} already exists. Fix: pass overwrite: true to replace it, or choose another remotePath`,
+    );
+  if (existing.isDir)
+    throw new InvalidInputError(`remote ${original.display} is a directory; overwrite replaces files only`);
+  const staged = folder.child(stagedName(original.name, `${original.display}\0${item.size}`));
+  // A staged copy left whole by an earlier attempt would make this upload land as `staged(1)`.
+  if (await files.stat(staged, ctx.signal)) await files.remove(folder, [`/${staged.name}`], ctx.signal);
+  item.relativePath = staged.name;
+  return { original, staged };
+}

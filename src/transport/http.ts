@@ -69,6 +69,26 @@ export class OlaresHttp {
     return url;
   }
 
+  /**
+   * The path below `service`'s base URL that a redirect's Location names, or undefined when it
+   * leaves that origin (auth headers must never follow it elsewhere). A root-relative Location
+   * such as the files backend's `/seafhttp/...` is on the service's own host.
+   */
+  sameOriginPath(service: ServiceName, location: string): string | undefined {
+    const base = new URL(this.session.baseUrl(service));
+    if (location.startsWith('/') && !location.startsWith('//')) return location;
+    let target: URL;
+    try {
+      target = new URL(location, `${base.href.replace(/\/$/, '')}/`);
+    } catch {
+      return undefined;
+    }
+    if (target.origin !== base.origin) return undefined;
+    const prefix = base.pathname.replace(/\/$/, '');
+    if (prefix && !target.pathname.startsWith(`${prefix}/`)) return undefined;
+    return target.pathname.slice(prefix.length) + target.search;
+  }
+
   /** Sends the request; returns 2xx (and allowStatus) responses, throws typed errors otherwise. */
   async request(service: ServiceName, path: string, opts: RequestOptions = {}): Promise<Response> {
     const method = (
