@@ -173,7 +173,8 @@ export function registerFiles(sim: Simulator) {
 
   // GET /api/nodes/: the real backend iterates a Go map, so the order changes between calls.
   sim.route('files', 'GET', '/api/nodes/', ({ res }) => {
-    const shuffled = [...nodes].sort(() => Math.random() - 0.5);
+    const shuffled =
+      sim.options.filesNodeOrder === 'listed' ? nodes : [...nodes].sort(() => Math.random() - 0.5);
     sendJson(res, 200, { code: 200, data: { nodes: shuffled, currentNode: shuffled[0].name } });
   });
 
@@ -400,6 +401,7 @@ export function registerFiles(sim: Simulator) {
       return;
     }
     const name = received.fields.resumableFilename;
+    sim.journal.push({ key: 'files chunk', user: user!.olaresId, body: received.fields });
     if (!partial || received.fileBytes !== end - start + 1) {
       if (partial) await truncate(partial, start).catch(() => {});
       return sendJson(res, 500, { error: 'chunk does not match Content-Range' });

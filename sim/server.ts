@@ -34,6 +34,8 @@ export interface SimOptions {
    * (wire-auth-files.md sec. 3), so the simulator offers both; default false.
    */
   driveUploadNeedsMaster?: boolean;
+  /** `random` (default) as the real /api/nodes/ iterates a Go map; `listed` keeps filesNodes' order. */
+  filesNodeOrder?: 'random' | 'listed';
 }
 
 export interface Fault {
@@ -89,6 +91,7 @@ export class Simulator {
         { name: 'olares-worker', master: false },
       ],
       driveUploadNeedsMaster: opts.driveUploadNeedsMaster ?? false,
+      filesNodeOrder: opts.filesNodeOrder ?? 'random',
       filesRoot: opts.filesRoot,
     };
   }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { InvalidInputError, OlaresMcpError } from '../errors.js';
+import { InvalidInputError, OlaresMcpError, type WireObject, WireReader } from '../errors.js';
 import {
   type FileSink,
   type GetToFileResult,
@@ -13,7 +13,6 @@ import {
   type OlaresHttp,
   type Response,
 } from '../transport/http.js';
-import { type WireObject, WireReader } from './wire.js';
 
 export const FILE_TYPES = [
   'awss3',
