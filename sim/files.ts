@@ -150,17 +150,25 @@ export function registerFiles(sim: Simulator) {
     };
   };
 
-  /** One item of a cloud (rclone) listing. */
-  const cloudItem = async (full: string, name: string) => {
+  /** One CloudResponseData of pkg/models/cloud.go (awss3/google/dropbox listings). */
+  const cloudItem = async (full: string, name: string, segs: string[]) => {
     const st = await stat(full);
+    const sub = `/${segs.slice(2).join('/')}${st.isDirectory() ? '/' : ''}`;
     return {
+      fileType: segs[0],
+      fileExtend: segs[1],
+      filePath: sub,
+      path: sub,
       name,
-      isDir: st.isDirectory(),
-      fileSize: st.size,
       size: st.size,
+      fileSize: st.size,
+      extension: st.isDirectory() ? '' : extension(name),
+      modified: st.mtime.toISOString(),
       mode: '',
-      modified: '',
+      isDir: st.isDirectory(),
+      isSymlink: false,
       type: st.isDirectory() ? '' : typeOfName(name),
+      meta: null,
     };
   };
 
@@ -190,13 +198,14 @@ export function registerFiles(sim: Simulator) {
     const names = (await readdir(loc.full)).filter((n) => !n.startsWith('.olares-'));
     const name = loc.segs[loc.segs.length - 1];
     if (CLOUD.has(loc.segs[0])) {
-      const data = await Promise.all(names.map((n) => cloudItem(join(loc.full, n), n)));
+      const data = await Promise.all(names.map((n) => cloudItem(join(loc.full, n), n, [...loc.segs, n])));
       return sendJson(res, 200, {
-        name,
-        path: `/${loc.segs.slice(2).join('/')}`,
-        mode: '',
-        modified: '',
+        status_code: 'SUCCESS',
         data,
+        fileType: loc.segs[0],
+        fileExtend: loc.segs[1],
+        filePath: `/${loc.segs.slice(2).join('/')}${loc.segs.length > 2 ? '/' : ''}`,
+        name,
       });
     }
     const items = await Promise.all(names.map((n) => fileInfo(join(loc.full, n), n, [...loc.segs, n])));
@@ -414,7 +423,11 @@ export function registerFiles(sim: Simulator) {
     let landed = name;
     for (let n = 1; await statOf(join(dirLoc.full, landed)); n++) landed = versionSuffixed(name, n);
     await rename(partial, join(dirLoc.full, landed));
-    const item = { id: randomBytes(8).toString('hex'), name, size: total, state: 'success' };
+    // Seafile's upload-aj answers {name, id, size}; the files pod adds its upload state.
+    const fileId = randomBytes(8).toString('hex');
+    const item = link.parentDir.startsWith('/sync/')
+      ? { name, id: fileId, size: total }
+      : { id: fileId, name, size: total, state: 'success' };
     if (CLOUD.has(dirLoc.segs[0])) {
       // Cloud targets answer with a task that moves the bytes on (files.md sec. 8.5).
       const node = r.params.node ?? master;

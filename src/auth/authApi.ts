@@ -98,7 +98,7 @@ function koMessage(text: string): string | undefined {
   }
 }
 
-function parseEnvelope(endpoint: string, text: string, failure: string): TokenGrant {
+export function parseEnvelope(endpoint: string, text: string, failure: string): TokenGrant {
   const env = readEnvelope(endpoint, text);
   if (!env.ok)
     throw new AuthenticationFailedError(`${failure}: ${env.status}${env.message ? `: ${env.message}` : ''}`);

@@ -293,7 +293,7 @@ export interface TaskStatus {
 const REDIRECTS = [301, 302, 303, 307, 308];
 const MAX_REDIRECTS = 3;
 
-function parseLastChunk(text: string): { taskId?: string } {
+export function parseLastChunk(text: string): { taskId?: string } {
   const r = new WireReader('files', 'POST <upload link> (last chunk)');
   let parsed: unknown;
   try {
@@ -709,22 +709,11 @@ export class FilesClient {
         signal,
       })
       .catch(this.notFound<unknown>(p));
-    const r = new WireReader('files', 'POST /api/share/share_path/<dir>/');
-    const o = r.object(env, 'body');
-    if (o.code !== 0)
-      throw new OlaresMcpError(
-        `share create: server rejected (code ${String(o.code)}): ${r.optString(o, 'message') ?? ''}`,
-        { code: 'olares_error' },
-      );
-    return parseShare(r, o.data, 'data');
+    return parseShareCreated(env);
   }
 
   async listShares(signal?: AbortSignal): Promise<ShareRecord[]> {
-    const env = await this.http.json<unknown>('files', '/api/share/share_path/', { signal });
-    const r = new WireReader('files', 'GET /api/share/share_path/');
-    const o = r.object(env, 'body');
-    if (o.share_paths === null || o.share_paths === undefined) return [];
-    return r.array(o.share_paths, 'share_paths').map((x, i) => parseShare(r, x, `share_paths[${i}]`));
+    return parseShareList(await this.http.json<unknown>('files', '/api/share/share_path/', { signal }));
   }
 
   async removeShares(ids: string[], signal?: AbortSignal): Promise<void> {
@@ -749,6 +738,24 @@ function parseShare(r: WireReader, raw: unknown, at: string): ShareRecord {
     permission: r.optNumber(o, 'permission', f) ?? 0,
     expireTime: r.optString(o, 'expire_time', f) || undefined,
   };
+}
+
+export function parseShareCreated(body: unknown): ShareRecord {
+  const r = new WireReader('files', 'POST /api/share/share_path/<dir>/');
+  const o = r.object(body, 'body');
+  if (o.code !== 0)
+    throw new OlaresMcpError(
+      `share create: server rejected (code ${String(o.code)}): ${r.optString(o, 'message') ?? ''}`,
+      { code: 'olares_error' },
+    );
+  return parseShare(r, o.data, 'data');
+}
+
+export function parseShareList(body: unknown): ShareRecord[] {
+  const r = new WireReader('files', 'GET /api/share/share_path/');
+  const o = r.object(body, 'body');
+  if (o.share_paths === null || o.share_paths === undefined) return [];
+  return r.array(o.share_paths, 'share_paths').map((x, i) => parseShare(r, x, `share_paths[${i}]`));
 }
 
 const MIME: Record<string, string> = {
