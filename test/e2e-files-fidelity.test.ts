@@ -26,6 +26,8 @@ describe('files tools against real-box answers', () => {
     box = await makeBox({
       filesRoot,
       filesNodeOrder: 'listed',
+      // Unconfirmed whether a worker's pod takes drive uploads: the client must pass either way.
+      driveUploadNeedsMaster: true,
       filesNodes: [
         { name: 'olares-worker', master: false },
         { name: 'olares', master: true },
@@ -164,6 +166,17 @@ describe('files tools against real-box answers', () => {
       >;
       expect(sent).toMatchObject({ resumableFilename: name, resumableType: type });
     }
+  });
+
+  it('refuses an internal share below admin, which the server would widen to admin', async () => {
+    const r = await mcp.call('files_share_create', {
+      path: 'drive/Home/Documents',
+      type: 'internal',
+      permission: 'view',
+    });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/internal shares always grant admin .*nothing was shared/);
+    expect(box.sim.count('POST /files/api/share/share_path/*')).toBe(0);
   });
 
   it('names the service, endpoint and field of a body it cannot read', async () => {

@@ -883,6 +883,12 @@ export const filesShareCreate = defineTool({
       );
     if (type === 'public' && !expireDays)
       throw new InvalidInputError('public links require an expiration; pass expireDays');
+    // The server forces ADMIN on internal shares whatever is sent (share_service.go:140): asking
+    // for less would hand out more than the caller meant.
+    if (type === 'internal' && permission && permission !== 'admin')
+      throw new InvalidInputError(
+        `internal shares always grant admin on the server; "${permission}" cannot be honoured (nothing was shared). Drop permission, or share a public link with type: "public"`,
+      );
     const files = (await ctx.olares()).files;
     const entry = await statOrThrow(files, p, ctx.signal);
     if (!entry.isDir)
