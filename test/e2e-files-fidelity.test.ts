@@ -73,6 +73,13 @@ describe('files tools against real-box answers', () => {
     expect(textOf(ls)).not.toMatch(/HTTP 500/);
   });
 
+  it('mkdir without parents refuses a missing parent, which the server would create', async () => {
+    const r = await mcp.call('files_mkdir', { path: 'drive/Home/no-such-parent/child' });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/drive\/Home\/no-such-parent: parent directory does not exist/);
+    expect(await readdir(bobDir('drive', 'Home'))).not.toContain('no-such-parent');
+  });
+
   it('overwrite replaces the file in place and leaves no version-suffixed copy', async () => {
     await writeFile(join(work, 'report.pdf'), 'old content');
     let r = await mcp.call('files_upload', {

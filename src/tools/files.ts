@@ -557,6 +557,13 @@ export const filesMkdir = defineTool({
     const files = (await ctx.olares()).files;
     const chain: RemotePath[] = [];
     for (let q = p; !q.isRoot; q = q.parent) chain.unshift(q);
+    // The server creates missing parents on its own (posix Create does MkdirAll): without
+    // `parents`, check the parent here so a typo deep in the path is not silently built.
+    if (!parents && !p.parent.isRoot && !(await files.stat(p.parent, ctx.signal))?.isDir)
+      throw new RemoteNotFoundError(
+        p.parent.display,
+        'parent directory does not exist (pass parents: true to create missing intermediates)',
+      );
     const created: string[] = [];
     for (const q of parents ? chain : [p]) {
       const existing = await files.stat(q, ctx.signal);
