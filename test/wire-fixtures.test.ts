@@ -1,6 +1,6 @@
 // The contract fixtures (test/fixtures/wire, format in test/helpers/wire.ts) are well formed.
 import { describe, expect, it } from 'vitest';
-import { checkFixture, compareShape, fillPlaceholders, loadFixtures } from './helpers/wire.js';
+import { CAPTURED_DIR, checkFixture, compareShape, fillPlaceholders, loadFixtures } from './helpers/wire.js';
 
 const good = {
   endpoint: 'GET /files/api/resources/*',
@@ -15,6 +15,13 @@ describe('wire fixture format', () => {
     const fixtures = loadFixtures();
     expect(fixtures.length).toBeGreaterThan(0);
     for (const f of fixtures) expect(f.provenance.kind).not.toBe('captured');
+  });
+
+  it('recorded answers, if any, are marked captured and well formed', () => {
+    for (const f of loadFixtures(CAPTURED_DIR)) expect(f.provenance.kind).toBe('captured');
+    const recorded = { ...good, provenance: { ...good.provenance, kind: 'captured' } };
+    expect(checkFixture(recorded, 'files/x.json', { captured: true })).toEqual([]);
+    expect(checkFixture(good, 'files/x.json', { captured: true }).join()).toMatch(/only captured/);
   });
 
   it('the checker refuses a captured claim, a wrong folder and a missing field', () => {

@@ -13,6 +13,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 export const WIRE_DIR = resolve(import.meta.dirname, '../fixtures/wire');
+/** Answers recorded from a real box by `npm run test:live -- --record` (sanitized). */
+export const CAPTURED_DIR = resolve(import.meta.dirname, '../fixtures/wire-captured');
 
 export type ProvenanceKind = 'derived' | 'cli-only' | 'captured';
 
@@ -47,7 +49,7 @@ export interface WireFixture {
 const ENDPOINT = /^(GET|POST|PUT|PATCH|DELETE|\*) \/[a-z-]+\/\S*$/;
 
 /** Problems with one parsed fixture file; empty when it is well formed. */
-export function checkFixture(raw: unknown, file: string): string[] {
+export function checkFixture(raw: unknown, file: string, opts: { captured?: boolean } = {}): string[] {
   const problems: string[] = [];
   const bad = (what: string) => problems.push(`${file}: ${what}`);
   if (!isObject(raw)) return [`${file}: not a JSON object`];
@@ -61,7 +63,10 @@ export function checkFixture(raw: unknown, file: string): string[] {
   const p = raw.provenance;
   if (!isObject(p)) bad('provenance missing');
   else {
-    if (p.kind === 'captured') bad('no hand-written fixture may claim to be captured from a box');
+    if (opts.captured) {
+      if (p.kind !== 'captured')
+        bad(`only captured answers belong under wire-captured (got ${String(p.kind)})`);
+    } else if (p.kind === 'captured') bad('no hand-written fixture may claim to be captured from a box');
     else if (p.kind !== 'derived' && p.kind !== 'cli-only')
       bad('provenance.kind must be derived or cli-only');
     for (const k of ['repo', 'commit', 'file', 'line', 'note'] as const)
@@ -94,6 +99,10 @@ export function checkFixture(raw: unknown, file: string): string[] {
 
 /** Every fixture under WIRE_DIR; throws one error listing every malformed file. */
 export function loadFixtures(dir = WIRE_DIR): WireFixture[] {
+  return loadFrom(dir, { captured: dir === CAPTURED_DIR });
+}
+
+function loadFrom(dir: string, opts: { captured: boolean }): WireFixture[] {
   const files = listJson(dir);
   const problems: string[] = [];
   const fixtures: WireFixture[] = [];
@@ -106,7 +115,7 @@ export function loadFixtures(dir = WIRE_DIR): WireFixture[] {
       problems.push(`${file}: not JSON (${(err as Error).message})`);
       continue;
     }
-    const found = checkFixture(raw, file);
+    const found = checkFixture(raw, file, opts);
     if (found.length) problems.push(...found);
     else fixtures.push({ ...(raw as Omit<WireFixture, 'file'>), file });
   }
