@@ -72,8 +72,8 @@ function scrub(v: string, who: Identity): string {
   const [local, domain] = who.olaresId.split('@');
   let out = v.replace(JWT, 'REDACTED-TOKEN');
   if (domain) out = out.split(domain).join('example.invalid');
-  if (local) out = out.replace(new RegExp(`\\b${escape(local)}\\b`, 'g'), 'user');
+  if (local) out = out.replace(new RegExp(`\\b${escapeRegExp(local)}\\b`, 'g'), 'user');
   return out;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
