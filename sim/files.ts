@@ -285,7 +285,7 @@ export function registerFiles(sim: Simulator) {
   });
 
   // Raw bytes with Range (206 / 416); 400 for directories and missing files; sync answers a 302
-  // to the seafile file server unless inline=true.
+  // to the seafile file server, except inline .txt/.log/.md, which come back directly.
   const seafTokens = new Map<string, { user: string; full: string }>();
   sim.route('files', 'GET', '/api/raw/*', async (r) => {
     const { res, user, params, url } = r;
@@ -296,7 +296,9 @@ export function registerFiles(sim: Simulator) {
       return sendJson(res, 400, { error: `not a file, path: /${loc.segs.slice(2).join('/')}/` });
     const st = await statOf(loc.full);
     if (!st || st.isDirectory()) return sendJson(res, 400, FILE_NOT_EXIST);
-    if (loc.segs[0] === 'sync' && url.searchParams.get('inline') !== 'true') {
+    // sync.go Raw: only inline .txt/.log/.md come back directly; everything else redirects.
+    const inlineText = url.searchParams.get('inline') === 'true' && /\.(txt|log|md)$/i.test(loc.full);
+    if (loc.segs[0] === 'sync' && !inlineText) {
       const token = randomBytes(12).toString('hex');
       seafTokens.set(token, { user: user!.local, full: loc.full });
       const name = encodeURIComponent(loc.segs[loc.segs.length - 1]);
@@ -313,6 +315,11 @@ export function registerFiles(sim: Simulator) {
     'GET',
     '/seafhttp/files/:token/:name',
     async (r) => {
+      sim.journal.push({
+        key: 'files seafhttp',
+        user: r.user!.olaresId,
+        body: { range: r.req.headers.range },
+      });
       const grant = seafTokens.get(r.params.token);
       if (!grant || grant.user !== r.user!.local) return sendText(r.res, 400, 'Bad access token');
       const st = await statOf(grant.full);

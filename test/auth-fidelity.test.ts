@@ -109,3 +109,23 @@ describe('simulator node routes', () => {
     expect(await cookie.json()).toEqual({ code: 0, msg: 'success' });
   });
 });
+
+describe('redirects of raw reads', () => {
+  let box: TestBox;
+  beforeEach(async () => {
+    box = await makeBox();
+    await box.login('bob@olares.com');
+  });
+  afterEach(() => box.close());
+
+  it('are followed only on the files host: auth headers never go elsewhere', async () => {
+    const http = new OlaresHttp(await box.auth.session());
+    expect(http.sameOriginPath('files', '/seafhttp/files/t/a.bin')).toBe('/seafhttp/files/t/a.bin');
+    expect(http.sameOriginPath('files', `${box.sim.url}/files/seafhttp/files/t/a.bin?x=1`)).toBe(
+      '/seafhttp/files/t/a.bin?x=1',
+    );
+    expect(http.sameOriginPath('files', `${box.sim.url}/market/x`)).toBeUndefined();
+    expect(http.sameOriginPath('files', 'https://elsewhere.example/seafhttp/files/t/a.bin')).toBeUndefined();
+    expect(http.sameOriginPath('files', '//elsewhere.example/x')).toBeUndefined();
+  });
+});

@@ -51,10 +51,16 @@ describe('files tools against real-box answers', () => {
     const big = randomBytes(2 * 1024 * 1024 + 17); // over 1 MiB: the own-connection download path
     await writeFile(bobDir('sync', 'repo1', 'notes.txt'), small);
     await writeFile(bobDir('sync', 'repo1', 'big.bin'), big);
-    const cat = await mcp.call('files_cat', { path: 'sync/repo1/notes.txt', maxBytes: 6 });
+    await writeFile(bobDir('sync', 'repo1', 'data.csv'), 'a,b\n1,2\n');
+    // inline .txt comes back directly; anything else is redirected even with inline=true.
+    const cat = await mcp.call('files_cat', { path: 'sync/repo1/data.csv', maxBytes: 6 });
     expect(cat.isError, textOf(cat)).toBeFalsy();
-    expect(cat.structuredContent.content).toMatch(/^seafil\n\[\.\.\. truncated/);
+    expect(cat.structuredContent.content).toMatch(/^a,b\n1,\n\[\.\.\. truncated/);
+    const hop = box.sim.journal.filter((j) => j.key === 'files seafhttp').pop()?.body;
+    expect(hop).toEqual({ range: 'bytes=0-5' });
     const before = box.sim.count(SEAF);
+    const txt = await mcp.call('files_cat', { path: 'sync/repo1/notes.txt' });
+    expect(txt.structuredContent.content).toBe('seafile notes\n');
     for (const name of ['notes.txt', 'big.bin']) {
       const d = await mcp.call('files_download', { remotePath: `sync/repo1/${name}`, localPath: `${work}/` });
       expect(d.isError, textOf(d)).toBeFalsy();
