@@ -46,6 +46,8 @@ export interface Fault {
   ms?: number;
   /** status: code to answer with. */
   status?: number;
+  /** status: the JSON body to answer with (default: a KO envelope naming the fault). */
+  body?: unknown;
   /** dropAfterBytes: destroy the connection once this many response-body bytes went out. */
   bytes?: number;
   /** How many requests it hits (default: every request until cleared). */
@@ -270,10 +272,11 @@ export class Simulator {
         return;
       }
       if (fault?.kind === 'status') {
-        sendJson(res, fault.status ?? 500, {
-          status: 'KO',
-          message: `injected fault: HTTP ${fault.status ?? 500}`,
-        });
+        sendJson(
+          res,
+          fault.status ?? 500,
+          fault.body ?? { status: 'KO', message: `injected fault: HTTP ${fault.status ?? 500}` },
+        );
         return;
       }
       if (fault?.kind === 'dropAfterBytes') this.armDropAfter(res, fault.bytes ?? 0);

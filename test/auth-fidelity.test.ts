@@ -129,3 +129,34 @@ describe('redirects of raw reads', () => {
     expect(http.sameOriginPath('files', '//elsewhere.example/x')).toBeUndefined();
   });
 });
+
+describe("the files backend's own 403", () => {
+  let box: TestBox;
+  beforeEach(async () => {
+    box = await makeBox();
+    await box.login('bob@olares.com');
+  });
+  afterEach(() => box.close());
+
+  it('is reported at once, without a refresh: the token was fine', async () => {
+    const http = new OlaresHttp(await box.auth.session());
+    const LIST = 'GET /files/api/resources/*';
+    box.sim.addFault({
+      match: LIST,
+      kind: 'status',
+      status: 403,
+      body: { code: 1, message: 'Permission denied.' },
+      times: 1,
+    });
+    await expect(http.json('files', '/api/resources/drive/Common/')).rejects.toThrow(
+      /HTTP 403.*Permission denied\..*Logging in again will not help/,
+    );
+    expect(box.sim.count(REFRESH)).toBe(0);
+    expect(box.sim.count(LIST)).toBe(1);
+    // Any other 403 may be the edge refusing the token: refresh and replay once, as before.
+    box.sim.addFault({ match: LIST, kind: 'status', status: 403, times: 1 });
+    await http.json('files', '/api/resources/drive/Home/');
+    expect(box.sim.count(REFRESH)).toBe(1);
+    expect(box.sim.count(LIST)).toBe(3);
+  });
+});
