@@ -36,6 +36,11 @@ export interface SimOptions {
   driveUploadNeedsMaster?: boolean;
   /** `random` (default) as the real /api/nodes/ iterates a Go map; `listed` keeps filesNodes' order. */
   filesNodeOrder?: 'random' | 'listed';
+  /**
+   * Every protected route takes only the auth_token cookie. Which header the files app's own
+   * entrance reads on the envoy gateway is unconfirmed (wire-auth-files.md sec. 3); default false.
+   */
+  cookieOnlyEverywhere?: boolean;
 }
 
 export interface Fault {
@@ -94,6 +99,7 @@ export class Simulator {
       ],
       driveUploadNeedsMaster: opts.driveUploadNeedsMaster ?? false,
       filesNodeOrder: opts.filesNodeOrder ?? 'random',
+      cookieOnlyEverywhere: opts.cookieOnlyEverywhere ?? false,
       filesRoot: opts.filesRoot,
     };
   }
@@ -329,7 +335,8 @@ export class Simulator {
 
   /** Checks X-Authorization (or the auth_token cookie) and answers 401 JSON when it fails. */
   async requireUser(r: SimRequest, cookieOnly = false): Promise<boolean> {
-    const header = cookieOnly ? undefined : r.req.headers['x-authorization'];
+    const header =
+      cookieOnly || this.options.cookieOnlyEverywhere ? undefined : r.req.headers['x-authorization'];
     const cookie = /(?:^|;\s*)auth_token=([^;]+)/.exec(r.req.headers.cookie ?? '')?.[1];
     const token = (Array.isArray(header) ? header[0] : header) || cookie;
     if (!token) {

@@ -160,3 +160,20 @@ describe("the files backend's own 403", () => {
     expect(box.sim.count(LIST)).toBe(3);
   });
 });
+
+describe('a box whose every route reads only the cookie', () => {
+  let box: TestBox;
+  beforeEach(async () => {
+    box = await makeBox({ cookieOnlyEverywhere: true });
+    await box.login('bob@olares.com');
+  });
+  afterEach(() => box.close());
+
+  it('still serves every call: the client sends the auth_token cookie with each', async () => {
+    const http = new OlaresHttp(await box.auth.session());
+    const info = await http.json<{ data: { osVersion: string } }>('desktop', '/api/olares-info');
+    expect(info.data.osVersion).toBe('1.12.6');
+    await http.json('files', '/api/resources/drive/Home/');
+    expect(box.sim.refusals()).toBe(0);
+  });
+});
