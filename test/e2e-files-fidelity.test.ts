@@ -109,6 +109,31 @@ describe('files tools against real-box answers', () => {
     );
   });
 
+  it('a directory upload refuses taken names, and with overwrite replaces each in place', async () => {
+    const tree = join(work, 'tree');
+    await mkdir(join(tree, 'sub'), { recursive: true });
+    await writeFile(join(tree, 'a.txt'), 'a1');
+    await writeFile(join(tree, 'sub', 'b.txt'), 'b1');
+    const up = (overwrite?: boolean) =>
+      mcp.call('files_upload', { localPath: tree, remotePath: 'drive/Home/Documents/', overwrite });
+    expect((await up()).isError).toBeFalsy();
+    await writeFile(join(tree, 'a.txt'), 'a2');
+    await writeFile(join(tree, 'sub', 'b.txt'), 'b2');
+    await writeFile(join(tree, 'sub', 'c.txt'), 'c2');
+    const refused = await up();
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/tree\/a\.txt, drive\/Home\/Documents\/tree\/sub\/b\.txt already exist/);
+    expect(await readdir(bobDir('drive', 'Home', 'Documents', 'tree', 'sub'))).toEqual(['b.txt']);
+    const replaced = await up(true);
+    expect(replaced.isError, textOf(replaced)).toBeFalsy();
+    expect(await readFile(bobDir('drive', 'Home', 'Documents', 'tree', 'a.txt'), 'utf8')).toBe('a2');
+    expect((await readdir(bobDir('drive', 'Home', 'Documents', 'tree', 'sub'))).sort()).toEqual([
+      'b.txt',
+      'c.txt',
+    ]);
+    expect(await readFile(bobDir('drive', 'Home', 'Documents', 'tree', 'sub', 'b.txt'), 'utf8')).toBe('b2');
+  });
+
   it('keeps the original when the replace cannot delete it', async () => {
     await writeFile(join(work, 'keep.txt'), 'replacement');
     await writeFile(bobDir('drive', 'Home', 'Documents', 'keep.txt'), 'original');

@@ -416,9 +416,7 @@ export const filesUpload = defineTool({
             relativePath: intoFolder ? basename(source.path) : dest.name,
           },
         ];
-    const replacing = source.isDir
-      ? undefined
-      : await stageOverwrite(files, folder, items[0], overwrite, ctx);
+    const replacing = await stageOverwrites(files, folder, items, overwrite, ctx);
     const node = roots.nodeFromPath ?? (await files.defaultNode(ctx.signal));
     const chunkSize = chunkBytes(ctx.auth.env);
     const total = items.reduce((a, i) => a + i.size, 0);
@@ -482,10 +480,10 @@ export const filesUpload = defineTool({
       });
       done += item.size;
     }
-    if (replacing) await files.replaceWith(replacing.original, replacing.staged, ctx.signal);
+    for (const r of replacing) await files.replaceWith(r.original, r.staged, ctx.signal);
     const shown = source.isDir
       ? `${folder.display}${basename(source.path)}/`
-      : (replacing?.original ?? folder.child(items[0].relativePath)).display;
+      : (replacing[0]?.original ?? folder.child(items[0].relativePath)).display;
     return {
       data: { remotePath: shown, files: items.length, bytes: total, resumedFrom },
       summary: `uploaded ${items.length} file(s), ${humanBytes(total)}, to ${shown}${resumedFrom ? ` (resumed from ${humanBytes(resumedFrom)})` : ''}`,
@@ -976,28 +974,50 @@ export const filesTools: ToolDeclaration<any, any>[] = [
 
 /**
  * The server never overwrites (a taken name becomes `name(1).ext`), so replacing a file means
- * uploading beside it under a staged name and swapping afterwards (FilesClient.replaceWith).
- * Without `overwrite`, an existing target is refused before anything is sent.
+ * uploading beside it under a staged name and swapping afterwards (FilesClient.replaceWith). That
+ * holds for every file of a directory upload too. Without `overwrite`, any taken name is refused
+ * before anything is sent. Each parent is listed once.
  */
-async function stageOverwrite(
+async function stageOverwrites(
   files: FilesClient,
   folder: RemotePath,
-  item: UploadItem,
+  items: UploadItem[],
   overwrite: boolean | undefined,
   ctx: ToolContext,
-): Promise<{ original: RemotePath; staged: RemotePath } | undefined> {
-  const original = folder.child(item.relativePath);
-  const existing = await files.stat(original, ctx.signal);
-  if (!existing) return undefined;
-  if (!overwrite)
+): Promise<Array<{ original: RemotePath; staged: RemotePath }>> {
+  const listings = new Map<string, Map<string, Entry> | undefined>();
+  const entryAt = async (p: RemotePath) => {
+    const key = p.parent.display;
+    if (!listings.has(key)) {
+      const listing = await files.list(p.parent, ctx.signal).catch((err) => {
+        if (err instanceof RemoteNotFoundError) return undefined;
+        throw err;
+      });
+      listings.set(key, listing && new Map(listing.items.map((i) => [i.name, i])));
+    }
+    return listings.get(key)?.get(p.name);
+  };
+  const plans: Array<{ original: RemotePath; staged: RemotePath }> = [];
+  const taken: string[] = [];
+  for (const item of items) {
+    const original = item.relativePath.split('/').reduce((p, seg) => p.child(seg), folder);
+    const existing = await entryAt(original);
+    if (!existing) continue;
+    if (existing.isDir)
+      throw new InvalidInputError(`remote ${original.display} is a directory; overwrite replaces files only`);
+    taken.push(original.display);
+    if (!overwrite) continue;
+    const staged = original.parent.child(stagedName(original.name, `${original.display}\0${item.size}`));
+    // A staged copy left whole by an earlier attempt would make this upload land as `staged(1)`.
+    if (await entryAt(staged)) await files.remove(original.parent, [`/${staged.name}`], ctx.signal);
+    item.relativePath = `${item.relativePath.slice(0, -original.name.length)}${staged.name}`;
+    plans.push({ original, staged });
+  }
+  if (taken.length && !overwrite)
     throw new InvalidInputError(
-      `remote ${original.display} already exists. Fix: pass overwrite: true to replace it, or choose another remotePath`,
+      taken.length === 1
+        ? `remote ${taken[0]} already exists. Fix: pass overwrite: true to replace it, or choose another remotePath`
+        : `remote ${taken.slice(0, 5).join(', ')}${taken.length > 5 ? ` and ${taken.length - 5} more` : ''} already exist. Fix: pass overwrite: true to replace them, or choose another remotePath`,
     );
-  if (existing.isDir)
-    throw new InvalidInputError(`remote ${original.display} is a directory; overwrite replaces files only`);
-  const staged = folder.child(stagedName(original.name, `${original.display}\0${item.size}`));
-  // A staged copy left whole by an earlier attempt would make this upload land as `staged(1)`.
-  if (await files.stat(staged, ctx.signal)) await files.remove(folder, [`/${staged.name}`], ctx.signal);
-  item.relativePath = staged.name;
-  return { original, staged };
+  return plans;
 }
