@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { ToolContext } from './context.js';
 
 export type Toolset = 'profile' | 'files' | 'market' | 'cluster' | 'dashboard' | 'doctor';
-export const BUSINESS_TOOLSETS = ['files', 'market', 'cluster', 'dashboard'] as const;
 
 export interface Annotations {
   readOnlyHint: boolean;
