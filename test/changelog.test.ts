@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 
-export function toolsnapsHash(): string {
+function toolsnapsHash(): string {
   const dir = join(root, 'test', '__toolsnaps__');
   const hash = createHash('sha256');
   for (const f of readdirSync(dir).sort()) {
