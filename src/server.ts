@@ -23,7 +23,9 @@ market_* wait: true polls until the app settles and reports progress. dryRun: tr
 
 export function createServer(env: NodeJS.ProcessEnv = process.env) {
   const auth = new AuthContext(env);
-  const templateProblem = auth.urlTemplate ? checkUrlTemplate(auth.urlTemplate) : undefined;
+  const templateProblem = auth.urlTemplate
+    ? checkUrlTemplate(auth.urlTemplate, { allowHttp: auth.config.allowHttp })
+    : undefined;
   if (templateProblem) throw new Error(templateProblem);
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'Olares' },
