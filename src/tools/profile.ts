@@ -125,7 +125,7 @@ export const profileImport = defineTool({
   name: 'profile_import',
   title: 'Import Olares profile from a refresh token',
   description:
-    'Add or renew a profile from a refresh token the user placed in OLARES_REFRESH_TOKEN or in a file inside the local roots (give the name/path, never the token). A new auth host needs the user to confirm it.',
+    'Add or renew a profile from a refresh token the user put in OLARES_REFRESH_TOKEN or in a file inside the local roots (name/path, never the token). A new auth host needs the user to confirm.',
   toolset: 'profile',
   allowInReadOnly: true,
   input: {
