@@ -2,13 +2,14 @@
 // prompt-injected agent picks the olaresId, the env name, the file path and the profile
 // argument. Where the server tries to go is observed, not assumed: the spawned server preloads
 // test/fixtures/net-observer.mjs, which logs every DNS lookup and socket connect to a file.
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hiddenFields, httpRequest, submitStep } from './helpers/browser.js';
-import { connect, type McpSession, textOf } from './helpers/mcp.js';
+import { completeLogin, hiddenFields, httpRequest, submitStep } from './helpers/browser.js';
+import { CLI, connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 const OBSERVER = resolve(import.meta.dirname, 'fixtures/net-observer.mjs');
@@ -221,7 +222,6 @@ describe('trust boundary: credentials, hosts and profiles', () => {
     await box.auth.removeProfile('alice@olares.com');
     await box.auth.profiles.use('bob@olares.com');
     const link = await plain.call('profile_login', { olaresId: 'alice@olares.com' });
-    const { completeLogin } = await import('./helpers/browser.js');
     const done = await completeLogin(link.structuredContent.loginUrl, box.password('alice@olares.com'), () =>
       box.totp('alice@olares.com'),
     );
@@ -307,8 +307,11 @@ describe('trust boundary: credentials, hosts and profiles', () => {
 
   it('L7: plain-http templates start only for local networks unless OLARES_ALLOW_HTTP=1, and the scheme is shown', async () => {
     const publicHttp = observed({ OLARES_URL_TEMPLATE: 'http://{service}.{terminus}' });
-    const stopped = connect(publicHttp);
-    await expect(stopped).rejects.toThrow();
+    const stopped = spawnSync(process.execPath, [CLI], { env: publicHttp, input: '', encoding: 'utf8' });
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toMatch(
+      /OLARES_URL_TEMPLATE "http:\/\/\{service\}\.\{terminus\}": .*plain http.*OLARES_ALLOW_HTTP=1/,
+    );
     for (const template of [
       'http://10.1.2.3/{service}',
       'http://[::1]:9/{service}',
