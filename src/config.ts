@@ -116,7 +116,8 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'OLARES_ALLOW_HTTP',
     kind: 'boolean',
     default: 'off',
-    description: 'Allow plain-http URL templates for hosts outside loopback and private ranges.',
+    description:
+      'Allow plain-http URL templates for hosts outside loopback and private ranges (127/8, ::1, localhost, 10/8, 172.16/12, 192.168/16, fc00::/7).',
     group: 'safety',
   },
   {

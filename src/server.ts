@@ -4,6 +4,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod';
 import { checkUrlTemplate } from './auth/identity.js';
 import { AuthContext } from './auth/index.js';
+import { ConfigError } from './config.js';
 import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
 import { log } from './log.js';
 import { createContext } from './tools/context.js';
@@ -23,8 +24,10 @@ market_* wait: true polls until the app settles and reports progress. dryRun: tr
 
 export function createServer(env: NodeJS.ProcessEnv = process.env) {
   const auth = new AuthContext(env);
-  const templateProblem = auth.urlTemplate ? checkUrlTemplate(auth.urlTemplate) : undefined;
-  if (templateProblem) throw new Error(templateProblem);
+  const templateProblem = auth.urlTemplate
+    ? checkUrlTemplate(auth.urlTemplate, { allowHttp: auth.config.allowHttp })
+    : undefined;
+  if (templateProblem) throw new ConfigError(templateProblem);
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'Olares' },
     {

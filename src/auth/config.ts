@@ -1,5 +1,11 @@
 // The profile index: <home>/config.json. No secrets live here.
-import { ConfigCorruptError, HomeNotWritableError, NoProfileError, ProfileNotFoundError } from './errors.js';
+import {
+  ConfigCorruptError,
+  HomeNotWritableError,
+  InvalidProfileNameError,
+  NoProfileError,
+  ProfileNotFoundError,
+} from './errors.js';
 import { ChangeCache, writeFileAtomic } from './fsutil.js';
 import { homePaths } from './home.js';
 import { parseOlaresId } from './identity.js';
@@ -28,9 +34,25 @@ export interface ConfigFile {
 
 export const displayName = (p: Profile) => p.name || p.olaresId;
 
+/** olaresIds resolve before names, so no name can shadow another profile's identity (L4). */
 export function findProfile(cfg: ConfigFile, key: string): Profile | undefined {
   const k = key.trim();
-  return cfg.profiles.find((p) => p.name === k) ?? cfg.profiles.find((p) => p.olaresId === k);
+  return cfg.profiles.find((p) => p.olaresId === k) ?? cfg.profiles.find((p) => p.name === k);
+}
+
+/** A name may not read as another identity, nor be another profile's name or olaresId (L4). */
+export function assertProfileName(cfg: ConfigFile, olaresId: string, name: string): void {
+  if (name.includes('@')) {
+    let parsed: string | undefined;
+    try {
+      parsed = parseOlaresId(name).olaresId;
+    } catch {
+      throw new InvalidProfileNameError(name, "contains '@' but is not an olaresId");
+    }
+    if (parsed !== olaresId) throw new InvalidProfileNameError(name, `reads as another identity (${parsed})`);
+  }
+  const other = cfg.profiles.find((p) => p.olaresId !== olaresId && (p.name === name || p.olaresId === name));
+  if (other) throw new InvalidProfileNameError(name, `is already used by the profile for ${other.olaresId}`);
 }
 
 export function currentProfile(cfg: ConfigFile): Profile | undefined {
@@ -129,11 +151,17 @@ export class ProfileIndex {
   ): Promise<{ switched: boolean; previous?: string }> {
     parseOlaresId(profile.olaresId);
     return this.update((cfg) => {
+      if (profile.name) assertProfileName(cfg, profile.olaresId, profile.name);
+      // The effective current profile: with no pointer written, the first profile is current.
+      const effective = currentProfile(cfg);
       const idx = cfg.profiles.findIndex((p) => p.olaresId === profile.olaresId);
       if (idx >= 0) cfg.profiles[idx] = { ...cfg.profiles[idx], ...dropEmpty(profile) };
       else cfg.profiles.push(dropEmpty(profile));
       const name = displayName(idx >= 0 ? cfg.profiles[idx] : profile);
-      const current = cfg.currentProfile;
+      // Renaming the current profile keeps it current under its new name.
+      if (effective?.olaresId === profile.olaresId && cfg.currentProfile) cfg.currentProfile = name;
+      const current = effective ? displayName(effective) : undefined;
+      if (effective?.olaresId === profile.olaresId) return { switched: false };
       if ((opts.switchTo || !current) && current !== name) {
         if (current) cfg.previousProfile = current;
         cfg.currentProfile = name;

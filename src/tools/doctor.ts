@@ -10,6 +10,8 @@ export interface Diagnosis {
   profile?: string;
   olaresId?: string;
   urlTemplate: string;
+  /** Where this profile's credentials go: the scheme shows whether they cross the network in clear. */
+  authHost?: { url: string; scheme: string; trusted: boolean; trustedBecause?: string };
   tokenStore: { mode: string; keychainUsable: boolean; keychainReason?: string; profileBackend?: string };
   credentialSources: { env: boolean; keychain: boolean; file: boolean };
   token: { status: string; expiresAt?: string; invalidatedAt?: string };
@@ -58,6 +60,17 @@ export async function diagnose(
     d.profile = profile.name || profile.olaresId;
     d.olaresId = identity.olaresId;
     d.tokenStore.profileBackend = session.credentials.source;
+    try {
+      const t = await auth.authTarget(identity.olaresId);
+      d.authHost = {
+        url: `${t.scheme}//${t.host}`,
+        scheme: t.scheme.replace(/:$/, ''),
+        trusted: t.trusted,
+        trustedBecause: t.trustedBecause,
+      };
+    } catch (err) {
+      problems.push({ problem: describeError(err), fix: 'use https, or set OLARES_ALLOW_HTTP=1' });
+    }
     try {
       const { sources, token } = await auth.inspectCredentials(session);
       d.credentialSources = sources;
@@ -126,6 +139,14 @@ export const doctor = defineTool({
     profile: z.string().optional(),
     olaresId: z.string().optional(),
     urlTemplate: z.string(),
+    authHost: z
+      .object({
+        url: z.string(),
+        scheme: z.string(),
+        trusted: z.boolean(),
+        trustedBecause: z.string().optional(),
+      })
+      .optional(),
     tokenStore: z.object({
       mode: z.string(),
       keychainUsable: z.boolean(),
@@ -157,6 +178,11 @@ export const doctor = defineTool({
 export function formatDiagnosis(d: Diagnosis): string {
   const lines = [
     `profile: ${d.profile ? `${d.profile} (${d.olaresId})` : 'none'}`,
+    ...(d.authHost
+      ? [
+          `auth host: ${d.authHost.url} (${d.authHost.scheme === 'http' ? 'plain http, unencrypted' : d.authHost.scheme})${d.authHost.trusted ? '' : ' [not trusted yet]'}`,
+        ]
+      : []),
     `token: ${d.token.status}${d.token.expiresAt ? `, expires ${d.token.expiresAt}` : ''} [store ${d.tokenStore.profileBackend ?? d.tokenStore.mode}; keychain ${d.tokenStore.keychainUsable ? 'usable' : `not usable: ${d.tokenStore.keychainReason}`}]`,
     `lock dir: ${d.lockDir.writable ? 'writable' : `NOT writable (${d.lockDir.error})`}`,
     ...d.services.map(
