@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseOlaresId } from '../auth/identity.js';
 import { InvalidInputError } from '../errors.js';
+import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
+import { errorCode } from './errors.js';
 
 const profileView = z.object({
   name: z.string(),
@@ -134,7 +136,12 @@ export const profileImport = defineTool({
     expiresAt: z.string().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  auditTarget: (a) => ({ olaresId: a.olaresId, name: a.name, source: a.refreshTokenEnv ? 'env' : 'file' }),
+  auditTarget: async (a, ctx) => ({
+    olaresId: a.olaresId,
+    name: a.name,
+    source: a.refreshTokenEnv ? 'env' : 'file',
+    authUrl: await authUrlOrWhy(a.olaresId, ctx),
+  }),
   async handler(args, ctx) {
     const { olaresId } = parseOlaresId(args.olaresId);
     const grant = await ctx.auth.importRefreshToken(olaresId, args, ctx.signal);
@@ -181,7 +188,11 @@ export const profileLogin = defineTool({
     expiresAt: z.string().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  auditTarget: (a) => ({ olaresId: a.olaresId, name: a.name }),
+  auditTarget: async (a, ctx) => ({
+    olaresId: a.olaresId,
+    name: a.name,
+    authUrl: await authUrlOrWhy(a.olaresId, ctx),
+  }),
   async handler(args, ctx) {
     const { olaresId } = parseOlaresId(args.olaresId);
     await ctx.auth.assertCanAuthenticate(olaresId);
@@ -232,6 +243,15 @@ export const profileLogin = defineTool({
     };
   },
 });
+
+/** The audit line names where credentials would go; an olaresId that forms no URL says so instead. */
+async function authUrlOrWhy(olaresId: string, ctx: ToolContext): Promise<string> {
+  try {
+    return await ctx.auth.authUrlFor(olaresId);
+  } catch (err) {
+    return `none (${errorCode(err)})`;
+  }
+}
 
 /** Opt-in (OLARES_OPEN_BROWSER=1): hand the link to the desktop's browser, never waiting on it. */
 function openInBrowser(url: string): boolean {
