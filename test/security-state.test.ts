@@ -108,6 +108,26 @@ describe('state directory trust', () => {
     expect(fileWrites).toEqual([]);
   });
 
+  it.skipIf(!isRoot)(
+    needsRoot('M1: config.json and master.key owned by another user are refused, then used once fixed'),
+    async () => {
+      for (const file of [join(box.home, 'config.json'), join(box.home, 'tokens', 'master.key')]) {
+        await chown(file, 1001, 1001);
+        const session = await connect(box.env);
+        try {
+          const r = await session.call('files_ls', { path: 'drive/Home' });
+          expect(r.isError, textOf(r)).toBe(true);
+          expect(textOf(r)).toContain(`refusing to use ${file}: it is owned by uid 1001`);
+          await chown(file, process.getuid!(), process.getgid!());
+          const fixed = await session.call('files_ls', { path: 'drive/Home' });
+          expect(fixed.isError, textOf(fixed)).toBeFalsy();
+        } finally {
+          await session.close();
+        }
+      }
+    },
+  );
+
   it('M1: a symlinked tokens/ is refused, and doctor says why', async () => {
     const tokens = join(box.home, 'tokens');
     const elsewhere = join(outside, 'tokens');
