@@ -1,6 +1,7 @@
 // Cross-process locks on directories under <home>/locks (proper-lockfile: mkdir-based, portable).
 import { dirname, join } from 'node:path';
 import { OlaresMcpError } from '../errors.js';
+import { ensureDir } from './fsutil.js';
 import { sanitizeId } from './home.js';
 import { trustStateDirs } from './stateDir.js';
 
@@ -35,6 +36,7 @@ export async function acquireLock(
 ): Promise<HeldLock> {
   // locks/ lives in the state home: a lock dir others can write to lets them hold our locks forever.
   await trustStateDirs(dirname(locksDir));
+  await ensureDir(locksDir); // removed since the check? recreated 0700, in a home only we can write
   const target = join(locksDir, sanitizeId(name));
   let compromised = false;
   try {
