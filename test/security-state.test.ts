@@ -314,7 +314,7 @@ describe('audit attempt and outcome', () => {
     expect(Date.parse(outcome.time)).toBeGreaterThanOrEqual(Date.parse(attempt.time));
   });
 
-  it('L3: dry runs and failed imports are on record, naming the auth host and no secret', async () => {
+  it('L3: dry runs, imports and logins are on record, naming the auth host and no secret', async () => {
     const rm1 = await mcp.call('files_rm', { paths: ['drive/Home/Documents/welcome.txt'], dryRun: true });
     expect(rm1.isError, textOf(rm1)).toBeFalsy();
     const imp = await mcp.call('profile_import', {
@@ -322,6 +322,7 @@ describe('audit attempt and outcome', () => {
       refreshTokenEnv: 'OLARES_SECRET_RT',
     });
     expect(imp.isError).toBe(true);
+    await mcp.call('profile_login', { olaresId: 'carol@olares.com' });
 
     const lines = await auditLines(box.home);
     const rmLines = lines.filter((l) => l.tool === 'files_rm');
@@ -334,6 +335,9 @@ describe('audit attempt and outcome', () => {
     const authUrl = box.sim.urlTemplate.replace('{service}', 'auth');
     for (const l of importLines) expect(l.target).toMatchObject({ olaresId: 'nobody@olares.com', authUrl });
     expect(importLines[1].outcome).toBe('error');
+    const loginLines = lines.filter((l) => l.tool === 'profile_login');
+    expect(loginLines.map((l) => l.phase)).toEqual(['attempt', 'outcome']);
+    for (const l of loginLines) expect(l.target).toMatchObject({ olaresId: 'carol@olares.com', authUrl });
     const raw = await readFile(join(box.home, 'audit.log'), 'utf8');
     expect(raw).not.toContain('rt-never-in-the-audit-log');
     expect(await modeOf(join(box.home, 'audit.log'))).toBe(0o600);
