@@ -7,7 +7,7 @@ import { AuthContext } from './auth/index.js';
 import { ConfigError } from './config.js';
 import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
 import { log } from './log.js';
-import { createContext } from './tools/context.js';
+import { createContext, type ToolContext } from './tools/context.js';
 import { inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
 import { describeError } from './tools/errors.js';
 import { selectTools } from './tools/registry.js';
@@ -100,22 +100,41 @@ function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaratio
         progressToken: extra._meta?.progressToken,
         sendProgress: (params) => extra.sendNotification({ method: 'notifications/progress', params }),
       });
+      const audited = !decl.annotations.readOnlyHint;
+      let attempted = false;
+      let failure: unknown;
       try {
-        const { data, summary } = await decl.handler(args, ctx);
-        if (!decl.annotations.readOnlyHint && !(data as any)?.dryRun) {
-          const { profile: _p, ...rest } = args;
-          await ctx.audit(decl.name, decl.auditTarget ? decl.auditTarget(args) : rest);
+        if (audited) {
+          await ctx.auditAttempt(await auditTargetOf(decl, args, ctx), { dryRun: args.dryRun === true });
+          attempted = true;
         }
+        const { data, summary } = await decl.handler(args, ctx);
         return {
           content: [{ type: 'text' as const, text: `${summary}\n${JSON.stringify(data)}` }],
           structuredContent: data,
         };
       } catch (err) {
+        failure = err;
         log.debug(`${decl.name} failed: ${(err as Error)?.stack ?? err}`);
         return { isError: true, content: [{ type: 'text' as const, text: describeError(err) }] };
+      } finally {
+        // In finally so that failed and partly done calls are on record too (review L3).
+        if (attempted) await ctx.auditOutcome(failure);
       }
     },
   );
+}
+
+/** What audit.log records as the call's target; a target that cannot be worked out falls back to the arguments. */
+async function auditTargetOf(decl: ToolDeclaration<any, any>, args: any, ctx: ToolContext): Promise<unknown> {
+  const { profile: _p, ...rest } = args;
+  if (!decl.auditTarget) return rest;
+  try {
+    return await decl.auditTarget(args, ctx);
+  } catch (err) {
+    log.debug(`${decl.name}: audit target: ${(err as Error).message}`);
+    return rest;
+  }
 }
 
 export async function serveStdio(env: NodeJS.ProcessEnv = process.env) {

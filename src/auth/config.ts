@@ -1,4 +1,5 @@
 // The profile index: <home>/config.json. No secrets live here.
+import { OlaresMcpError } from '../errors.js';
 import {
   ConfigCorruptError,
   HomeNotWritableError,
@@ -10,6 +11,7 @@ import { ChangeCache, writeFileAtomic } from './fsutil.js';
 import { homePaths } from './home.js';
 import { parseOlaresId } from './identity.js';
 import { acquireLock } from './lock.js';
+import { trustFileSync, trustStateDirs } from './stateDir.js';
 
 export type TokenBackend = 'keychain' | 'file';
 
@@ -70,6 +72,9 @@ function validate(raw: unknown, path: string): ConfigFile {
     if (!p || typeof p !== 'object' || typeof (p as Profile).olaresId !== 'string') {
       throw new ConfigCorruptError(path, `profiles[${i}] has no olaresId`);
     }
+    const problem = urlOverrideProblem(p as Profile);
+    if (problem)
+      throw new ConfigCorruptError(path, `profiles[${i}] (${(p as Profile).olaresId}): ${problem}`);
   }
   for (const k of ['currentProfile', 'previousProfile'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'string')
@@ -82,15 +87,43 @@ function validate(raw: unknown, path: string): ConfigFile {
   };
 }
 
+const PREFIX = /^([a-z0-9-]+\.)*$/i;
+
+/**
+ * config.json's URL overrides steer where tokens are sent, so they are held to what a person
+ * would configure: a host-label prefix, and an http(s) auth URL with no user name or password.
+ * The text names the field, never a user name or password an override may carry.
+ */
+function urlOverrideProblem(p: Profile): string | undefined {
+  if (
+    p.localUrlPrefix !== undefined &&
+    (typeof p.localUrlPrefix !== 'string' || !PREFIX.test(p.localUrlPrefix))
+  )
+    return 'localUrlPrefix must be host labels each followed by a dot (e.g. "dev."), or empty';
+  if (p.authUrlOverride === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(String(p.authUrlOverride));
+  } catch {
+    return 'authUrlOverride is not a URL';
+  }
+  if (url.username || url.password) return 'authUrlOverride must not carry a user name or password';
+  // Plain http is judged where the URL is used (identity.ts plainHttpProblem), by the same rule
+  // as OLARES_URL_TEMPLATE: local networks, or OLARES_ALLOW_HTTP=1.
+  if (url.protocol === 'https:' || url.protocol === 'http:') return undefined;
+  return `authUrlOverride ${url.protocol}//${url.host} must be an https URL; fix or remove the field`;
+}
+
 export class ProfileIndex {
   readonly paths: ReturnType<typeof homePaths>;
-  private readonly cache = new ChangeCache<ConfigFile>();
+  private readonly cache = new ChangeCache<ConfigFile>(trustFileSync);
 
   constructor(readonly home: string) {
     this.paths = homePaths(home);
   }
 
   async load(): Promise<ConfigFile> {
+    await trustStateDirs(this.home);
     try {
       return (
         (await this.cache.read(this.paths.config, (data) => this.parse(data.toString('utf8')))) ?? {
@@ -98,7 +131,7 @@ export class ProfileIndex {
         }
       );
     } catch (err) {
-      if (err instanceof ConfigCorruptError) throw err;
+      if (err instanceof OlaresMcpError) throw err;
       throw new HomeNotWritableError(this.paths.config, err, 'read');
     }
   }

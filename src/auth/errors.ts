@@ -160,3 +160,17 @@ export class ProfileLockedError extends OlaresMcpError {
     );
   }
 }
+
+/**
+ * Part of the state directory could be changed by someone other than this user (ssh's "bad owner
+ * or permissions"): using it would let them redirect tokens or the audit log, so it is refused.
+ */
+export class UntrustedStateError extends OlaresMcpError {
+  constructor(
+    readonly path: string,
+    problem: string,
+    fix: string,
+  ) {
+    super(`refusing to use ${path}: ${problem}. Fix: ${fix}`, { code: 'state_untrusted' });
+  }
+}

@@ -25,7 +25,6 @@ import {
   PlainHttpRefusedError,
   ProfileLockedError,
 } from './errors.js';
-import { ensureDir } from './fsutil.js';
 import { homePaths, resolveHome } from './home.js';
 import {
   desktopTargetUrl,
@@ -40,6 +39,7 @@ import { formatRemaining, tokenExpiry } from './jwt.js';
 import { loadUndici } from './net.js';
 import { Refresher } from './refresher.js';
 import { type RefreshTokenSource, readRefreshToken, type TokenReadPolicy } from './refreshTokenSource.js';
+import { appendPrivateLine, trustStateDirs } from './stateDir.js';
 import { TokenStores } from './stores.js';
 import type { TokenRecord } from './tokenStore.js';
 import { type AuthTarget, authTarget } from './trust.js';
@@ -133,6 +133,25 @@ export class AuthContext {
       insecure: this.insecure || Boolean(profile?.insecureSkipVerify),
       signal,
     };
+  }
+
+  /** Checks (once per process) that the state directory is this user's alone; throws when it is not. */
+  trustState(): Promise<void> {
+    return trustStateDirs(this.home);
+  }
+
+  /** Appends one line to audit.log, never through a link; throws when it cannot. */
+  async appendAudit(line: string): Promise<void> {
+    await this.trustState();
+    await appendPrivateLine(this.paths.audit, line);
+  }
+
+  /** Where a login or import for olaresId would send credentials: the auth URL, without user info. */
+  async authUrlFor(olaresId: string): Promise<string> {
+    const identity = parseOlaresId(olaresId);
+    const profile = (await this.profiles.load()).profiles.find((p) => p.olaresId === identity.olaresId);
+    const url = new URL(this.authCall(identity, profile).authUrl);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   }
 
   /** The olaresId the env provider serves, when it is on (design.md sec. 9). */
@@ -293,7 +312,7 @@ export class AuthContext {
   /** Whether refresh and config locks can be created: undefined when fine, else the error code. */
   async checkLockDir(): Promise<string | undefined> {
     try {
-      await ensureDir(this.paths.locks);
+      await this.trustState();
       const probe = `${this.paths.locks}/.doctor-${process.pid}-${Date.now()}`;
       await writeFile(probe, '');
       await rm(probe);

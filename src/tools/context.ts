@@ -1,11 +1,11 @@
 // What a tool handler gets besides its arguments. Everything protocol-specific (progress,
 // elicitation, roots, cancellation) is reached through here so handlers stay plain functions.
-import { appendFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { delimiter, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ensureDir } from '../auth/fsutil.js';
 import type { AuthContext } from '../auth/index.js';
+import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
 import { OlaresClients } from '../olares/index.js';
 import { type Confirmation, ConfirmationRefusedError, type ConfirmRequest, confirm } from './gate.js';
@@ -33,8 +33,23 @@ export interface ToolContext {
   confirmDestructive(question: string, targets: string[]): Promise<ConfirmOutcome>;
   /** Local directories that upload sources and download targets must lie in. */
   localRoots(): Promise<string[]>;
-  /** One JSON line in audit.log per mutating call; never a secret. */
-  audit(tool: string, target: unknown): Promise<void>;
+  /**
+   * audit.log lines around one mutating call (never a secret): an `attempt` before the handler
+   * runs, which refuses the call when it cannot be written (nothing changes unaudited), and an
+   * `outcome` after it, whatever happened.
+   */
+  auditAttempt(target: unknown, opts: { dryRun: boolean }): Promise<void>;
+  auditOutcome(error?: unknown): Promise<void>;
+  /** Says what the call has done so far, so a failure's outcome line tells partly done work. */
+  donePart(note: string): void;
+}
+
+/** The outcome's error code: ours, else the system's (EACCES...), never a message that may echo data. */
+function auditErrorCode(err: unknown): string {
+  if (err instanceof OlaresMcpError) return err.code;
+  if ((err as Error)?.name === 'AbortError') return 'cancelled';
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : 'internal';
 }
 
 export interface ContextDeps {
@@ -57,6 +72,8 @@ export interface ContextDeps {
 export function createContext(deps: ContextDeps): ToolContext {
   let clients: Promise<OlaresClients> | undefined;
   let last = -Infinity;
+  let audited: Record<string, unknown> | undefined;
+  let donePart: string | undefined;
   const ctx: ToolContext = {
     auth: deps.auth,
     server: deps.server,
@@ -137,20 +154,38 @@ export function createContext(deps: ContextDeps): ToolContext {
       const configured = deps.auth.env.OLARES_LOCAL_ROOTS?.split(delimiter).filter(Boolean);
       return (configured?.length ? configured : [process.cwd()]).map((d) => resolve(d));
     },
-    async audit(tool, target) {
+    async auditAttempt(target, { dryRun }) {
       let profile: string | undefined;
       try {
         profile = (await ctx.olares()).olaresId;
       } catch {
         profile = deps.profile;
       }
-      const line = JSON.stringify({ time: new Date().toISOString(), profile, tool, target });
+      audited = { id: randomUUID(), profile, tool: deps.tool, target, ...(dryRun ? { dryRun } : {}) };
+      await deps.auth.appendAudit(
+        JSON.stringify({ time: new Date().toISOString(), phase: 'attempt', ...audited }),
+      );
+    },
+    async auditOutcome(error) {
+      if (!audited) return;
+      const outcome =
+        error === undefined
+          ? { outcome: 'ok' }
+          : { outcome: 'error', error: auditErrorCode(error), ...(donePart ? { partial: donePart } : {}) };
+      const line = JSON.stringify({
+        time: new Date().toISOString(),
+        phase: 'outcome',
+        ...audited,
+        ...outcome,
+      });
       try {
-        await ensureDir(deps.auth.home);
-        await appendFile(deps.auth.paths.audit, `${line}\n`, { mode: 0o600 });
+        await deps.auth.appendAudit(line);
       } catch (err) {
-        log.warn(`could not write audit.log: ${(err as Error).message}`);
+        log.warn(`could not write the outcome of ${deps.tool} to audit.log: ${(err as Error).message}`);
       }
+    },
+    donePart(note) {
+      donePart = note;
     },
   };
   return ctx;

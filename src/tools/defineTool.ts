@@ -32,7 +32,7 @@ export interface ToolDeclaration<I extends Shape = Shape, O extends Shape = Shap
   /** Registered in OLARES_READ_ONLY mode although not read-only (profile_login, _import, _use). */
   allowInReadOnly?: boolean;
   /** What audit.log records for a mutating call (default: the arguments minus `profile`). */
-  auditTarget?: (args: Args<I>) => unknown;
+  auditTarget?: (args: Args<I>, ctx: ToolContext) => unknown | Promise<unknown>;
   handler(args: Args<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<z.ZodObject<O>>>>;
 }
 

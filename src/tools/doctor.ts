@@ -2,6 +2,7 @@
 // step for every problem. Never prints a secret: only where credentials live and their state.
 import { z } from 'zod';
 import type { AuthContext, Session } from '../auth/index.js';
+import { skippedStateChecks } from '../auth/stateDir.js';
 import { OlaresClients } from '../olares/index.js';
 import { defineTool, type ToolDeclaration } from './defineTool.js';
 import { describeError } from './errors.js';
@@ -16,6 +17,10 @@ export interface Diagnosis {
   credentialSources: { env: boolean; keychain: boolean; file: boolean };
   token: { status: string; expiresAt?: string; invalidatedAt?: string };
   lockDir: { path: string; writable: boolean; error?: string };
+  /** Whether the state directory is this user's alone (review M1), and what this platform does not check. */
+  stateDir: { path: string; trusted: boolean; error?: string; skippedChecks: string[] };
+  /** config.json's per-profile URL overrides: they change where credentials are sent. */
+  urlOverrides?: { localUrlPrefix?: string; authUrlOverride?: string };
   services: Array<{ service: string; url: string; reachable: boolean; httpStatus?: number; error?: string }>;
   client?: { elicitationForm: boolean; elicitationUrl: boolean };
   problems: Array<{ problem: string; fix: string }>;
@@ -34,6 +39,7 @@ export async function diagnose(
     credentialSources: { env: Boolean(auth.envOlaresId), keychain: false, file: false },
     token: { status: 'never' },
     lockDir: { path: auth.paths.locks, writable: false },
+    stateDir: { path: auth.home, trusted: false, skippedChecks: skippedStateChecks() },
     services: [],
     client,
     problems,
@@ -45,18 +51,32 @@ export async function diagnose(
     });
   }
 
+  try {
+    await auth.trustState();
+    d.stateDir.trusted = true;
+  } catch (err) {
+    d.stateDir.error = describeError(err);
+    problems.push({
+      problem: d.stateDir.error,
+      fix: 'as the message says; nothing in it is used until then',
+    });
+  }
+
   let session: Session | undefined;
   try {
     session = await auth.session(profileKey);
   } catch (err) {
-    problems.push({
-      problem: describeError(err),
-      fix: 'olares-mcp login --olares-id <id> (or profile_login in your MCP client)',
-    });
+    if (describeError(err) !== d.stateDir.error)
+      problems.push({
+        problem: describeError(err),
+        fix: 'olares-mcp login --olares-id <id> (or profile_login in your MCP client)',
+      });
   }
 
   if (session) {
     const { profile, identity } = session;
+    if (profile.localUrlPrefix || profile.authUrlOverride)
+      d.urlOverrides = { localUrlPrefix: profile.localUrlPrefix, authUrlOverride: profile.authUrlOverride };
     d.profile = profile.name || profile.olaresId;
     d.olaresId = identity.olaresId;
     d.tokenStore.profileBackend = session.credentials.source;
@@ -104,7 +124,7 @@ export async function diagnose(
 
   const lockError = await auth.checkLockDir();
   d.lockDir.writable = !lockError;
-  if (lockError) {
+  if (lockError && d.stateDir.trusted) {
     d.lockDir.error = lockError;
     problems.push({
       problem: `the lock directory ${auth.paths.locks} is not writable (${lockError})`,
@@ -160,6 +180,15 @@ export const doctor = defineTool({
       invalidatedAt: z.string().optional(),
     }),
     lockDir: z.object({ path: z.string(), writable: z.boolean(), error: z.string().optional() }),
+    stateDir: z.object({
+      path: z.string(),
+      trusted: z.boolean(),
+      error: z.string().optional(),
+      skippedChecks: z.array(z.string()),
+    }),
+    urlOverrides: z
+      .object({ localUrlPrefix: z.string().optional(), authUrlOverride: z.string().optional() })
+      .optional(),
     services: z.array(serviceRow),
     client: z.object({ elicitationForm: z.boolean(), elicitationUrl: z.boolean() }).optional(),
     problems: z.array(z.object({ problem: z.string(), fix: z.string() })),
@@ -184,11 +213,19 @@ export function formatDiagnosis(d: Diagnosis): string {
         ]
       : []),
     `token: ${d.token.status}${d.token.expiresAt ? `, expires ${d.token.expiresAt}` : ''} [store ${d.tokenStore.profileBackend ?? d.tokenStore.mode}; keychain ${d.tokenStore.keychainUsable ? 'usable' : `not usable: ${d.tokenStore.keychainReason}`}]`,
+    `state dir: ${d.stateDir.path} ${d.stateDir.trusted ? 'owned by this user, closed to others' : 'REFUSED (see problems)'}${d.stateDir.skippedChecks.length ? `; not checked on ${process.platform}: ${d.stateDir.skippedChecks.join('; ')}` : ''}`,
     `lock dir: ${d.lockDir.writable ? 'writable' : `NOT writable (${d.lockDir.error})`}`,
     ...d.services.map(
       (s) => `${s.service}: ${s.reachable ? `reachable (HTTP ${s.httpStatus})` : `UNREACHABLE (${s.error})`}`,
     ),
   ];
+  if (d.urlOverrides)
+    lines.push(
+      `url overrides (config.json): ${Object.entries(d.urlOverrides)
+        .filter(([, v]) => v)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
   if (d.client)
     lines.push(
       `client elicitation: form ${d.client.elicitationForm ? 'yes' : 'no'}, url ${d.client.elicitationUrl ? 'yes' : 'no'}`,

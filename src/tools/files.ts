@@ -430,6 +430,7 @@ export const filesUpload = defineTool({
       ? `${roots.chunkRoot}${folder.isRoot ? '/' : `${folder.sub}/`}`
       : `${folder.isRoot ? '/' : `${folder.sub}/`}`;
     let done = 0;
+    let filesDone = 0;
     let resumedFrom = 0;
     for (const item of items) {
       const name = item.relativePath.slice(item.relativePath.lastIndexOf('/') + 1);
@@ -445,6 +446,7 @@ export const filesUpload = defineTool({
             { code: 'olares_error' },
           );
         });
+        ctx.donePart(`${++filesDone} of ${items.length} file(s) uploaded`);
         continue;
       }
       const totalChunks = Math.ceil(item.size / chunkSize);
@@ -484,6 +486,7 @@ export const filesUpload = defineTool({
         throw err;
       });
       done += item.size;
+      ctx.donePart(`${++filesDone} of ${items.length} file(s) uploaded`);
     }
     const shown = source.isDir
       ? `${folder.display}${basename(source.path)}/`

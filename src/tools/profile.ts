@@ -9,6 +9,7 @@ import { type AuthTarget, UntrustedAuthHostError } from '../auth/index.js';
 import { InvalidInputError } from '../errors.js';
 import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
+import { errorCode } from './errors.js';
 import { ConfirmationRefusedError } from './gate.js';
 
 const profileView = z.object({
@@ -150,7 +151,12 @@ export const profileImport = defineTool({
     expiresAt: z.string().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  auditTarget: (a) => ({ olaresId: a.olaresId, name: a.name, source: a.refreshTokenEnv ? 'env' : 'file' }),
+  auditTarget: async (a, ctx) => ({
+    olaresId: a.olaresId,
+    name: a.name,
+    source: a.refreshTokenEnv ? 'env' : 'file',
+    authUrl: await authUrlOrWhy(a.olaresId, ctx),
+  }),
   async handler(args, ctx) {
     const { olaresId } = parseOlaresId(args.olaresId);
     await ctx.auth.checkProfileName(olaresId, args.name);
@@ -262,7 +268,11 @@ export const profileLogin = defineTool({
     expiresAt: z.string().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  auditTarget: (a) => ({ olaresId: a.olaresId, name: a.name }),
+  auditTarget: async (a, ctx) => ({
+    olaresId: a.olaresId,
+    name: a.name,
+    authUrl: await authUrlOrWhy(a.olaresId, ctx),
+  }),
   async handler(args, ctx) {
     const { olaresId } = parseOlaresId(args.olaresId);
     await ctx.auth.checkProfileName(olaresId, args.name);
@@ -327,6 +337,15 @@ export const profileLogin = defineTool({
     };
   },
 });
+
+/** The audit line names where credentials would go; an olaresId that forms no URL says so instead. */
+async function authUrlOrWhy(olaresId: string, ctx: ToolContext): Promise<string> {
+  try {
+    return await ctx.auth.authUrlFor(olaresId);
+  } catch (err) {
+    return `none (${errorCode(err)})`;
+  }
+}
 
 /** Opt-in (OLARES_OPEN_BROWSER=1): hand the link to the desktop's browser, never waiting on it. */
 function openInBrowser(url: string): boolean {
