@@ -23,14 +23,19 @@ describe('local path rules', () => {
   });
   afterAll(() => rm(base, { recursive: true, force: true }));
 
-  it('accepts absolute and cwd-relative paths inside the roots', async () => {
+  it('accepts absolute paths inside the roots and refuses relative ones (never the working directory)', async () => {
     expect(await resolveLocalSource(join(root, 'sub', 'a.txt'), [root])).toMatchObject({
       path: join(root, 'sub', 'a.txt'),
       isDir: false,
       size: 1,
     });
+    expect(await resolveLocalSource(join(root, 'sub'), [root])).toMatchObject({
+      path: join(root, 'sub'),
+      isDir: true,
+    });
     const rel = relative(process.cwd(), join(root, 'sub'));
-    expect(await resolveLocalSource(rel, [root])).toMatchObject({ path: join(root, 'sub'), isDir: true });
+    await expect(resolveLocalSource(rel, [root])).rejects.toThrow(/is not absolute/);
+    await expect(resolveLocalTarget(rel, 'x', [root])).rejects.toThrow(/is not absolute/);
     expect((await resolveLocalSource(join(root, 'in-file'), [root])).path).toBe(join(root, 'sub', 'a.txt'));
   });
 
@@ -66,11 +71,12 @@ describe('local path rules', () => {
   });
 
   it('resolves download targets: new file, existing file, folder', async () => {
-    expect(await resolveLocalTarget(join(root, 'sub', 'new.bin'), 'r.bin', [root])).toEqual({
+    expect(await resolveLocalTarget(join(root, 'sub', 'new.bin'), 'r.bin', [root])).toMatchObject({
       path: join(root, 'sub', 'new.bin'),
       exists: false,
+      parent: join(root, 'sub'),
     });
-    expect(await resolveLocalTarget(join(root, 'sub', 'a.txt'), 'r.bin', [root])).toEqual({
+    expect(await resolveLocalTarget(join(root, 'sub', 'a.txt'), 'r.bin', [root])).toMatchObject({
       path: join(root, 'sub', 'a.txt'),
       exists: true,
     });
