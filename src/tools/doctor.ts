@@ -68,7 +68,8 @@ export async function diagnose(
     },
     problems,
   };
-  if (local.refused)
+  // Outside a session an MCP client may still give roots: only a served client can tell.
+  if (local.refused && roots)
     problems.push({
       problem: `local-path tools (files_upload, files_download) are refused: ${local.refused}`,
       fix: `set OLARES_LOCAL_ROOTS to the folder(s) they may use (absolute paths separated by '${delimiter}'), or add a folder to the client's MCP roots`,
