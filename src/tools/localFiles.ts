@@ -75,6 +75,10 @@ export async function openUploadSource(
     if (!sameId(st, checked)) throw new LocalPathChangedError(`local file "${real}"`);
     const where = await kernelPath(handle);
     if (where !== undefined && where !== real) throw new LocalPathChangedError(`local file "${real}"`);
+    // Where the kernel cannot say, the path must still lead, symlink-free, to the open file.
+    const again = await stat(real, { bigint: true }).catch(() => undefined);
+    if (!again || !sameId(again, st) || (await realpath(real).catch(() => undefined)) !== real)
+      throw new LocalPathChangedError(`local file "${real}"`);
     refuseHardlink(real, st.nlink, opts.allowHardlinks);
     return { handle, size: Number(st.size) };
   } catch (err) {
