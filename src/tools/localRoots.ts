@@ -68,7 +68,9 @@ function intersect(env: Root[], client: Root[]): Root[] {
   const out: Root[] = [];
   for (const e of env)
     for (const c of client) {
-      if (isInside(e.real, c.real)) out.push(c);
+      // Equal roots keep both spellings, so a path written either way passes the early check.
+      if (e.real === c.real) out.push(e, c);
+      else if (isInside(e.real, c.real)) out.push(c);
       else if (isInside(c.real, e.real)) out.push(e);
     }
   return out;
