@@ -2,6 +2,7 @@
 // this one place. The user's environment is trusted, but a typo in a safety switch must never
 // weaken it: a value that is not one of the accepted ones stops the server with a message that
 // names the variable and what it accepts (fail closed). An empty value means unset.
+import { isAbsolute } from 'node:path';
 import { OlaresMcpError } from './errors.js';
 
 export class ConfigError extends OlaresMcpError {
@@ -101,7 +102,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     kind: 'list',
     default: '(unset): the client roots; with neither, local-path tools are refused',
     description:
-      'Directories (path-delimiter list) that upload sources, download targets and refresh-token files must lie in.',
+      "Absolute directories (path-delimiter list) that upload sources, download targets and refresh-token files must lie in; intersected with the client's MCP roots when it gives some.",
     group: 'safety',
   },
   {
@@ -303,6 +304,17 @@ function parseList(env: NodeJS.ProcessEnv, name: string, sep: string): string[] 
   return items.length ? items : undefined;
 }
 
+/** Roots are absolute: a relative one would mean the working directory, which is never a root. */
+function parseLocalRoots(env: NodeJS.ProcessEnv, delimiter: string): string[] | undefined {
+  const items = parseList(env, 'OLARES_LOCAL_ROOTS', delimiter);
+  const relative = items?.find((item) => !isAbsolute(item));
+  if (relative !== undefined)
+    throw new ConfigError(
+      `OLARES_LOCAL_ROOTS has an entry "${relative}" that is not an absolute path. Fix: list absolute folders separated by '${delimiter}'`,
+    );
+  return items;
+}
+
 const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 /** `auth.example.com` or `*.example.com`, lower-cased; anything else stops the server. */
@@ -335,7 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readOnly: parseBoolean(env, 'OLARES_READ_ONLY'),
     confirm: parseEnum(env, 'OLARES_CONFIRM', ['strict', 'off'] as const, 'ask' as const),
     forms: parseEnum(env, 'OLARES_FORMS', ['on', 'off'] as const, 'on') === 'on',
-    localRoots: parseList(env, 'OLARES_LOCAL_ROOTS', delimiter),
+    localRoots: parseLocalRoots(env, delimiter),
     trustedDomains: parseTrustedDomains(env),
     allowHttp: parseBoolean(env, 'OLARES_ALLOW_HTTP'),
     allowHardlinks: parseBoolean(env, 'OLARES_ALLOW_HARDLINKS'),

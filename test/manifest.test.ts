@@ -26,6 +26,10 @@ describe('manifest.json', () => {
     expect(manifest.server.mcp_config.env.OLARES_URL_TEMPLATE).toBe('${user_config.url_template}');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: an MCPB placeholder, not a template
     expect(manifest.server.mcp_config.env.OLARES_PROFILE).toBe('${user_config.profile}');
+    // Without a folder here (and no client roots) local transfers are refused: never the cwd.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an MCPB placeholder, not a template
+    expect(manifest.server.mcp_config.env.OLARES_LOCAL_ROOTS).toBe('${user_config.local_roots}');
+    expect(manifest.user_config.local_roots).toMatchObject({ type: 'directory', required: false });
     expect(manifest.version).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });
 

@@ -1,14 +1,19 @@
 // What a tool handler gets besides its arguments. Everything protocol-specific (progress,
 // elicitation, roots, cancellation) is reached through here so handlers stay plain functions.
 import { randomUUID } from 'node:crypto';
-import { delimiter, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { homedir } from 'node:os';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthContext } from '../auth/index.js';
 import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
 import { OlaresClients } from '../olares/index.js';
 import { type Confirmation, ConfirmationRefusedError, type ConfirmRequest, confirm } from './gate.js';
+import {
+  type ClientRootUris,
+  type EffectiveLocalRoots,
+  effectiveLocalRoots,
+  LocalRootsRefusedError,
+} from './localRoots.js';
 
 export type ConfirmOutcome =
   | { proceed: true; how: 'confirmed' | 'client-approval' }
@@ -31,7 +36,10 @@ export interface ToolContext {
   confirm(req: ConfirmRequest): Promise<Confirmation>;
   /** Yes/no form (never a secret field) before a destructive action (design.md sec. 7). */
   confirmDestructive(question: string, targets: string[]): Promise<ConfirmOutcome>;
-  /** Local directories that upload sources and download targets must lie in. */
+  /**
+   * The effective local roots (localRoots.ts) that upload sources, download targets and token
+   * files must lie in; throws LocalRootsRefusedError when nothing is allowed.
+   */
   localRoots(): Promise<string[]>;
   /**
    * audit.log lines around one mutating call (never a secret): an `attempt` before the handler
@@ -42,6 +50,8 @@ export interface ToolContext {
   auditOutcome(error?: unknown): Promise<void>;
   /** Says what the call has done so far, so a failure's outcome line tells partly done work. */
   donePart(note: string): void;
+  /** The same, with where the roots came from or why none are allowed (for doctor). */
+  localRootsInfo(): Promise<EffectiveLocalRoots>;
 }
 
 /** The outcome's error code: ours, else the system's (EACCES...), never a message that may echo data. */
@@ -139,20 +149,12 @@ export function createContext(deps: ContextDeps): ToolContext {
       }
     },
     async localRoots() {
-      if (deps.server.server.getClientCapabilities()?.roots) {
-        try {
-          const { roots } = await deps.server.server.listRoots(undefined, {
-            signal: deps.signal,
-            timeout: 10_000,
-          });
-          const dirs = roots.filter((r) => r.uri.startsWith('file://')).map((r) => fileURLToPath(r.uri));
-          if (dirs.length) return dirs;
-        } catch (err) {
-          log.debug(`roots/list failed: ${(err as Error).message}`);
-        }
-      }
-      const configured = deps.auth.env.OLARES_LOCAL_ROOTS?.split(delimiter).filter(Boolean);
-      return (configured?.length ? configured : [process.cwd()]).map((d) => resolve(d));
+      const info = await ctx.localRootsInfo();
+      if (!info.roots.length) throw new LocalRootsRefusedError(info.refused ?? 'no local roots');
+      return info.roots;
+    },
+    async localRootsInfo() {
+      return effectiveLocalRoots(deps.auth.config.localRoots, await listClientRoots(deps), homedir());
     },
     async auditAttempt(target, { dryRun }) {
       let profile: string | undefined;
@@ -189,4 +191,16 @@ export function createContext(deps: ContextDeps): ToolContext {
     },
   };
   return ctx;
+}
+
+/** The client's roots/list answer; undefined when it declares no roots or the request fails. */
+async function listClientRoots(deps: ContextDeps): Promise<ClientRootUris> {
+  if (!deps.server.server.getClientCapabilities()?.roots) return undefined;
+  try {
+    const { roots } = await deps.server.server.listRoots(undefined, { signal: deps.signal, timeout: 10_000 });
+    return roots.map((r) => r.uri);
+  } catch (err) {
+    log.debug(`roots/list failed: ${(err as Error).message}`);
+    return undefined;
+  }
 }

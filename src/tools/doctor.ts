@@ -1,11 +1,14 @@
 // doctor: what this server would use for a profile and whether each piece works, with the next
 // step for every problem. Never prints a secret: only where credentials live and their state.
+import { homedir } from 'node:os';
+import { delimiter } from 'node:path';
 import { z } from 'zod';
 import type { AuthContext, Session } from '../auth/index.js';
 import { skippedStateChecks } from '../auth/stateDir.js';
 import { OlaresClients } from '../olares/index.js';
 import { defineTool, type ToolDeclaration } from './defineTool.js';
 import { describeError } from './errors.js';
+import { type EffectiveLocalRoots, effectiveLocalRoots } from './localRoots.js';
 
 export interface Diagnosis {
   profile?: string;
@@ -23,14 +26,36 @@ export interface Diagnosis {
   urlOverrides?: { localUrlPrefix?: string; authUrlOverride?: string };
   services: Array<{ service: string; url: string; reachable: boolean; httpStatus?: number; error?: string }>;
   client?: { elicitationForm: boolean; elicitationUrl: boolean };
+  localRoots: LocalRootsReport;
   problems: Array<{ problem: string; fix: string }>;
+}
+
+export interface LocalRootsReport {
+  /** false: every upload and download is refused (see `refused`). */
+  allowed: boolean;
+  roots: string[];
+  /** env: OLARES_LOCAL_ROOTS; client: the client's MCP roots; intersection: both. */
+  source?: 'env' | 'client' | 'intersection';
+  refused?: string;
+  /** Client roots that were not used, with the reason. */
+  skipped: string[];
+}
+
+/** Outside an MCP session (the doctor command) only OLARES_LOCAL_ROOTS can say. */
+async function envOnlyRoots(auth: AuthContext): Promise<EffectiveLocalRoots> {
+  const info = await effectiveLocalRoots(auth.config.localRoots, undefined, homedir());
+  if (info.refused)
+    info.refused = 'OLARES_LOCAL_ROOTS is unset (an MCP client may still allow folders through its roots)';
+  return info;
 }
 
 export async function diagnose(
   auth: AuthContext,
   profileKey?: string,
   client?: Diagnosis['client'],
+  roots?: EffectiveLocalRoots,
 ): Promise<Diagnosis> {
+  const local = roots ?? (await envOnlyRoots(auth));
   const problems: Diagnosis['problems'] = [];
   const keychain = await auth.stores.keychainProbe();
   const d: Diagnosis = {
@@ -42,8 +67,21 @@ export async function diagnose(
     stateDir: { path: auth.home, trusted: false, skippedChecks: skippedStateChecks() },
     services: [],
     client,
+    localRoots: {
+      allowed: local.roots.length > 0,
+      roots: local.roots,
+      source: local.source,
+      refused: local.refused,
+      skipped: local.skipped,
+    },
     problems,
   };
+  // Outside a session an MCP client may still give roots: only a served client can tell.
+  if (local.refused && roots)
+    problems.push({
+      problem: `local-path tools (files_upload, files_download) are refused: ${local.refused}`,
+      fix: `set OLARES_LOCAL_ROOTS to the folder(s) they may use (absolute paths separated by '${delimiter}'), or add a folder to the client's MCP roots`,
+    });
   if (auth.stores.mode === 'keychain' && !keychain.usable) {
     problems.push({
       problem: `OLARES_TOKEN_STORE=keychain but the keychain is not usable (${keychain.reason})`,
@@ -191,15 +229,24 @@ export const doctor = defineTool({
       .optional(),
     services: z.array(serviceRow),
     client: z.object({ elicitationForm: z.boolean(), elicitationUrl: z.boolean() }).optional(),
+    localRoots: z.object({
+      allowed: z.boolean(),
+      roots: z.array(z.string()),
+      source: z.enum(['env', 'client', 'intersection']).optional(),
+      refused: z.string().optional(),
+      skipped: z.array(z.string()),
+    }),
     problems: z.array(z.object({ problem: z.string(), fix: z.string() })),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(args, ctx) {
     const modes = ctx.elicitation();
-    const d = await diagnose(ctx.auth, args.profile, {
-      elicitationForm: modes.form,
-      elicitationUrl: modes.url,
-    });
+    const d = await diagnose(
+      ctx.auth,
+      args.profile,
+      { elicitationForm: modes.form, elicitationUrl: modes.url },
+      await ctx.localRootsInfo(),
+    );
     return { data: d, summary: formatDiagnosis(d) };
   },
 });
@@ -226,6 +273,17 @@ export function formatDiagnosis(d: Diagnosis): string {
         .map(([k, v]) => `${k}=${v}`)
         .join(', ')}`,
     );
+  const from = {
+    env: 'OLARES_LOCAL_ROOTS',
+    client: "the client's MCP roots",
+    intersection: "OLARES_LOCAL_ROOTS ∩ the client's MCP roots",
+  };
+  lines.push(
+    d.localRoots.allowed
+      ? `local roots: ${d.localRoots.roots.join(', ')} (from ${from[d.localRoots.source ?? 'env']})`
+      : `local roots: none, local-path tools are refused (${d.localRoots.refused})`,
+  );
+  if (d.localRoots.skipped.length) lines.push(`client roots not used: ${d.localRoots.skipped.join('; ')}`);
   if (d.client)
     lines.push(
       `client elicitation: form ${d.client.elicitationForm ? 'yes' : 'no'}, url ${d.client.elicitationUrl ? 'yes' : 'no'}`,
