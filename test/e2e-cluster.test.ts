@@ -145,7 +145,15 @@ describe('cluster and dashboard tools', () => {
       expect.arrayContaining(['os-framework', 'user-space-alice', 'user-space-bob']),
     );
     const apps = await mcp.call('cluster_apps');
-    expect(apps.structuredContent.workspaces.map((w: any) => w.workspace)).toContain('system-workspace');
+    // Real group titles (ks-apiserver-proxy namespaceGroup): user names, plus Shared and System.
+    expect(apps.structuredContent.groups).toEqual(
+      expect.arrayContaining([
+        { group: 'alice', namespaces: ['user-space-alice', 'user-system-alice'] },
+        { group: 'bob', namespaces: ['user-space-bob', 'user-system-bob'] },
+        { group: 'Shared', namespaces: ['difyserver-shared'] },
+        expect.objectContaining({ group: 'System', namespaces: expect.arrayContaining(['os-framework']) }),
+      ]),
+    );
     const st = await mcp.call('cluster_app_status', { namespace: 'user-space-alice' });
     expect(st.structuredContent.pods).toMatchObject({ running: 4, pending: 1, total: 5 });
     expect(st.structuredContent.workloads.Deployment).toEqual({ ready: 4, total: 5 });
