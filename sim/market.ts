@@ -100,6 +100,8 @@ export interface MarketControl {
   lag(on: boolean): void;
   /** While on, accepted operations answer 202 `Task is still running` (the market's sync cap). */
   stillRunning(on: boolean): void;
+  /** Overwrites fields of a row, e.g. `statusTime: ''` as market main sends for a zero event time. */
+  patch(user: string, app: string, fields: Partial<Omit<StateRow, 'queue'>>): void;
 }
 const controls = new WeakMap<Simulator, MarketControl>();
 export function marketControl(sim: Simulator): MarketControl {
@@ -180,6 +182,11 @@ export function registerMarket(sim: Simulator) {
     },
     stillRunning: (on) => {
       answer202 = on;
+    },
+    patch: (user, app, fields) => {
+      const row = rows.get(user)?.get(app);
+      if (!row) throw new Error(`no market row ${user}/${app}`);
+      Object.assign(row, fields);
     },
   });
 
@@ -356,15 +363,17 @@ export function registerMarket(sim: Simulator) {
       queue: [],
     };
     const path: Step[] = [
-      { state: 'pending' },
+      { state: 'pending', version },
       ...DOWNLOAD,
       { state: 'installing', progress: '0.00' },
       { state: 'initializing' },
       { state: 'running' },
     ];
     const cut = app.failsAt ? path.findIndex((s) => s.state === app.failsAt) : -1;
+    // A lagging backend still shows the old row (e.g. installingCanceled) on the next poll.
+    const target = lagging && row ? row : fresh;
     startOp(
-      fresh,
+      target,
       'install',
       cut >= 0
         ? [
@@ -373,7 +382,7 @@ export function registerMarket(sim: Simulator) {
           ]
         : path,
     );
-    m.set(app.name, fresh);
+    m.set(app.name, target);
     ok(r.res, { app_name: app.name });
   });
 

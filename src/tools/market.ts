@@ -623,6 +623,7 @@ function lifecycleTool(
       }
       base.message = accepted(base.message, sent);
       const result = args.wait ? await waitFor(op, args.app, m, ctx, base, baseline) : base;
+      if (args.wait && base.cascade !== undefined) result.message += ` [${base.message}]`;
       return { data: destructive ? { ...result, dryRun: false } : result, summary: summarize(result) };
     },
   });
@@ -694,6 +695,7 @@ export const marketUninstall = defineTool({
     );
     base.message = accepted(`${what} requested`, sent);
     const result = wait ? await waitFor('uninstall', app, m, ctx, base) : base;
+    if (wait && cascade.all) result.message += ` [${cascade.why}]`;
     return { data: { ...result, dryRun: false }, summary: summarize(result) };
   },
 });
