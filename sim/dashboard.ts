@@ -137,6 +137,7 @@ export function registerDashboard(sim: Simulator) {
       ].map((metric_name, k) => ({
         metric_name,
         data: {
+          resultType: 'vector',
           result: APPS.map((a, i) => ({
             metric: { namespace: `${a}-${r.user!.local}` },
             value: [Math.floor(Date.now() / 1000), String((i + 1) * (k + 1) * (k === 0 ? 0.05 : 1000))],
@@ -156,9 +157,10 @@ export function registerDashboard(sim: Simulator) {
       ].map((metric_name, k) => ({
         metric_name,
         data: {
+          resultType: 'vector',
           result: [
             {
-              metric: { pod: 'files-7d9f-abcde' },
+              metric: { pod: 'files-7d9f-abcde', namespace: r.params.ns },
               value: [Math.floor(Date.now() / 1000), String(k === 0 ? 0.02 : 2048)],
             },
           ],

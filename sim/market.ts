@@ -314,7 +314,9 @@ export function registerMarket(sim: Simulator) {
                 }
               : {}),
             // market main merges the manifest envs here (ComposeApplicationInfoEntry).
-            ...(sim.options.marketRawData ? {} : { envs: a.envs ?? [] }),
+            ...(sim.options.marketRawData
+              ? {}
+              : { envs: (a.envs ?? []).map((e) => ({ type: 'string', ...e })) }),
           },
         },
         ...(sim.options.marketRawData ? { raw_data: { envs: a.envs ?? [] } } : {}),
