@@ -1,6 +1,7 @@
 // dashboard_overview (olares-api/cluster.md sec. 12): physical resources, the user's quota and
 // the app ranking, each section with raw numbers and display strings; a failed section reports
-// its own error while the others are still returned.
+// its own error while the others are still returned; a section the role may not read says so
+// (unavailable) instead of failing.
 import { z } from 'zod';
 import { type MetricMap, SectionNotAvailableError } from '../olares/dashboard.js';
 import { PermissionDeniedError } from '../transport/http.js';
