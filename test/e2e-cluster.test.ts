@@ -186,6 +186,7 @@ describe('cluster and dashboard tools', () => {
     expect(user.items[1].display).toMatchObject({ metric: 'Memory', used: '4.0 GiB', total: '16 GiB' });
     expect(ranking.items.map((i: any) => i.raw.app)).toEqual(['n8n', 'jellyfin', 'firefox', 'files']);
     expect(ranking.items.some((i: any) => i.raw.app === 'headless')).toBe(false);
+    expect(ranking.items[3].raw).toMatchObject({ pods: 1, deployment: 'files', owner_kind: 'Deployment' });
   });
 
   it('reports a permission problem, not a login problem, for a normal user', async () => {

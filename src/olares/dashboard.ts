@@ -16,6 +16,8 @@ export interface MyApp {
   title: string;
   namespace: string;
   deployment: string;
+  ownerKind: string;
+  icon: string;
   state: string;
   hasEntrances: boolean;
 }
@@ -149,6 +151,8 @@ export class DashboardClient {
         title: r.optStr(a.title, `data[${i}].title`) ?? name,
         namespace: r.optStr(a.namespace, `data[${i}].namespace`) ?? '',
         deployment: r.optStr(a.deployment, `data[${i}].deployment`) ?? name,
+        ownerKind: r.optStr(a.ownerKind, `data[${i}].ownerKind`) ?? '',
+        icon: r.optStr(a.icon, `data[${i}].icon`) ?? '',
         state: r.optStr(a.state, `data[${i}].state`) ?? '',
         hasEntrances: r.optArray(a.entrances, `data[${i}].entrances`).length > 0,
       };

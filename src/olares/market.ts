@@ -222,7 +222,8 @@ export class MarketClient {
    */
   async cascade(row: AppRow, requested: boolean | undefined, signal?: AbortSignal): Promise<Cascade> {
     const v = await this.backendVersion(`decide the cascade for '${row.name}'`, signal);
-    const detail = await this.detail(row.name, row.source, signal).catch((err) => {
+    // A clone is looked up by the catalog app it came from (olares-cli keys this on rawAppName).
+    const detail = await this.detail(row.rawAppName ?? row.name, row.source, signal).catch((err) => {
       if (err instanceof MarketError && err.status === 404) return undefined;
       throw err;
     });

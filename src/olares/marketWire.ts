@@ -14,6 +14,8 @@ export interface CatalogItem {
 
 export interface AppRow {
   name: string;
+  /** The catalog name a clone was made from; equals name for an ordinary install. */
+  rawAppName?: string;
   source: string;
   version?: string;
   state: string;
@@ -133,6 +135,7 @@ export function parseRows(data: unknown): AppRow[] {
       const progress = f('progress');
       out.push({
         name: f('name') ?? f('rawAppName') ?? r.fail(`${at}[${i}].status.name`, 'is missing'),
+        rawAppName: f('rawAppName'),
         source,
         version: r.optStr(row.version, `${at}[${i}].version`),
         state: f('state') ?? '',

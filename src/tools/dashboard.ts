@@ -78,12 +78,20 @@ async function ranking(ctx: ToolContext, username: string) {
             .join('-') === a.deployment
       : (l: Record<string, string>) => l.namespace === a.namespace;
     const p = isSystem ? 'pod' : 'namespace';
+    // olares-cli ranking.go BuildRankingEnvelope: a pod count, the icon and the owning workload.
+    const podCount = isSystem
+      ? new Set((m.get('pod_cpu_usage') ?? []).filter((r) => match(r.labels)).map((r) => r.labels.pod)).size
+      : sumFor(m, 'namespace_pod_count', match);
     return {
-      app: String(a.name),
-      title: String(a.title ?? a.name),
-      namespace: String(a.namespace),
-      state: String(a.state ?? ''),
+      app: a.name,
+      title: a.title,
+      namespace: a.namespace,
+      state: a.state,
       is_system: isSystem,
+      pods: podCount,
+      icon: a.icon,
+      deployment: a.deployment,
+      owner_kind: a.ownerKind,
       cpu: sumFor(m, `${p}_cpu_usage`, match),
       memory: sumFor(m, `${p}_memory_usage_wo_cache`, match),
       net_in: sumFor(m, `${p}_net_bytes_received`, match),
