@@ -94,7 +94,8 @@ export function parseEnvelope(text: string, status: number, endpoint: string): E
 
 /** The per-source buckets of /market/data and /market/state. */
 function sources(r: Reader, data: unknown): Array<[string, Fields]> {
-  const userData = r.record(r.record(data, 'data').user_data, 'data.user_data');
+  // A user without any market data yet may get no user_data at all: that is an empty list.
+  const userData = r.optRecord(r.record(data, 'data').user_data, 'data.user_data');
   const buckets = r.optRecord(userData.sources, 'data.user_data.sources');
   return Object.keys(buckets)
     .sort()
