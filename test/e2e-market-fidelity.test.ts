@@ -21,6 +21,34 @@ async function reaches(box: TestBox, app: string, state: string) {
   }
 }
 
+const STATE = 'GET /market/app-store/api/v2/market/state';
+
+/**
+ * Runs a waiting call while the box lags: the request is taken but its row stays as it was, and
+ * the clock is held until the call has polled the state after sending (the row it checks before
+ * sending, then two polls: the second one starts only after the first answer was judged), so the
+ * first poll surely sees the stale row.
+ */
+async function withStaleFirstPoll(box: TestBox, call: () => Promise<any>) {
+  const clock = marketControl(box.sim);
+  const polls = box.sim.count(STATE);
+  clock.lag(true);
+  clock.hold(true);
+  try {
+    const pending = call();
+    const deadline = Date.now() + 10_000;
+    while (box.sim.count(STATE) < polls + 3) {
+      if (Date.now() > deadline) throw new Error('the call never polled the state');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    clock.hold(false);
+    return await pending;
+  } finally {
+    clock.hold(false);
+    clock.lag(false);
+  }
+}
+
 async function session(opts: Parameters<typeof makeBox>[0] = {}, who = 'bob@olares.com') {
   const box = await makeBox({ marketStepMs: 40, ...opts });
   await box.login(who);
@@ -137,18 +165,13 @@ describe('market fidelity (Olares 1.12.6, market main)', () => {
   });
 
   it('does not settle a restart on a row without a status time, nor on the row from before', async () => {
-    const clock = marketControl(box.sim);
-    clock.patch('bob', 'firefox', { statusTime: '' });
-    clock.lag(true);
-    try {
-      const r = await mcp.call('market_restart', { app: 'firefox', wait: true });
-      expect(r.structuredContent.status, textOf(r)).toBe('success');
-      const seen: string[] = r.structuredContent.statesSeen.map((s: string) => s.split(' ')[0]);
-      expect(seen).toContain('stopped');
-      expect(seen[seen.length - 1]).toBe('running');
-    } finally {
-      clock.lag(false);
-    }
+    marketControl(box.sim).patch('bob', 'firefox', { statusTime: '' });
+    const r = await withStaleFirstPoll(box, () => mcp.call('market_restart', { app: 'firefox', wait: true }));
+    expect(r.structuredContent.status, textOf(r)).toBe('success');
+    const seen: string[] = r.structuredContent.statesSeen.map((s: string) => s.split(' ')[0]);
+    expect(seen[0]).toBe('running');
+    expect(seen).toContain('stopped');
+    expect(seen[seen.length - 1]).toBe('running');
   });
 
   it('does not report the stale canceled row of an earlier install as the new install failing', async () => {
@@ -160,14 +183,11 @@ describe('market fidelity (Olares 1.12.6, market main)', () => {
     clock.hold(false);
     await reaches(box, 'jellyfin', 'pendingCanceled');
     expect(clock.row('bob', 'jellyfin')).toMatchObject({ state: 'pendingCanceled', opType: 'cancel' });
-    clock.lag(true);
-    try {
-      const r = await mcp.call('market_install', { app: 'jellyfin', wait: true });
-      expect(r.structuredContent.status, textOf(r)).toBe('success');
-      expect(r.structuredContent.statesSeen[0]).toMatch(/^pendingCanceled/);
-    } finally {
-      clock.lag(false);
-    }
+    const r = await withStaleFirstPoll(box, () =>
+      mcp.call('market_install', { app: 'jellyfin', wait: true }),
+    );
+    expect(r.structuredContent.status, textOf(r)).toBe('success');
+    expect(r.structuredContent.statesSeen[0]).toMatch(/^pendingCanceled/);
   });
 
   it('says to stop then resume when the market has no restart route (HTTP 405)', async () => {
