@@ -27,6 +27,14 @@ export interface SimOptions {
   rotateRefreshTokens?: boolean;
   /** Seconds past `exp` the box still takes an access token (its clock runs behind; default 0). */
   clockToleranceSec?: number;
+  /**
+   * HTTP status of a failed install check: 500 (default) is the public market wrapping the
+   * app-service answer in its task envelope; 422 stands for a newer backend passing it through
+   * (audits/wire-market-cluster.md M1: unconfirmed, so the client must handle both).
+   */
+  marketCheckStatus?: 500 | 422;
+  /** Send `raw_data` in POST /apps (the Redis-backed market of 1.12.5/1.12.6); default false (market main). */
+  marketRawData?: boolean;
 }
 
 export interface Fault {
@@ -77,6 +85,8 @@ export class Simulator {
       marketStepMs: opts.marketStepMs ?? 300,
       rotateRefreshTokens: opts.rotateRefreshTokens ?? true,
       clockToleranceSec: opts.clockToleranceSec ?? 0,
+      marketCheckStatus: opts.marketCheckStatus ?? 500,
+      marketRawData: opts.marketRawData ?? false,
       filesRoot: opts.filesRoot,
     };
   }

@@ -26,3 +26,22 @@ export class InvalidInputError extends OlaresMcpError {
     super(message, { code: 'invalid_input' });
   }
 }
+
+/**
+ * A service answered in a shape this client does not know: one message naming the service, the
+ * endpoint and the field, so a changed wire format fails loudly in one place instead of leaking
+ * `undefined` or `[object Object]` into results.
+ */
+export class WireShapeError extends OlaresMcpError {
+  constructor(
+    readonly service: string,
+    readonly endpoint: string,
+    readonly field: string,
+    detail?: string,
+  ) {
+    super(
+      `${service} answered ${endpoint} in an unexpected shape: field '${field}'${detail ? ` ${detail}` : ''}. This box may run a version olares-mcp does not know yet`,
+      { code: 'wire_shape' },
+    );
+  }
+}
