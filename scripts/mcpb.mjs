@@ -14,8 +14,19 @@
 // bundle is left unsigned and the script says so.
 
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const MAX_BYTES = 10 * 1024 * 1024;
@@ -104,7 +115,9 @@ function installFromRegistry(packages, bundleDir, workDir) {
   for (const p of packages) {
     const got = packed.find((x) => x.name === p.name && x.version === p.version);
     if (!got) throw new BundleError(`npm pack did not return ${p.name}@${p.version}`);
-    if (p.integrity && got.integrity !== p.integrity)
+    if (!p.integrity)
+      throw new BundleError(`package-lock.json has no integrity for ${p.key}. Fix: npm install`);
+    if (got.integrity !== p.integrity)
       throw new BundleError(
         `${p.name}@${p.version} from the registry does not match package-lock.json's integrity`,
       );
@@ -139,8 +152,8 @@ export function signBundle(bundle, env = process.env) {
     throw new BundleError(
       'MCPB_SIGNING_KEY is set but MCPB_SIGNING_CERT is not. Fix: set MCPB_SIGNING_CERT to the PEM certificate of that key (a file path or the PEM text)',
     );
-  const secrets = join(dirname(bundle), `.mcpb-signing-${process.pid}`);
-  mkdirSync(secrets, { recursive: true, mode: 0o700 });
+  // PEM text goes to a private temp dir, never beside the bundle in a checkout.
+  const secrets = mkdtempSync(join(tmpdir(), 'olares-mcpb-sign-'));
   try {
     const args = [
       'sign',
@@ -159,6 +172,19 @@ export function signBundle(bundle, env = process.env) {
   return true;
 }
 
+const WORK_MARK = '.olares-mcpb-work';
+
+/** Empties the work dir, refusing one this script did not make: --work . must not wipe a checkout. */
+function freshWorkDir(dir) {
+  if (existsSync(dir) && readdirSync(dir).length && !existsSync(join(dir, WORK_MARK)))
+    throw new BundleError(
+      `${dir} is not empty and was not made by this script. Fix: give --work a new or empty directory`,
+    );
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, WORK_MARK), '');
+}
+
 function build(out, workDir) {
   const pkg = readJson(join(ROOT, 'package.json'));
   const lock = readJson(join(ROOT, 'package-lock.json'));
@@ -168,7 +194,7 @@ function build(out, workDir) {
       `manifest.json version ${manifest.version} differs from package.json ${pkg.version}`,
     );
   const packages = runtimePackages(pkg, lock);
-  rmSync(workDir, { recursive: true, force: true });
+  freshWorkDir(workDir);
   const bundleDir = join(workDir, 'bundle');
   mkdirSync(bundleDir, { recursive: true });
   run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', join(bundleDir, 'dist')], {
