@@ -3,7 +3,7 @@
 // clean environment for starting the server as a desktop host or a fresh install would.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,18 +53,18 @@ export async function registryProblem(): Promise<string | undefined> {
   const probe = await scratch('olares-registry-probe-');
   const spec = `@napi-rs/keyring@${lockedVersion('@napi-rs/keyring')}`;
   try {
-    const { stdout } = await npm(['view', spec, 'version', '--prefer-online'], {
-      cwd: probe.dir,
-      env: probe.npmEnv,
-      timeout: 30_000,
-    });
+    const { stdout } = await npm(
+      ['view', spec, 'version', '--prefer-online', '--fetch-retries=0', '--fetch-timeout=15000'],
+      { cwd: probe.dir, env: probe.npmEnv, timeout: 30_000 },
+    );
     return stdout.trim() ? undefined : `npm view ${spec} printed nothing`;
   } catch (err: any) {
-    return `npm view ${spec} failed: ${
-      String(err.stderr || err.message)
-        .trim()
-        .split('\n')[0]
-    }`;
+    const said = String(err.stderr ?? '')
+      .split('\n')
+      .find((l) => /error/i.test(l));
+    return `npm view ${spec} failed: ${said?.trim() ?? (err.killed ? 'no answer in 30 s' : err.message)}`;
+  } finally {
+    await rm(probe.dir, { recursive: true, force: true });
   }
 }
 
