@@ -22,6 +22,8 @@ export interface VariableSpec {
   description: string;
   /** Read by the credential provider or by tests only; listed for completeness. */
   group: 'connection' | 'safety' | 'credentials' | 'tuning';
+  /** Holds a credential: registry clients (server.json) must mask it and keep it out of logs. */
+  secret?: boolean;
 }
 
 /** The table README's configuration section is generated from. */
@@ -156,6 +158,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     default: '(unset)',
     description: 'Access token for OLARES_ID (env credential provider).',
     group: 'credentials',
+    secret: true,
   },
   {
     name: 'OLARES_REFRESH_TOKEN',
@@ -164,6 +167,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     description:
       'Refresh token for OLARES_ID, or the one variable profile_import {refreshTokenEnv} may read.',
     group: 'credentials',
+    secret: true,
   },
   {
     name: 'OLARES_LOGIN_TTL_MS',

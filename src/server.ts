@@ -2,6 +2,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
+import packageJson from '../package.json' with { type: 'json' };
 import { checkUrlTemplate } from './auth/identity.js';
 import { AuthContext } from './auth/index.js';
 import { ConfigError } from './config.js';
@@ -13,7 +14,8 @@ import { describeError } from './tools/errors.js';
 import { selectTools } from './tools/registry.js';
 
 export const SERVER_NAME = 'olares-mcp';
-export const SERVER_VERSION = '0.1.0';
+/** package.json's version: what initialize, `--version` and the published package all report. */
+export const SERVER_VERSION: string = packageJson.version;
 
 const INSTRUCTIONS = `Tools for one Olares box (self-hosted personal cloud): its files (drive/Home/...), app market, cluster pods/logs and dashboard.
 Use them when the user mentions Olares, their personal cloud, its apps, files or pods.
