@@ -47,7 +47,7 @@ export function createServer(env: NodeJS.ProcessEnv = process.env) {
 /**
  * Tool JSON is paid for in every agent's context. Drop what carries no information: the draft-07
  * `$schema` URL on every schema, the default `execution.taskSupport: forbidden`, the title the
- * SDK copies into annotations, the `profile` description (the instructions say it once), and the
+ * SDK copies into annotations, `additionalProperties: false`, the `profile` description (the instructions say it once), and the
  * body of output schemas: every result is still validated against its full zod schema before it
  * leaves (the shapes are in test/__toolsnaps__ and the README), and an agent reads the JSON
  * itself. That halves the tool list; measured by bench/tool-surface.ts.
@@ -62,6 +62,9 @@ function compactToolList(server: McpServer) {
     const result = await original(req, extra);
     for (const tool of result.tools ?? []) {
       delete tool.inputSchema?.$schema;
+      // zod's strict objects say additionalProperties: false on every tool; arguments are still
+      // checked strictly against the zod schema when a call arrives.
+      if (tool.inputSchema?.additionalProperties === false) delete tool.inputSchema.additionalProperties;
       const profile = tool.inputSchema?.properties?.profile;
       if (profile) tool.inputSchema.properties.profile = { type: 'string' };
       dropSafeIntegerBounds(tool.inputSchema);

@@ -255,7 +255,8 @@ describe('token blobs bound to their identity', () => {
     const old = legacyBlob(key, record!);
     await writeFile(blob('bob@olares.com'), old, { mode: 0o600 });
     mcp = await connect(box.env);
-    const first = await mcp.call('dashboard_overview', { profile: 'bob@olares.com' });
+    // files_ls: a call no role refuses (a sub-account's dashboard 403 would cost a refresh).
+    const first = await mcp.call('files_ls', { path: 'drive/Home', profile: 'bob@olares.com' });
     expect(first.isError, textOf(first)).toBeFalsy();
     const rewritten = await readFile(blob('bob@olares.com'));
     expect(rewritten.equals(old)).toBe(false);
