@@ -28,7 +28,7 @@ async function loggedInHome(urlTemplate: string) {
   };
   const auth = new AuthContext(env);
   const password = demoUsers().find((u) => u.olaresId === USER)!.password;
-  await auth.persistGrant({ olaresId: USER }, await auth.passwordStep(USER, password));
+  await auth.persistGrant({ olaresId: USER, makeCurrent: true }, await auth.passwordStep(USER, password));
   const token = (await auth.stores.file.get(USER))!.accessToken;
   return { env, home, token };
 }

@@ -1,6 +1,7 @@
 // `npm run bench` (full) or `npm run bench -- --quick` (small sizes, as CI runs it so the
 // benchmarks never rot). Prints one line per benchmark and a JSON summary last.
 import { arch, cpus, totalmem } from 'node:os';
+import { benchAgentTasks } from './agent-tasks.js';
 import { benchCallOverhead } from './call-overhead.js';
 import { type BenchResult, quick, report } from './lib.js';
 import { benchMarketWait } from './market-wait.js';
@@ -25,4 +26,5 @@ await run(benchStampede);
 await run(benchCallOverhead);
 await run(benchTransfer);
 await run(benchMarketWait);
+await run(benchAgentTasks);
 process.stdout.write(`${JSON.stringify(results)}\n`);

@@ -1,9 +1,10 @@
 // How much context the tool list costs an agent: characters and estimated tokens (chars/4) of
 // tools/list, for `all` and for each toolset.
+import { TOOLSETS } from '../src/tools/toolsets.js';
 import { type BenchResult, CLI, report } from './lib.js';
 import { connectStdio } from './mcp.js';
 
-async function measure(toolsets: string) {
+export async function measure(toolsets: string) {
   const env = { ...process.env, OLARES_TOOLSETS: toolsets, OLARES_MCP_HOME: '/nonexistent-olares-mcp-bench' };
   const { client, close } = await connectStdio(process.execPath, [CLI], env);
   const { tools } = await client.listTools();
@@ -14,19 +15,33 @@ async function measure(toolsets: string) {
   return { tools: tools.length, chars, tokens: Math.round(chars / 4), largest };
 }
 
+/** Budgets (test/tool-budget.test.ts holds the same): default-on toolsets, every toolset. */
+export const BUDGET = { defaultTokens: 6000, allTokens: 9000, maxTools: 65 };
+
 export async function benchToolSurface(): Promise<BenchResult> {
+  const byDefault = await measure('');
   const all = await measure('all');
   const figures: Record<string, number | string> = {
+    defaultTools: byDefault.tools,
+    defaultTokens: byDefault.tokens,
     tools: all.tools,
     chars: all.chars,
     tokens: all.tokens,
     largest: `${all.largest?.name}:${Math.round((all.largest?.chars ?? 0) / 4)}t`,
   };
-  for (const set of ['files', 'market', 'cluster', 'dashboard']) {
-    const m = await measure(set);
-    figures[`${set}Tokens`] = m.tokens;
+  for (const set of TOOLSETS.filter((t) => !t.alwaysOn)) {
+    const m = await measure(set.id);
+    figures[`${set.id}Tokens`] = m.tokens;
   }
-  return { name: 'tool-surface', figures, goal: 'all <= 6000 tokens', pass: all.tokens <= 6000 };
+  return {
+    name: 'tool-surface',
+    figures,
+    goal: `default <= ${BUDGET.defaultTokens} tokens, all <= ${BUDGET.allTokens}, <= ${BUDGET.maxTools} tools`,
+    pass:
+      byDefault.tokens <= BUDGET.defaultTokens &&
+      all.tokens <= BUDGET.allTokens &&
+      all.tools <= BUDGET.maxTools,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) report(await benchToolSurface());

@@ -1,6 +1,9 @@
-// control-hub of the simulator (olares-api/cluster.md sec. 14): a small cluster with namespaces,
-// ~25 pods (one multi-container, one with a previous crash), a node, workloads, events and logs.
-// The owner sees everything; a normal user sees only their own namespaces and gets 403 elsewhere.
+// control-hub of the simulator (olares-api/cluster.md sec. 14, corrected by
+// audits/wire-market-cluster.md): a small cluster with namespaces, ~25 pods (one multi-container,
+// one with a previous crash), a node, workloads, events and logs. The owner sees everything. For
+// a normal user the simulator does what ks-apiserver-proxy (server/cache/user.js) does: it keeps
+// the namespaces whose '-'-split name holds the user name plus the shared ones, returns the whole
+// all-namespace pod list whatever page was asked, and filters namespace pages after paging them.
 import { randomBytes } from 'node:crypto';
 import type { SimRequest } from './http.js';
 import { sendJson, sendText } from './http.js';
@@ -9,6 +12,7 @@ import type { SimUser } from './users.js';
 
 const KS = '/kapis/resources.kubesphere.io/v1alpha3';
 const SYSTEM_NAMESPACES = ['os-framework', 'os-platform', 'kube-system'];
+const SHARED_NAMESPACES = ['difyserver-shared'];
 const CREATED = '2026-11-01T08:00:00Z';
 
 interface SimPod {
@@ -148,9 +152,13 @@ export function registerCluster(sim: Simulator) {
   const pods = seedPods(users);
   const namespaces = [
     ...SYSTEM_NAMESPACES,
+    ...SHARED_NAMESPACES,
     ...users.flatMap((u) => [`user-space-${u.local}`, `user-system-${u.local}`]),
   ];
-  const visible = (user: SimUser, ns: string) => user.role !== 'normal' || ns.endsWith(`-${user.local}`);
+  const admin = (user: SimUser) => user.role !== 'normal';
+  // cache/user.js isAllowedMonitoringNamespace / namespaceListFormat.
+  const visible = (user: SimUser, ns: string) =>
+    admin(user) || ns.split('-').includes(user.local) || ns.endsWith('-shared');
   const forbidden = (r: SimRequest, what: string) =>
     sendJson(r.res, 403, {
       kind: 'Status',
@@ -195,6 +203,13 @@ export function registerCluster(sim: Simulator) {
     if (q.get('nodeName')) items = items.filter(() => q.get('nodeName') === 'olares');
     if (q.get('names')) items = items.filter((p) => q.get('names')!.split(',').includes(p.name));
     if (q.get('namespace')) items = items.filter((p) => p.namespace === q.get('namespace'));
+    if (!ns && !admin(r.user!)) {
+      // pod_filter forces limit=-1 for a non-admin: no pagination, totalItems = what is kept.
+      const whole = items.sort(
+        (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
+      );
+      return sendJson(r.res, 200, { items: whole.map(podJson), totalItems: whole.length });
+    }
     page(
       r,
       items
@@ -344,9 +359,15 @@ export function registerCluster(sim: Simulator) {
     },
     status: { phase: 'Active' },
   });
-  sim.route('control-hub', 'GET', `${KS}/namespaces`, (r) =>
-    page(r, namespaces.filter((n) => visible(r.user!, n)).map(nsJson)),
-  );
+  sim.route('control-hub', 'GET', `${KS}/namespaces`, (r) => {
+    if (admin(r.user!)) return page(r, namespaces.map(nsJson));
+    // KubeSphere pages first, then the proxy filters: totalItems is what this page kept and
+    // total the unfiltered count (cache/user.js l.128-130).
+    const limit = Number(r.url.searchParams.get('limit')) || namespaces.length;
+    const p = Math.max(1, Number(r.url.searchParams.get('page')) || 1);
+    const kept = namespaces.slice((p - 1) * limit, p * limit).filter((n) => visible(r.user!, n));
+    sendJson(r.res, 200, { items: kept.map(nsJson), totalItems: kept.length, total: namespaces.length });
+  });
   sim.route('control-hub', 'GET', '/api/v1/namespaces/:ns', (r) => {
     if (!namespaces.includes(r.params.ns) || !visible(r.user!, r.params.ns))
       return notFound(r, `namespaces "${r.params.ns}"`);
@@ -405,11 +426,16 @@ export function registerCluster(sim: Simulator) {
   for (const kind of ['deployments', 'statefulsets', 'daemonsets'])
     sim.route('control-hub', 'GET', `${KS}/namespaces/:ns/${kind}`, workloads(kind));
 
+  // view.js namespaceGroup: namespaces ending in -<user> under that user's name; Shared and
+  // System only for admins. labelSelector and sortBy are ignored.
   sim.route('control-hub', 'GET', '/capi/namespaces/group', (r) => {
     const groups = new Map<string, string[]>();
-    for (const n of namespaces.filter((x) => visible(r.user!, x))) {
-      const ws = nsJson(n).metadata.labels['kubesphere.io/workspace'];
-      groups.set(ws, [...(groups.get(ws) ?? []), n]);
+    const add = (title: string, n: string) => groups.set(title, [...(groups.get(title) ?? []), n]);
+    for (const n of namespaces) {
+      const owner = users.find((u) => n.endsWith(`-${u.local}`));
+      if (owner) {
+        if (admin(r.user!) || owner.olaresId === r.user!.olaresId) add(owner.local, n);
+      } else if (admin(r.user!)) add(n.endsWith('-shared') ? 'Shared' : 'System', n);
     }
     sendJson(
       r.res,
@@ -426,17 +452,22 @@ export function registerCluster(sim: Simulator) {
   sim.route('control-hub', 'GET', '/capi/app/detail', (r) => sendJson(r.res, 200, appDetail(r.user!)));
 }
 
+/** view.js userDetail: globalrole is platform-admin for owner/admin, else the raw owner role. */
 export function appDetail(user: SimUser) {
   const admin = user.role !== 'normal';
   return {
-    clusterRole: admin ? 'cluster-admin' : '',
-    workspaces: admin ? ['system-workspace', `${user.local}-workspace`] : [`${user.local}-workspace`],
-    systemNamespaces: SYSTEM_NAMESPACES,
+    localeManifest: {},
     user: {
       username: user.local,
-      globalrole: admin ? 'platform-admin' : 'platform-regular',
+      globalrole: admin ? 'platform-admin' : user.role,
       email: `${user.local}@example.com`,
+      lang: 'en',
       grantedClusters: ['default'],
+      lastLoginTime: '2026-11-01T08:00:00Z',
+      globalRules: {},
     },
+    runtime: 'containerd',
+    clusterRole: 'host',
+    systemNamespaces: SYSTEM_NAMESPACES,
   };
 }

@@ -24,27 +24,49 @@ const series = (metric_name: string, value: number, labels: Record<string, strin
 
 const APPS = ['firefox', 'jellyfin', 'n8n'];
 
+const forbidden = (user: string) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  status: 'Failure',
+  message: `clusters.monitoring is forbidden: User "${user}" cannot get resource "clusters"`,
+  reason: 'Forbidden',
+  code: 403,
+});
+
+/** Cluster series; `share` scales them for a sub-account's per-user view. */
+const clusterSeries = (share: number) => ({
+  results: [
+    series('cluster_cpu_usage', 2.1 * share),
+    series('cluster_cpu_total', 16 * share),
+    series('cluster_cpu_utilisation', 0.13),
+    series('cluster_memory_usage_wo_cache', 12 * 2 ** 30 * share),
+    series('cluster_memory_total', 64 * 2 ** 30 * share),
+    series('cluster_memory_utilisation', 0.1875),
+    series('cluster_disk_size_usage', 400 * 2 ** 30 * share),
+    series('cluster_disk_size_capacity', 1000 * 2 ** 30 * share),
+    series('cluster_disk_size_utilisation', 0.4),
+    series('cluster_pod_running_count', Math.round(27 * share)),
+    series('cluster_pod_quota', 110),
+    series('cluster_net_bytes_received', 125_000 * share),
+    series('cluster_net_bytes_transmitted', 64_000 * share),
+  ],
+});
+
 export function registerDashboard(sim: Simulator) {
   sim.route('dashboard', 'GET', '/capi/app/detail', (r) => sendJson(r.res, 200, appDetail(r.user!)));
 
+  // A sub-account has no permission for cluster metrics (view.js monitoringMetric); the web app
+  // reads /capi/monitoring.kubesphere.io/v1alpha3/<type>, which the proxy answers with cluster_*
+  // series built from the user's own metrics.
   sim.route('dashboard', 'GET', `${MON}/cluster`, (r) =>
-    sendJson(r.res, 200, {
-      results: [
-        series('cluster_cpu_usage', 2.1),
-        series('cluster_cpu_total', 16),
-        series('cluster_cpu_utilisation', 0.13),
-        series('cluster_memory_usage_wo_cache', 12 * 2 ** 30),
-        series('cluster_memory_total', 64 * 2 ** 30),
-        series('cluster_memory_utilisation', 0.1875),
-        series('cluster_disk_size_usage', 400 * 2 ** 30),
-        series('cluster_disk_size_capacity', 1000 * 2 ** 30),
-        series('cluster_disk_size_utilisation', 0.4),
-        series('cluster_pod_running_count', 27),
-        series('cluster_pod_quota', 110),
-        series('cluster_net_bytes_received', 125_000),
-        series('cluster_net_bytes_transmitted', 64_000),
-      ],
-    }),
+    r.user!.role === 'normal'
+      ? sendJson(r.res, 403, forbidden(r.user!.local))
+      : sendJson(r.res, 200, clusterSeries(1)),
+  );
+  sim.route('dashboard', 'GET', '/capi/monitoring.kubesphere.io/v1alpha3/:type', (r) =>
+    r.user!.role === 'normal' && r.params.type !== r.user!.local
+      ? sendJson(r.res, 403, forbidden(r.user!.local))
+      : sendJson(r.res, 200, clusterSeries(r.user!.role === 'normal' ? 0.5 : 1)),
   );
 
   sim.route('dashboard', 'GET', `${MON}/users/:user`, (r) => {
@@ -115,6 +137,7 @@ export function registerDashboard(sim: Simulator) {
       ].map((metric_name, k) => ({
         metric_name,
         data: {
+          resultType: 'vector',
           result: APPS.map((a, i) => ({
             metric: { namespace: `${a}-${r.user!.local}` },
             value: [Math.floor(Date.now() / 1000), String((i + 1) * (k + 1) * (k === 0 ? 0.05 : 1000))],
@@ -134,9 +157,10 @@ export function registerDashboard(sim: Simulator) {
       ].map((metric_name, k) => ({
         metric_name,
         data: {
+          resultType: 'vector',
           result: [
             {
-              metric: { pod: 'files-7d9f-abcde' },
+              metric: { pod: 'files-7d9f-abcde', namespace: r.params.ns },
               value: [Math.floor(Date.now() / 1000), String(k === 0 ? 0.02 : 2048)],
             },
           ],

@@ -1,6 +1,8 @@
-// The market service of the simulator (olares-api/market.md): a small catalog, per-user state
-// rows, the app state machine advanced by a clock, the request bodies of both backend versions,
-// refused operations and the 422 failed checks.
+// The market service of the simulator (olares-api/market.md as corrected by
+// audits/wire-market-cluster.md): a small catalog, per-user state rows, the app state machine
+// advanced by a clock, the request bodies of both backend versions, refused operations, failed
+// checks wrapped in HTTP 500 the way the public market sends them (422 as an option), catalog
+// details without raw_data (market main) and the user count the cascade rule reads.
 import { readJson, type SimRequest, sendJson } from './http.js';
 import type { Simulator } from './server.js';
 
@@ -20,6 +22,8 @@ interface CatalogApp {
   gpuBinding?: boolean;
   /** The install fails at this state (drives the *Failed branch). */
   failsAt?: 'downloading' | 'installing';
+  /** A client/server bundle: apiVersion v2 with sub-charts, one of them shared by every user. */
+  clientServer?: boolean;
 }
 
 const CATALOG: CatalogApp[] = [
@@ -52,6 +56,7 @@ const CATALOG: CatalogApp[] = [
     failsAt: 'installing',
   },
   { name: 'vllm', title: 'vLLM', versions: ['0.6.0'], categories: ['AI'], gpuBinding: true },
+  { name: 'dify', title: 'Dify', versions: ['1.4.0'], categories: ['AI'], clientServer: true },
   // A bad image reference: the download fails (downloadFailed).
   {
     name: 'ghostimage',
@@ -88,6 +93,15 @@ export interface MarketControl {
   /** While held, no row moves; requests still move a row into its first state. */
   hold(on: boolean): void;
   row(user: string, app: string): Readonly<StateRow> | undefined;
+  /**
+   * While on, a request leaves its row alone until the next tick, as the real backend updates
+   * rows asynchronously: the first poll after a request still sees the old row.
+   */
+  lag(on: boolean): void;
+  /** While on, accepted operations answer 202 `Task is still running` (the market's sync cap). */
+  stillRunning(on: boolean): void;
+  /** Overwrites fields of a row, e.g. `statusTime: ''` as market main sends for a zero event time. */
+  patch(user: string, app: string, fields: Partial<Omit<StateRow, 'queue'>>): void;
 }
 const controls = new WeakMap<Simulator, MarketControl>();
 export function marketControl(sim: Simulator): MarketControl {
@@ -125,6 +139,8 @@ export function registerMarket(sim: Simulator) {
   const newer = () => atLeast('1.12.6');
 
   let held = false;
+  let lagging = false;
+  let answer202 = false;
   const advance = (row: StateRow, next: Step) => {
     row.state = next.state;
     if (next.opType) row.opType = next.opType;
@@ -161,16 +177,48 @@ export function registerMarket(sim: Simulator) {
       held = on;
     },
     row: (user, app) => rows.get(user)?.get(app),
+    lag: (on) => {
+      lagging = on;
+    },
+    stillRunning: (on) => {
+      answer202 = on;
+    },
+    patch: (user, app, fields) => {
+      const row = rows.get(user)?.get(app);
+      if (!row) throw new Error(`no market row ${user}/${app}`);
+      Object.assign(row, fields);
+    },
   });
 
   const refuse = (res: SimRequest['res']) => sendJson(res, 404, { success: false, message: REFUSED });
   const ok = (res: SimRequest['res'], data: unknown = null) =>
-    sendJson(res, 200, { success: true, message: '', data });
+    answer202
+      ? sendJson(res, 202, { success: true, message: 'Task is still running', data })
+      : sendJson(res, 200, { success: true, message: '', data });
+  /**
+   * A failed app-service check as beclab/market task.go sends it: HTTP 500, the task envelope,
+   * and the app-service answer in data.backend_response. The 422 option passes the check through.
+   */
+  const failedCheck = (r: SimRequest, message: string, check: { type: string; Data: unknown }) =>
+    sim.options.marketCheckStatus === 422
+      ? sendJson(r.res, 422, { success: false, message, data: check })
+      : sendJson(r.res, 500, {
+          success: false,
+          message: `Installation failed: ${message}`,
+          data: {
+            app_name: r.params.name ?? '',
+            backend_response: { code: 422, message, data: check },
+          },
+        });
   const record = (r: SimRequest, op: string, body: unknown) =>
     sim.journal.push({ key: `market ${op}`, user: r.user!.olaresId, body });
   /** The request itself moves the row into the first state; the clock does the rest. */
   const startOp = (row: StateRow, opType: string, states: Step[]) => {
     const [first, ...rest] = states.map((s) => ({ opType, ...s }));
+    if (lagging) {
+      row.queue = [first, ...rest];
+      return;
+    }
     Object.assign(row, {
       state: first.state,
       opType: first.opType,
@@ -239,19 +287,44 @@ export function registerMarket(sim: Simulator) {
       .filter((a): a is CatalogApp => Boolean(a))
       .map((a) => ({
         version: a.versions[a.versions.length - 1],
-        app_simple_info: { app_name: a.name, app_title: a.title, app_labels: [] },
+        app_simple_info: {
+          app_id: a.name,
+          app_name: a.name,
+          app_title: { 'en-US': a.title },
+          app_labels: [],
+        },
         app_info: {
           app_entry: {
             name: a.name,
+            version: a.versions[a.versions.length - 1],
             developer: 'Olares Sim',
             cfgType: 'app',
+            apiVersion: a.clientServer ? 'v2' : 'v1',
             categories: a.categories,
             i18n: { 'en-US': { metadata: { title: a.title, description: `${a.title} on Olares` } } },
             entrances: [{ name: 'web', title: a.title, host: a.name, port: 80 }],
+            // accelerator is not in the public ApplicationInfoEntry; only the newer backend may send it.
             accelerator: (a.computeModes ?? []).map((m) => ({ mode: m.computeType })),
+            ...(a.clientServer
+              ? {
+                  subCharts: [
+                    { name: a.name, shared: false },
+                    { name: `${a.name}server`, shared: true },
+                  ],
+                }
+              : {}),
+            // market main merges the manifest envs here (ComposeApplicationInfoEntry).
+            ...(sim.options.marketRawData
+              ? {}
+              : { envs: (a.envs ?? []).map((e) => ({ type: 'string', ...e })) }),
           },
         },
-        raw_data: { envs: a.envs ?? [] },
+        ...(sim.options.marketRawData ? { raw_data: { envs: a.envs ?? [] } } : {}),
+        manifest_version: '0.10.0',
+        manifest_type: 'app',
+        api_version: a.clientServer ? 'v2' : 'v1',
+        timestamp: Math.floor(Date.now() / 1000),
+        type: 'app',
       }));
     ok(r.res, { apps });
   });
@@ -266,29 +339,18 @@ export function registerMarket(sim: Simulator) {
     if (row && !INSTALLED_NOT.has(row.state) && row.state !== 'installFailed') return refuse(r.res);
     const given = new Map<string, string>((body.envs ?? []).map((e: any) => [e.envName, e.value ?? '']));
     const missing = (app.envs ?? []).filter((e) => e.required && !given.get(e.envName));
-    if (missing.length) {
-      return sendJson(r.res, 422, {
-        success: false,
-        message: 'app env check failed',
-        data: {
-          backend_response: {
-            code: 422,
-            data: { type: 'appenv', Data: { missingValues: missing, missingRefs: [], invalidValues: [] } },
-          },
-        },
+    if (missing.length)
+      return failedCheck(r, 'app env check failed', {
+        type: 'appenv',
+        Data: { missingValues: missing, missingRefs: [], invalidValues: [] },
       });
-    }
     if (
       newer() &&
       app.computeModes &&
       app.computeModes.filter((c) => c.status === 'installable').length > 1 &&
       !body.selectedGpuType
     ) {
-      return sendJson(r.res, 422, {
-        success: false,
-        message: 'compute mode required',
-        data: { type: 'computeModeSelect', Data: app.computeModes },
-      });
+      return failedCheck(r, 'compute mode required', { type: 'computeModeSelect', Data: app.computeModes });
     }
     const version = body.version || app.versions[0];
     const fresh: StateRow = {
@@ -303,15 +365,17 @@ export function registerMarket(sim: Simulator) {
       queue: [],
     };
     const path: Step[] = [
-      { state: 'pending' },
+      { state: 'pending', version },
       ...DOWNLOAD,
       { state: 'installing', progress: '0.00' },
       { state: 'initializing' },
       { state: 'running' },
     ];
     const cut = app.failsAt ? path.findIndex((s) => s.state === app.failsAt) : -1;
+    // A lagging backend still shows the old row (e.g. installingCanceled) on the next poll.
+    const target = lagging && row ? row : fresh;
     startOp(
-      fresh,
+      target,
       'install',
       cut >= 0
         ? [
@@ -320,7 +384,7 @@ export function registerMarket(sim: Simulator) {
           ]
         : path,
     );
-    m.set(app.name, fresh);
+    m.set(app.name, target);
     ok(r.res, { app_name: app.name });
   });
 
@@ -383,7 +447,7 @@ export function registerMarket(sim: Simulator) {
     const body = (await readJson<any>(r.req)) ?? {};
     record(r, 'upgrade', body);
     const row = userRows(r.user!.local).get(r.params.name);
-    if (!row || !['running', 'stopped', 'stopFailed', 'upgradeFailed', 'resumeFailed'].includes(row.state))
+    if (!row || !['running', 'stopped', 'stopFailed', 'upgradeFailed', 'applyEnvFailed'].includes(row.state))
       return refuse(r.res);
     const wasStopped = row.state === 'stopped';
     startOp(row, 'upgrade', [
@@ -408,36 +472,27 @@ export function registerMarket(sim: Simulator) {
     const row = userRows(r.user!.local).get(name);
     if (!row) return refuse(r.res);
     if (op !== 'stop' && newer() && CATALOG.find((a) => a.name === name)?.gpuBinding)
-      return sendJson(r.res, 422, {
-        success: false,
-        message: 'compute binding required',
-        data: {
-          backend_response: {
-            code: 422,
-            data: {
-              type: 'computeBindingUnavailable',
-              Data: {
-                availability: {
-                  schedulable: false,
-                  scope: 'card',
-                  reason: 'the bound GPU is in use',
-                  requirement: { mode: 'nvidia', requiredGpu: 1, requiredMemory: 8589934592 },
-                  nodes: [
-                    {
-                      nodeName: 'node-1',
-                      gpuType: 'nvidia',
-                      status: 'ready',
-                      devices: [
-                        { nodeName: 'node-1', deviceId: 'gpu-0', operable: false, health: 'healthy' },
-                        { nodeName: 'node-1', deviceId: 'gpu-1', operable: true, health: 'healthy' },
-                      ],
-                    },
-                  ],
-                },
-                validation: { ok: false, code: 'device-vram-insufficient:gpu-0' },
+      return failedCheck(r, 'compute binding required', {
+        type: 'computeBindingUnavailable',
+        Data: {
+          availability: {
+            schedulable: false,
+            scope: 'card',
+            reason: 'the bound GPU is in use',
+            requirement: { mode: 'nvidia', requiredGpu: 1, requiredMemory: 8589934592 },
+            nodes: [
+              {
+                nodeName: 'node-1',
+                gpuType: 'nvidia',
+                status: 'ready',
+                devices: [
+                  { nodeName: 'node-1', deviceId: 'gpu-0', operable: false, health: 'healthy' },
+                  { nodeName: 'node-1', deviceId: 'gpu-1', operable: true, health: 'healthy' },
+                ],
               },
-            },
+            ],
           },
+          validation: { ok: false, code: 'device-vram-insufficient:gpu-0' },
         },
       });
     if (op === 'stop' && ['running', 'stopFailed', 'resuming'].includes(row.state))
@@ -454,6 +509,19 @@ export function registerMarket(sim: Simulator) {
     } else return refuse(r.res);
     ok(r.res);
   };
+  // user-service's role-filtered wrapper around app-service /app-service/v1/users (olares-cli
+  // users_helper.go): an admin sees every user, anyone else only themselves.
+  sim.route('desktop', 'GET', '/api/users/v2', (r) => {
+    const visible = [...sim.users.values()].filter(
+      (u) => r.user!.role !== 'normal' || u.olaresId === r.user!.olaresId,
+    );
+    sendJson(r.res, 200, {
+      code: 200,
+      data: visible.map((u) => ({ name: u.local, olaresId: u.olaresId, ownerRole: u.role })),
+      totals: visible.length,
+    });
+  });
+
   sim.route('market', 'POST', `${BASE}/apps/stop`, lifecycle('stop'));
   sim.route('market', 'POST', `${BASE}/apps/resume`, lifecycle('resume'));
   sim.route('market', 'POST', `${BASE}/apps/restart`, lifecycle('restart'));

@@ -41,6 +41,14 @@ export interface SimOptions {
    * entrance reads on the envoy gateway is unconfirmed (wire-auth-files.md sec. 3); default false.
    */
   cookieOnlyEverywhere?: boolean;
+  /**
+   * HTTP status of a failed install check: 500 (default) is the public market wrapping the
+   * app-service answer in its task envelope; 422 stands for a newer backend passing it through
+   * (audits/wire-market-cluster.md M1: unconfirmed, so the client must handle both).
+   */
+  marketCheckStatus?: 500 | 422;
+  /** Send `raw_data` in POST /apps (the Redis-backed market of 1.12.5/1.12.6); default false (market main). */
+  marketRawData?: boolean;
 }
 
 export interface Fault {
@@ -100,6 +108,8 @@ export class Simulator {
       driveUploadNeedsMaster: opts.driveUploadNeedsMaster ?? false,
       filesNodeOrder: opts.filesNodeOrder ?? 'random',
       cookieOnlyEverywhere: opts.cookieOnlyEverywhere ?? false,
+      marketCheckStatus: opts.marketCheckStatus ?? 500,
+      marketRawData: opts.marketRawData ?? false,
       filesRoot: opts.filesRoot,
     };
   }

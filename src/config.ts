@@ -2,6 +2,7 @@
 // this one place. The user's environment is trusted, but a typo in a safety switch must never
 // weaken it: a value that is not one of the accepted ones stops the server with a message that
 // names the variable and what it accepts (fail closed). An empty value means unset.
+import { isAbsolute } from 'node:path';
 import { OlaresMcpError } from './errors.js';
 
 export class ConfigError extends OlaresMcpError {
@@ -21,6 +22,8 @@ export interface VariableSpec {
   description: string;
   /** Read by the credential provider or by tests only; listed for completeness. */
   group: 'connection' | 'safety' | 'credentials' | 'tuning';
+  /** Holds a credential: registry clients (server.json) must mask it and keep it out of logs. */
+  secret?: boolean;
 }
 
 /** The table README's configuration section is generated from. */
@@ -101,7 +104,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     kind: 'list',
     default: '(unset): the client roots; with neither, local-path tools are refused',
     description:
-      'Directories (path-delimiter list) that upload sources, download targets and refresh-token files must lie in.',
+      "Absolute directories (path-delimiter list) that upload sources, download targets and refresh-token files must lie in; intersected with the client's MCP roots when it gives some.",
     group: 'safety',
   },
   {
@@ -116,7 +119,8 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'OLARES_ALLOW_HTTP',
     kind: 'boolean',
     default: 'off',
-    description: 'Allow plain-http URL templates for hosts outside loopback and private ranges.',
+    description:
+      'Allow plain-http URL templates for hosts outside loopback and private ranges (127/8, ::1, localhost, 10/8, 172.16/12, 192.168/16, fc00::/7).',
     group: 'safety',
   },
   {
@@ -154,6 +158,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     default: '(unset)',
     description: 'Access token for OLARES_ID (env credential provider).',
     group: 'credentials',
+    secret: true,
   },
   {
     name: 'OLARES_REFRESH_TOKEN',
@@ -162,6 +167,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     description:
       'Refresh token for OLARES_ID, or the one variable profile_import {refreshTokenEnv} may read.',
     group: 'credentials',
+    secret: true,
   },
   {
     name: 'OLARES_LOGIN_TTL_MS',
@@ -302,6 +308,17 @@ function parseList(env: NodeJS.ProcessEnv, name: string, sep: string): string[] 
   return items.length ? items : undefined;
 }
 
+/** Roots are absolute: a relative one would mean the working directory, which is never a root. */
+function parseLocalRoots(env: NodeJS.ProcessEnv, delimiter: string): string[] | undefined {
+  const items = parseList(env, 'OLARES_LOCAL_ROOTS', delimiter);
+  const relative = items?.find((item) => !isAbsolute(item));
+  if (relative !== undefined)
+    throw new ConfigError(
+      `OLARES_LOCAL_ROOTS has an entry "${relative}" that is not an absolute path. Fix: list absolute folders separated by '${delimiter}'`,
+    );
+  return items;
+}
+
 const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 /** `auth.example.com` or `*.example.com`, lower-cased; anything else stops the server. */
@@ -334,7 +351,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readOnly: parseBoolean(env, 'OLARES_READ_ONLY'),
     confirm: parseEnum(env, 'OLARES_CONFIRM', ['strict', 'off'] as const, 'ask' as const),
     forms: parseEnum(env, 'OLARES_FORMS', ['on', 'off'] as const, 'on') === 'on',
-    localRoots: parseList(env, 'OLARES_LOCAL_ROOTS', delimiter),
+    localRoots: parseLocalRoots(env, delimiter),
     trustedDomains: parseTrustedDomains(env),
     allowHttp: parseBoolean(env, 'OLARES_ALLOW_HTTP'),
     allowHardlinks: parseBoolean(env, 'OLARES_ALLOW_HARDLINKS'),

@@ -28,8 +28,9 @@ export class InvalidInputError extends OlaresMcpError {
 }
 
 /**
- * A service answered with a body this client cannot read: the shape changed or the wire was
- * misread. Names the service, the endpoint and the field, so a changed payload is one clear line.
+ * A service answered in a shape this client does not know: one message naming the service, the
+ * endpoint and the field, so a changed wire format fails loudly in one place instead of leaking
+ * `undefined` or `[object Object]` into results.
  */
 export class WireShapeError extends OlaresMcpError {
   constructor(
@@ -39,7 +40,7 @@ export class WireShapeError extends OlaresMcpError {
     detail?: string,
   ) {
     super(
-      `${service} answered ${endpoint} with an unexpected body: field "${field}" ${detail ?? 'is missing or has the wrong type'}. The box may run a version this olares-mcp does not know; check the supported versions in the README`,
+      `${service} answered ${endpoint} in an unexpected shape: field '${field}'${detail ? ` ${detail}` : ''}. This box may run a version olares-mcp does not know yet`,
       { code: 'wire_shape' },
     );
   }

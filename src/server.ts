@@ -2,17 +2,20 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
+import packageJson from '../package.json' with { type: 'json' };
 import { checkUrlTemplate } from './auth/identity.js';
 import { AuthContext } from './auth/index.js';
+import { ConfigError } from './config.js';
 import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
 import { log } from './log.js';
-import { createContext } from './tools/context.js';
+import { createContext, type ToolContext } from './tools/context.js';
 import { inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
 import { describeError } from './tools/errors.js';
 import { selectTools } from './tools/registry.js';
 
 export const SERVER_NAME = 'olares-mcp';
-export const SERVER_VERSION = '0.1.0';
+/** package.json's version: what initialize, `--version` and the published package all report. */
+export const SERVER_VERSION: string = packageJson.version;
 
 const INSTRUCTIONS = `Tools for one Olares box (self-hosted personal cloud): its files (drive/Home/...), app market, cluster pods/logs and dashboard.
 Use them when the user mentions Olares, their personal cloud, its apps, files or pods.
@@ -23,8 +26,10 @@ market_* wait: true polls until the app settles and reports progress. dryRun: tr
 
 export function createServer(env: NodeJS.ProcessEnv = process.env) {
   const auth = new AuthContext(env);
-  const templateProblem = auth.urlTemplate ? checkUrlTemplate(auth.urlTemplate) : undefined;
-  if (templateProblem) throw new Error(templateProblem);
+  const templateProblem = auth.urlTemplate
+    ? checkUrlTemplate(auth.urlTemplate, { allowHttp: auth.config.allowHttp })
+    : undefined;
+  if (templateProblem) throw new ConfigError(templateProblem);
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'Olares' },
     {
@@ -42,7 +47,7 @@ export function createServer(env: NodeJS.ProcessEnv = process.env) {
 /**
  * Tool JSON is paid for in every agent's context. Drop what carries no information: the draft-07
  * `$schema` URL on every schema, the default `execution.taskSupport: forbidden`, the title the
- * SDK copies into annotations, the `profile` description (the instructions say it once), and the
+ * SDK copies into annotations, `additionalProperties: false`, the `profile` description (the instructions say it once), and the
  * body of output schemas: every result is still validated against its full zod schema before it
  * leaves (the shapes are in test/__toolsnaps__ and the README), and an agent reads the JSON
  * itself. That halves the tool list; measured by bench/tool-surface.ts.
@@ -57,6 +62,9 @@ function compactToolList(server: McpServer) {
     const result = await original(req, extra);
     for (const tool of result.tools ?? []) {
       delete tool.inputSchema?.$schema;
+      // zod's strict objects say additionalProperties: false on every tool; arguments are still
+      // checked strictly against the zod schema when a call arrives.
+      if (tool.inputSchema?.additionalProperties === false) delete tool.inputSchema.additionalProperties;
       const profile = tool.inputSchema?.properties?.profile;
       if (profile) tool.inputSchema.properties.profile = { type: 'string' };
       dropSafeIntegerBounds(tool.inputSchema);
@@ -97,22 +105,41 @@ function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaratio
         progressToken: extra._meta?.progressToken,
         sendProgress: (params) => extra.sendNotification({ method: 'notifications/progress', params }),
       });
+      const audited = !decl.annotations.readOnlyHint;
+      let attempted = false;
+      let failure: unknown;
       try {
-        const { data, summary } = await decl.handler(args, ctx);
-        if (!decl.annotations.readOnlyHint && !(data as any)?.dryRun) {
-          const { profile: _p, ...rest } = args;
-          await ctx.audit(decl.name, decl.auditTarget ? decl.auditTarget(args) : rest);
+        if (audited) {
+          await ctx.auditAttempt(await auditTargetOf(decl, args, ctx), { dryRun: args.dryRun === true });
+          attempted = true;
         }
+        const { data, summary } = await decl.handler(args, ctx);
         return {
           content: [{ type: 'text' as const, text: `${summary}\n${JSON.stringify(data)}` }],
           structuredContent: data,
         };
       } catch (err) {
+        failure = err;
         log.debug(`${decl.name} failed: ${(err as Error)?.stack ?? err}`);
         return { isError: true, content: [{ type: 'text' as const, text: describeError(err) }] };
+      } finally {
+        // In finally so that failed and partly done calls are on record too (review L3).
+        if (attempted) await ctx.auditOutcome(failure);
       }
     },
   );
+}
+
+/** What audit.log records as the call's target; a target that cannot be worked out falls back to the arguments. */
+async function auditTargetOf(decl: ToolDeclaration<any, any>, args: any, ctx: ToolContext): Promise<unknown> {
+  const { profile: _p, ...rest } = args;
+  if (!decl.auditTarget) return rest;
+  try {
+    return await decl.auditTarget(args, ctx);
+  } catch (err) {
+    log.debug(`${decl.name}: audit target: ${(err as Error).message}`);
+    return rest;
+  }
 }
 
 export async function serveStdio(env: NodeJS.ProcessEnv = process.env) {

@@ -99,10 +99,10 @@ describe('bad state and environment', () => {
     await writeFile(blocker, 'x');
     const auth = new AuthContext({ ...box.env, OLARES_MCP_HOME: join(blocker, 'home') });
     await expect(auth.passwordStep('bob@olares.com', box.password('bob@olares.com'))).rejects.toThrow(
-      /cannot read .*config.json \(ENOTDIR\)\. Fix: .*OLARES_MCP_HOME/,
+      /cannot read .*a-file\/home \(ENOTDIR\)\. Fix: .*OLARES_MCP_HOME/,
     );
     const first = await box.auth.passwordStep('bob@olares.com', box.password('bob@olares.com'));
-    await expect(auth.persistGrant({ olaresId: 'bob@olares.com' }, first)).rejects.toThrow(
+    await expect(auth.persistGrant({ olaresId: 'bob@olares.com', makeCurrent: true }, first)).rejects.toThrow(
       /cannot (read|write to) .*\((ENOTDIR|EEXIST)\)\. Fix: make the directory (readable|writable) by this user, or point OLARES_MCP_HOME at a/,
     );
     expect(await readFile(blocker, 'utf8')).toBe('x');

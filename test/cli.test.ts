@@ -87,6 +87,29 @@ describe('olares-mcp commands', () => {
     expect(unknown.stderr).toMatch(/profile "carol" not found/);
   });
 
+  it('import reads a file named on its command line, but only a token-shaped one, and still switches', async () => {
+    await box.login('alice@olares.com');
+    await box.login('bob@olares.com');
+    const rt = (await box.auth.stores.file.get('bob@olares.com'))!.refreshToken!;
+    await box.auth.removeProfile('bob@olares.com');
+    await box.auth.profiles.use('alice@olares.com');
+    const twoLines = join(box.home, 'two.txt');
+    await writeFile(twoLines, `${rt}\nsecond line\n`);
+    const refused = await run(
+      ['import', '--olares-id', 'bob@olares.com', '--refresh-token-file', twoLines],
+      box.env,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/refresh token file cannot be used: .*one refresh token on one line/);
+    expect(box.sim.count('POST /auth/api/refresh')).toBe(0);
+    // Outside any local root is fine here: the person at the keyboard typed the path.
+    const file = join(box.home, 'token.txt');
+    await writeFile(file, `${rt}\n`);
+    const ok = await run(['import', '--olares-id', 'bob@olares.com', '--refresh-token-file', file], box.env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/switched current profile to bob@olares.com/);
+  });
+
   it('imports a refresh token from a file and reports health with doctor', async () => {
     await box.login('bob@olares.com');
     const rt = (await box.auth.stores.file.get('bob@olares.com'))!.refreshToken!;

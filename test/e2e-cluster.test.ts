@@ -145,7 +145,15 @@ describe('cluster and dashboard tools', () => {
       expect.arrayContaining(['os-framework', 'user-space-alice', 'user-space-bob']),
     );
     const apps = await mcp.call('cluster_apps');
-    expect(apps.structuredContent.workspaces.map((w: any) => w.workspace)).toContain('system-workspace');
+    // Real group titles (ks-apiserver-proxy namespaceGroup): user names, plus Shared and System.
+    expect(apps.structuredContent.groups).toEqual(
+      expect.arrayContaining([
+        { group: 'alice', namespaces: ['user-space-alice', 'user-system-alice'] },
+        { group: 'bob', namespaces: ['user-space-bob', 'user-system-bob'] },
+        { group: 'Shared', namespaces: ['difyserver-shared'] },
+        expect.objectContaining({ group: 'System', namespaces: expect.arrayContaining(['os-framework']) }),
+      ]),
+    );
     const st = await mcp.call('cluster_app_status', { namespace: 'user-space-alice' });
     expect(st.structuredContent.pods).toMatchObject({ running: 4, pending: 1, total: 5 });
     expect(st.structuredContent.workloads.Deployment).toEqual({ ready: 4, total: 5 });
@@ -178,6 +186,7 @@ describe('cluster and dashboard tools', () => {
     expect(user.items[1].display).toMatchObject({ metric: 'Memory', used: '4.0 GiB', total: '16 GiB' });
     expect(ranking.items.map((i: any) => i.raw.app)).toEqual(['n8n', 'jellyfin', 'firefox', 'files']);
     expect(ranking.items.some((i: any) => i.raw.app === 'headless')).toBe(false);
+    expect(ranking.items[3].raw).toMatchObject({ pods: 1, deployment: 'files', owner_kind: 'Deployment' });
   });
 
   it('reports a permission problem, not a login problem, for a normal user', async () => {

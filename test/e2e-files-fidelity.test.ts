@@ -222,7 +222,7 @@ describe('files tools against real-box answers', () => {
     const r = await mcp.call('files_ls', { path: 'drive/Home' });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(
-      /^files answered GET \/api\/resources\/<dir>\/ with an unexpected body: field "items" should be an array/,
+      /^files answered GET \/api\/resources\/<dir>\/ in an unexpected shape: field 'items' should be an array/,
     );
     expect(textOf(r)).not.toMatch(/\[object Object\]|\n\s+at /);
   });

@@ -142,7 +142,11 @@ describe('profile_login', () => {
     });
     expect(crossSite.status).toBe(403);
     expect(box.sim.count('POST /auth/api/firstfactor')).toBe(0);
-    const body = new URLSearchParams({ ...fields, password: box.password('bob@olares.com') }).toString();
+    const body = new URLSearchParams({
+      ...fields,
+      olaresId: 'bob@olares.com',
+      password: box.password('bob@olares.com'),
+    }).toString();
     const ok = await httpRequest(url, { method: 'POST', body });
     expect(ok.html).toContain('Logged in as');
     const replay = await httpRequest(url, { method: 'POST', body });

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
@@ -36,7 +37,7 @@ describe('profile tools over stdio', () => {
     await box.auth.removeProfile('bob@olares.com');
     const file = join(box.home, 'rt.txt');
     await writeFile(file, `${bobToken.refreshToken}\n`);
-    mcp = await connect(box.env);
+    mcp = await connect({ ...box.env, OLARES_LOCAL_ROOTS: box.home });
     const r = await mcp.call('profile_import', { olaresId: 'bob@olares.com', refreshTokenFile: file });
     expect(textOf(r)).toContain('imported credentials for bob@olares.com');
     expect(r.isError).toBeFalsy();
@@ -47,19 +48,25 @@ describe('profile tools over stdio', () => {
       olaresId: 'bob@olares.com',
       refreshTokenEnv: 'OLARES_NOT_SET',
     });
-    expect(textOf(unset)).toMatch(/OLARES_NOT_SET is not set/);
+    expect(textOf(unset)).toMatch(/refreshTokenEnv may only name OLARES_REFRESH_TOKEN/);
     const notOlares = await mcp.call('profile_import', {
       olaresId: 'bob@olares.com',
       refreshTokenEnv: 'HOME',
     });
-    expect(textOf(notOlares)).toMatch(/must name an environment variable starting with OLARES_/);
+    expect(textOf(notOlares)).toMatch(/refreshTokenEnv may only name OLARES_REFRESH_TOKEN \(got "HOME"\)/);
   });
 
   it('use, "-" and remove move the current pointer and keep serving on bad input', async () => {
     await box.login('alice@olares.com', { name: 'alice' });
     await box.login('bob@olares.com', { name: 'bob' });
-    mcp = await connect(box.env);
+    mcp = await connect(box.env, { elicitation: { form: {} } });
+    const asked: string[] = [];
+    mcp.client.setRequestHandler(ElicitRequestSchema, async (req: any) => {
+      asked.push(req.params.message);
+      return { action: 'accept', content: { confirm: true } };
+    });
     let r = await mcp.call('profile_use', { name: 'alice' });
+    expect(asked[0]).toMatch(/Make alice the current Olares profile\?/);
     expect(r.structuredContent).toMatchObject({ name: 'alice', changed: true });
     r = await mcp.call('profile_use', { name: '-' });
     expect(r.structuredContent).toMatchObject({ name: 'bob' });

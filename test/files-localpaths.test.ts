@@ -1,8 +1,24 @@
 // Local path safety (design.md sec. 9): roots, realpath, symlinks, NUL bytes, prefix look-alikes.
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createDownloadTemp,
+  discardDownloadTemp,
+  landDownload,
+  openUploadSource,
+} from '../src/tools/localFiles.js';
 import { resolveLocalSource, resolveLocalTarget } from '../src/tools/localPaths.js';
 
 describe('local path rules', () => {
@@ -23,14 +39,19 @@ describe('local path rules', () => {
   });
   afterAll(() => rm(base, { recursive: true, force: true }));
 
-  it('accepts absolute and cwd-relative paths inside the roots', async () => {
+  it('accepts absolute paths inside the roots and refuses relative ones (never the working directory)', async () => {
     expect(await resolveLocalSource(join(root, 'sub', 'a.txt'), [root])).toMatchObject({
       path: join(root, 'sub', 'a.txt'),
       isDir: false,
       size: 1,
     });
+    expect(await resolveLocalSource(join(root, 'sub'), [root])).toMatchObject({
+      path: join(root, 'sub'),
+      isDir: true,
+    });
     const rel = relative(process.cwd(), join(root, 'sub'));
-    expect(await resolveLocalSource(rel, [root])).toMatchObject({ path: join(root, 'sub'), isDir: true });
+    await expect(resolveLocalSource(rel, [root])).rejects.toThrow(/is not absolute/);
+    await expect(resolveLocalTarget(rel, 'x', [root])).rejects.toThrow(/is not absolute/);
     expect((await resolveLocalSource(join(root, 'in-file'), [root])).path).toBe(join(root, 'sub', 'a.txt'));
   });
 
@@ -66,11 +87,12 @@ describe('local path rules', () => {
   });
 
   it('resolves download targets: new file, existing file, folder', async () => {
-    expect(await resolveLocalTarget(join(root, 'sub', 'new.bin'), 'r.bin', [root])).toEqual({
+    expect(await resolveLocalTarget(join(root, 'sub', 'new.bin'), 'r.bin', [root])).toMatchObject({
       path: join(root, 'sub', 'new.bin'),
       exists: false,
+      parent: join(root, 'sub'),
     });
-    expect(await resolveLocalTarget(join(root, 'sub', 'a.txt'), 'r.bin', [root])).toEqual({
+    expect(await resolveLocalTarget(join(root, 'sub', 'a.txt'), 'r.bin', [root])).toMatchObject({
       path: join(root, 'sub', 'a.txt'),
       exists: true,
     });
@@ -83,5 +105,69 @@ describe('local path rules', () => {
     await expect(resolveLocalTarget(join(root, 'nope', 'x.bin'), 'x', [root])).rejects.toThrow(
       /does not exist/,
     );
+  });
+});
+
+describe('using a checked path without a race (L1)', () => {
+  let base: string;
+  let root: string;
+  let outside: string;
+  beforeAll(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), 'olares-mcp-race-')));
+    root = join(base, 'root');
+    outside = join(base, 'outside');
+    await mkdir(join(root, 'd'), { recursive: true });
+    await mkdir(join(outside, 'd'), { recursive: true });
+    await writeFile(join(root, 'd', 'f.txt'), 'inside');
+    await writeFile(join(outside, 'd', 'f.txt'), 'outside');
+  });
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('an upload source reads the checked file, and refuses one whose folder was swapped', async () => {
+    const src = await resolveLocalSource(join(root, 'd', 'f.txt'), [root]);
+    const opened = await openUploadSource(src.path, [root]);
+    try {
+      await rename(join(root, 'd'), join(root, 'd-orig'));
+      await symlink(join(outside, 'd'), join(root, 'd'));
+      // The descriptor still reads the file that was checked...
+      const buf = Buffer.alloc(16);
+      const { bytesRead } = await opened.handle.read(buf, 0, 16, 0);
+      expect(buf.subarray(0, bytesRead).toString()).toBe('inside');
+    } finally {
+      await opened.handle.close();
+    }
+    // ...and opening the same checked path now leads outside: refused.
+    await expect(openUploadSource(src.path, [root])).rejects.toThrow(/changed while it was being used/);
+    await rm(join(root, 'd'));
+    await rename(join(root, 'd-orig'), join(root, 'd'));
+  });
+
+  it('a download lands only in the checked folder; otherwise its temp file is removed', async () => {
+    const target = await resolveLocalTarget(join(root, 'd', 'got.txt'), 'x', [root]);
+    const temp = await createDownloadTemp(target);
+    await temp.handle.write('remote bytes');
+    await rename(join(root, 'd'), join(root, 'd-real'));
+    await symlink(join(outside, 'd'), join(root, 'd'));
+    try {
+      await expect(landDownload(temp, target, true)).rejects.toThrow(/changed while it was being used/);
+      await discardDownloadTemp(temp);
+    } finally {
+      await temp.handle.close();
+    }
+    expect(await readdir(join(outside, 'd'))).toEqual(['f.txt']);
+    expect(await readdir(join(root, 'd-real'))).toEqual(['f.txt']);
+  });
+
+  it('a download that is not raced lands, and never clobbers without overwrite', async () => {
+    await mkdir(join(root, 'e'));
+    const target = await resolveLocalTarget(join(root, 'e', 'got.txt'), 'x', [root]);
+    const temp = await createDownloadTemp(target);
+    await temp.handle.write('v1');
+    await writeFile(join(root, 'e', 'got.txt'), 'appeared meanwhile');
+    await expect(landDownload(temp, target, false)).rejects.toThrow(/appeared during the download/);
+    await landDownload(temp, target, true);
+    await temp.handle.close();
+    expect(await readFile(join(root, 'e', 'got.txt'), 'utf8')).toBe('v1');
+    expect(await readdir(join(root, 'e'))).toEqual(['got.txt']);
   });
 });

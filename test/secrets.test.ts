@@ -86,11 +86,18 @@ describe('secrets never leave the server process', () => {
     const bobRecord = await box.auth.stores.file.get('bob@olares.com');
     const rtFile = join(box.home, '..', `rt-${Date.now()}.txt`);
     await writeFile(rtFile, `${bobRecord!.refreshToken}\n`);
-    const importer = await connect({ ...env, OLARES_RT: 'rt-not-a-real-token-xyz' });
+    const importer = await connect({
+      ...env,
+      OLARES_LOCAL_ROOTS: join(box.home, '..'), // the token file stays outside the scanned home
+      OLARES_REFRESH_TOKEN: 'rt-not-a-real-token-xyz',
+    });
     sessions.push(importer);
     secrets.add('rt-not-a-real-token-xyz');
     await importer.call('profile_import', { olaresId: 'bob@olares.com', refreshTokenFile: rtFile });
-    await importer.call('profile_import', { olaresId: 'carol@olares.com', refreshTokenEnv: 'OLARES_RT' });
+    await importer.call('profile_import', {
+      olaresId: 'carol@olares.com',
+      refreshTokenEnv: 'OLARES_REFRESH_TOKEN',
+    });
     await importer.call('profile_import', {
       olaresId: 'carol@olares.com',
       refreshTokenFile: '/etc/hostname',

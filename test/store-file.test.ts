@@ -45,7 +45,7 @@ describe('FileTokenStore', () => {
     await store.set({ olaresId: 'a@olares.com', accessToken: 'x' });
     await writeFile(join(dir, 'a@olares.com.enc'), 'garbage that is long enough to be parsed');
     await expect(new FileTokenStore(dir).get('a@olares.com')).rejects.toThrow(
-      /cannot be decrypted; it was left in place. Fix:/,
+      /cannot be decrypted \(damaged, or written for another identity\); it was left in place. Fix:/,
     );
     expect(await readFile(join(dir, 'a@olares.com.enc'), 'utf8')).toBe(
       'garbage that is long enough to be parsed',
@@ -54,6 +54,17 @@ describe('FileTokenStore', () => {
     await expect(new FileTokenStore(dir).get('a@olares.com')).rejects.toThrow(
       /token store key .* is corrupted/,
     );
+  });
+
+  it('binds each blob to its olaresId: a blob copied over another identity is refused, left in place', async () => {
+    const store = new FileTokenStore(dir);
+    await store.set({ olaresId: 'a@olares.com', accessToken: 'access-a' });
+    await store.set({ olaresId: 'b@olares.com', accessToken: 'access-b' });
+    const bBlob = await readFile(join(dir, 'b@olares.com.enc'));
+    await writeFile(join(dir, 'a@olares.com.enc'), bBlob);
+    await expect(new FileTokenStore(dir).get('a@olares.com')).rejects.toThrow(/cannot be decrypted/);
+    expect((await readFile(join(dir, 'a@olares.com.enc'))).equals(bBlob)).toBe(true);
+    expect((await new FileTokenStore(dir).get('b@olares.com'))?.accessToken).toBe('access-b');
   });
 
   it('always holds the old or the new record when the writer is SIGKILLed mid-write', async () => {

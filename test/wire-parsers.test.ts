@@ -69,12 +69,12 @@ describe('client parsers on the contract fixtures', () => {
     })();
     expect(err).toBeInstanceOf(WireShapeError);
     expect((err as Error).message).toMatch(
-      /^files answered GET \/api\/resources\/<dir>\/ with an unexpected body: field "items\[0\]\.name" should be a string, got undefined/,
+      /^files answered GET \/api\/resources\/<dir>\/ in an unexpected shape: field 'items\[0\]\.name' should be a string, got undefined/,
     );
     expect(() =>
       parseEnvelope('/api/refresh', '{"status":"OK","data":{"access_token":5}}', 'refresh'),
     ).toThrow(
-      /auth answered POST \/api\/refresh with an unexpected body: field "data\.access_token" should be a string/,
+      /auth answered POST \/api\/refresh in an unexpected shape: field 'data\.access_token' should be a string/,
     );
   });
 });

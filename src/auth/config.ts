@@ -1,9 +1,17 @@
 // The profile index: <home>/config.json. No secrets live here.
-import { ConfigCorruptError, HomeNotWritableError, NoProfileError, ProfileNotFoundError } from './errors.js';
+import { OlaresMcpError } from '../errors.js';
+import {
+  ConfigCorruptError,
+  HomeNotWritableError,
+  InvalidProfileNameError,
+  NoProfileError,
+  ProfileNotFoundError,
+} from './errors.js';
 import { ChangeCache, writeFileAtomic } from './fsutil.js';
 import { homePaths } from './home.js';
 import { parseOlaresId } from './identity.js';
 import { acquireLock } from './lock.js';
+import { trustFileSync, trustStateDirs } from './stateDir.js';
 
 export type TokenBackend = 'keychain' | 'file';
 
@@ -28,9 +36,25 @@ export interface ConfigFile {
 
 export const displayName = (p: Profile) => p.name || p.olaresId;
 
+/** olaresIds resolve before names, so no name can shadow another profile's identity (L4). */
 export function findProfile(cfg: ConfigFile, key: string): Profile | undefined {
   const k = key.trim();
-  return cfg.profiles.find((p) => p.name === k) ?? cfg.profiles.find((p) => p.olaresId === k);
+  return cfg.profiles.find((p) => p.olaresId === k) ?? cfg.profiles.find((p) => p.name === k);
+}
+
+/** A name may not read as another identity, nor be another profile's name or olaresId (L4). */
+export function assertProfileName(cfg: ConfigFile, olaresId: string, name: string): void {
+  if (name.includes('@')) {
+    let parsed: string | undefined;
+    try {
+      parsed = parseOlaresId(name).olaresId;
+    } catch {
+      throw new InvalidProfileNameError(name, "contains '@' but is not an olaresId");
+    }
+    if (parsed !== olaresId) throw new InvalidProfileNameError(name, `reads as another identity (${parsed})`);
+  }
+  const other = cfg.profiles.find((p) => p.olaresId !== olaresId && (p.name === name || p.olaresId === name));
+  if (other) throw new InvalidProfileNameError(name, `is already used by the profile for ${other.olaresId}`);
 }
 
 export function currentProfile(cfg: ConfigFile): Profile | undefined {
@@ -48,6 +72,9 @@ function validate(raw: unknown, path: string): ConfigFile {
     if (!p || typeof p !== 'object' || typeof (p as Profile).olaresId !== 'string') {
       throw new ConfigCorruptError(path, `profiles[${i}] has no olaresId`);
     }
+    const problem = urlOverrideProblem(p as Profile);
+    if (problem)
+      throw new ConfigCorruptError(path, `profiles[${i}] (${(p as Profile).olaresId}): ${problem}`);
   }
   for (const k of ['currentProfile', 'previousProfile'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'string')
@@ -60,15 +87,43 @@ function validate(raw: unknown, path: string): ConfigFile {
   };
 }
 
+const PREFIX = /^([a-z0-9-]+\.)*$/i;
+
+/**
+ * config.json's URL overrides steer where tokens are sent, so they are held to what a person
+ * would configure: a host-label prefix, and an http(s) auth URL with no user name or password.
+ * The text names the field, never a user name or password an override may carry.
+ */
+function urlOverrideProblem(p: Profile): string | undefined {
+  if (
+    p.localUrlPrefix !== undefined &&
+    (typeof p.localUrlPrefix !== 'string' || !PREFIX.test(p.localUrlPrefix))
+  )
+    return 'localUrlPrefix must be host labels each followed by a dot (e.g. "dev."), or empty';
+  if (p.authUrlOverride === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(String(p.authUrlOverride));
+  } catch {
+    return 'authUrlOverride is not a URL';
+  }
+  if (url.username || url.password) return 'authUrlOverride must not carry a user name or password';
+  // Plain http is judged where the URL is used (identity.ts plainHttpProblem), by the same rule
+  // as OLARES_URL_TEMPLATE: local networks, or OLARES_ALLOW_HTTP=1.
+  if (url.protocol === 'https:' || url.protocol === 'http:') return undefined;
+  return `authUrlOverride ${url.protocol}//${url.host} must be an https URL; fix or remove the field`;
+}
+
 export class ProfileIndex {
   readonly paths: ReturnType<typeof homePaths>;
-  private readonly cache = new ChangeCache<ConfigFile>();
+  private readonly cache = new ChangeCache<ConfigFile>(trustFileSync);
 
   constructor(readonly home: string) {
     this.paths = homePaths(home);
   }
 
   async load(): Promise<ConfigFile> {
+    await trustStateDirs(this.home);
     try {
       return (
         (await this.cache.read(this.paths.config, (data) => this.parse(data.toString('utf8')))) ?? {
@@ -76,7 +131,7 @@ export class ProfileIndex {
         }
       );
     } catch (err) {
-      if (err instanceof ConfigCorruptError) throw err;
+      if (err instanceof OlaresMcpError) throw err;
       throw new HomeNotWritableError(this.paths.config, err, 'read');
     }
   }
@@ -129,11 +184,17 @@ export class ProfileIndex {
   ): Promise<{ switched: boolean; previous?: string }> {
     parseOlaresId(profile.olaresId);
     return this.update((cfg) => {
+      if (profile.name) assertProfileName(cfg, profile.olaresId, profile.name);
+      // The effective current profile: with no pointer written, the first profile is current.
+      const effective = currentProfile(cfg);
       const idx = cfg.profiles.findIndex((p) => p.olaresId === profile.olaresId);
       if (idx >= 0) cfg.profiles[idx] = { ...cfg.profiles[idx], ...dropEmpty(profile) };
       else cfg.profiles.push(dropEmpty(profile));
       const name = displayName(idx >= 0 ? cfg.profiles[idx] : profile);
-      const current = cfg.currentProfile;
+      // Renaming the current profile keeps it current under its new name.
+      if (effective?.olaresId === profile.olaresId && cfg.currentProfile) cfg.currentProfile = name;
+      const current = effective ? displayName(effective) : undefined;
+      if (effective?.olaresId === profile.olaresId) return { switched: false };
       if ((opts.switchTo || !current) && current !== name) {
         if (current) cfg.previousProfile = current;
         cfg.currentProfile = name;

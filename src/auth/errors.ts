@@ -109,3 +109,68 @@ export class HomeNotWritableError extends OlaresMcpError {
     );
   }
 }
+
+/** A derived auth URL is plain http to a public host and OLARES_ALLOW_HTTP is off (L7). */
+export class PlainHttpRefusedError extends OlaresMcpError {
+  constructor(problem: string) {
+    super(
+      `${problem}; nothing was sent. Fix: use an https URL (OLARES_URL_TEMPLATE, or the profile's authUrlOverride in config.json), or set OLARES_ALLOW_HTTP=1 in the server's environment if this network is private`,
+      { code: 'plain_http_refused' },
+    );
+  }
+}
+
+/** A credential would go to an auth host nobody trusted, and the user did not confirm it. */
+export class UntrustedAuthHostError extends OlaresMcpError {
+  constructor(
+    readonly host: string,
+    what: 'import' | 'login',
+    olaresId: string,
+    reason: string,
+  ) {
+    const terminal =
+      what === 'import'
+        ? `olares-mcp import --olares-id ${olaresId} --refresh-token-file <path>`
+        : `olares-mcp login --olares-id ${olaresId}`;
+    super(
+      `the auth host ${host} is new: no profile uses it and OLARES_TRUSTED_DOMAINS does not list it, so nothing was sent to it (${reason}). Fix: if ${host} really is the user's Olares box, the user adds it to OLARES_TRUSTED_DOMAINS in the server's environment, or runs in a terminal: ${terminal}`,
+      { code: 'untrusted_auth_host' },
+    );
+  }
+}
+
+/** A profile name that could be mistaken for another identity, or that is already taken (L4). */
+export class InvalidProfileNameError extends OlaresMcpError {
+  constructor(name: string, why: string) {
+    super(
+      `the profile name "${name}" ${why}; nothing was stored. Fix: choose another name, or leave name out`,
+      {
+        code: 'invalid_profile_name',
+      },
+    );
+  }
+}
+
+/** OLARES_PROFILE_LOCK=1 pins every call to one profile. */
+export class ProfileLockedError extends OlaresMcpError {
+  constructor(pinned: string, asked: string) {
+    super(
+      `OLARES_PROFILE_LOCK=1 pins every call to the profile ${pinned}; ${asked} is refused. Fix: leave the profile argument out, or the user changes OLARES_PROFILE / unsets OLARES_PROFILE_LOCK in the server's environment`,
+      { code: 'profile_locked' },
+    );
+  }
+}
+
+/**
+ * Part of the state directory could be changed by someone other than this user (ssh's "bad owner
+ * or permissions"): using it would let them redirect tokens or the audit log, so it is refused.
+ */
+export class UntrustedStateError extends OlaresMcpError {
+  constructor(
+    readonly path: string,
+    problem: string,
+    fix: string,
+  ) {
+    super(`refusing to use ${path}: ${problem}. Fix: ${fix}`, { code: 'state_untrusted' });
+  }
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, type Stats, statSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HomeNotWritableError } from './errors.js';
@@ -48,6 +48,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
 export class ChangeCache<T> {
   private entries = new Map<string, { sig: string; value: T }>();
 
+  /** `verify` vets a changed file from the stat already taken (owner, mode) before it is read. */
+  constructor(private readonly verify?: (path: string, st: Stats) => void) {}
+
   async read(path: string, parse: (data: Buffer) => T): Promise<T | undefined> {
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st) {
@@ -57,6 +60,7 @@ export class ChangeCache<T> {
     const sig = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     const hit = this.entries.get(path);
     if (hit?.sig === sig) return structuredClone(hit.value);
+    this.verify?.(path, st);
     const value = parse(readFileSync(path));
     this.entries.set(path, { sig, value });
     return structuredClone(value);

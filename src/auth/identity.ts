@@ -72,17 +72,40 @@ export function serviceBaseUrl(
   return base;
 }
 
+/** Loopback and private ranges, where plain http stays on the user's own network (L7). */
+export function isLocalNetworkHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h === '::1') return true;
+  const v4 = h.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  }
+  return /^f[cd][0-9a-f]{0,2}:/.test(h); // fc00::/7
+}
+
+/** Why a URL may not carry credentials in clear text, or undefined when it may. */
+export function plainHttpProblem(url: string, allowHttp: boolean): string | undefined {
+  const u = new URL(url);
+  if (u.protocol !== 'http:' || allowHttp || isLocalNetworkHost(u.hostname)) return undefined;
+  return `${u.origin} is plain http outside loopback and private networks: passwords and tokens would cross the network unencrypted`;
+}
+
 /** Validates OLARES_URL_TEMPLATE once at start-up so a typo fails loudly, not on the first call. */
-export function checkUrlTemplate(template: string): string | undefined {
+export function checkUrlTemplate(template: string, opts: { allowHttp?: boolean } = {}): string | undefined {
   if (!template.includes('{service}')) return 'OLARES_URL_TEMPLATE must contain {service}';
+  let sample: string;
   try {
-    const sample = serviceBaseUrl(parseOlaresId('alice@olares.com'), 'auth', { template });
+    sample = serviceBaseUrl(parseOlaresId('alice@olares.com'), 'auth', { template });
     const u = new URL(sample);
     if (u.protocol !== 'https:' && u.protocol !== 'http:')
       return 'OLARES_URL_TEMPLATE must be an http(s) URL';
   } catch {
     return `OLARES_URL_TEMPLATE "${template}" does not form a valid URL`;
   }
+  const http = plainHttpProblem(sample, Boolean(opts.allowHttp));
+  if (http)
+    return `OLARES_URL_TEMPLATE "${template}": ${http}. Fix: use https, or set OLARES_ALLOW_HTTP=1 if this network is private`;
   return undefined;
 }
 

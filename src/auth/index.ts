@@ -10,15 +10,27 @@ import {
   secondFactorTotp,
   type TokenGrant,
 } from './authApi.js';
-import { currentProfile, displayName, findProfile, type Profile, ProfileIndex } from './config.js';
+import {
+  assertProfileName,
+  currentProfile,
+  displayName,
+  findProfile,
+  type Profile,
+  ProfileIndex,
+} from './config.js';
 import { type Credentials, EnvCredentials, StoredCredentials } from './credentials.js';
-import { AlreadyAuthenticatedError, AuthenticationFailedError } from './errors.js';
-import { ensureDir } from './fsutil.js';
+import {
+  AlreadyAuthenticatedError,
+  AuthenticationFailedError,
+  PlainHttpRefusedError,
+  ProfileLockedError,
+} from './errors.js';
 import { homePaths, resolveHome } from './home.js';
 import {
   desktopTargetUrl,
   type OlaresIdentity,
   parseOlaresId,
+  plainHttpProblem,
   type ServiceName,
   serviceBaseUrl,
   type UrlOptions,
@@ -26,9 +38,11 @@ import {
 import { formatRemaining, tokenExpiry } from './jwt.js';
 import { loadUndici } from './net.js';
 import { Refresher } from './refresher.js';
-import { type RefreshTokenSource, readRefreshToken } from './refreshTokenSource.js';
+import { type RefreshTokenSource, readRefreshToken, type TokenReadPolicy } from './refreshTokenSource.js';
+import { appendPrivateLine, trustStateDirs } from './stateDir.js';
 import { TokenStores } from './stores.js';
 import type { TokenRecord } from './tokenStore.js';
+import { type AuthTarget, authTarget } from './trust.js';
 
 export type ProfileStatus = string; // `logged-in (XhYm)` | `logged-in` | `expired` | `invalidated` | `never`
 
@@ -109,12 +123,35 @@ export class AuthContext {
     };
   }
 
+  /** Checked at every use: a profile's authUrlOverride could still be plain http (L7). */
   authCall(identity: OlaresIdentity, profile?: Profile, signal?: AbortSignal): AuthCallOptions {
+    const authUrl = serviceBaseUrl(identity, 'auth', this.urlOptions(profile));
+    const http = plainHttpProblem(authUrl, this.config.allowHttp);
+    if (http) throw new PlainHttpRefusedError(http);
     return {
-      authUrl: serviceBaseUrl(identity, 'auth', this.urlOptions(profile)),
+      authUrl,
       insecure: this.insecure || Boolean(profile?.insecureSkipVerify),
       signal,
     };
+  }
+
+  /** Checks (once per process) that the state directory is this user's alone; throws when it is not. */
+  trustState(): Promise<void> {
+    return trustStateDirs(this.home);
+  }
+
+  /** Appends one line to audit.log, never through a link; throws when it cannot. */
+  async appendAudit(line: string): Promise<void> {
+    await this.trustState();
+    await appendPrivateLine(this.paths.audit, line);
+  }
+
+  /** Where a login or import for olaresId would send credentials: the auth URL, without user info. */
+  async authUrlFor(olaresId: string): Promise<string> {
+    const identity = parseOlaresId(olaresId);
+    const profile = (await this.profiles.load()).profiles.find((p) => p.olaresId === identity.olaresId);
+    const url = new URL(this.authCall(identity, profile).authUrl);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   }
 
   /** The olaresId the env provider serves, when it is on (design.md sec. 9). */
@@ -127,8 +164,39 @@ export class AuthContext {
 
   private envCredentials?: EnvCredentials;
 
+  /** Where a credential for this identity would go and whether that host is trusted (no network). */
+  async authTarget(olaresId: string): Promise<AuthTarget> {
+    const identity = parseOlaresId(olaresId);
+    const target = authTarget(identity, {
+      profiles: (await this.profiles.load()).profiles,
+      urlOptions: (p) => this.urlOptions(p),
+      template: this.urlTemplate,
+      trustedDomains: this.config.trustedDomains,
+      envOlaresId: this.envOlaresId,
+    });
+    const http = plainHttpProblem(target.url, this.config.allowHttp);
+    if (http) throw new PlainHttpRefusedError(http);
+    return target;
+  }
+
+  /**
+   * OLARES_PROFILE_LOCK=1: a call's `profile` argument must name the pinned profile (OLARES_PROFILE,
+   * else the env provider, else the current one); anything else is refused, unknown names too.
+   */
+  async assertPinned(key: string | undefined, what = `the profile argument "${key}"`): Promise<void> {
+    if (!this.config.profileLock || !key?.trim()) return;
+    const cfg = await this.profiles.load().catch(() => ({ profiles: [] as Profile[] }));
+    const envId = this.envOlaresId;
+    const idOf = (k: string) => findProfile(cfg, k)?.olaresId ?? (k.trim() === envId ? envId : undefined);
+    const pinnedKey = this.config.profile;
+    const pinned = pinnedKey ? idOf(pinnedKey) : (envId ?? currentProfile(cfg)?.olaresId);
+    const asked = idOf(key);
+    if (!pinned || asked !== pinned) throw new ProfileLockedError(pinnedKey ?? pinned ?? '(none)', what);
+  }
+
   /** Resolves the session for a call: explicit key, else OLARES_PROFILE, else env provider, else current. */
   async session(key?: string): Promise<Session> {
+    await this.assertPinned(key);
     const wanted = key?.trim() || this.env.OLARES_PROFILE?.trim() || undefined;
     const envId = this.envOlaresId;
     let profile: Profile;
@@ -163,6 +231,7 @@ export class AuthContext {
 
   /** `current` marks what a call would run as: `key` (a call's profile), else OLARES_PROFILE, else env, else current. */
   async listProfiles(key?: string): Promise<{ profiles: ProfileView[]; currentKey?: string }> {
+    await this.assertPinned(key);
     const cfg = await this.profiles.load();
     const cur = currentProfile(cfg);
     const envId = key?.trim() ? undefined : this.envOlaresId;
@@ -243,7 +312,7 @@ export class AuthContext {
   /** Whether refresh and config locks can be created: undefined when fine, else the error code. */
   async checkLockDir(): Promise<string | undefined> {
     try {
-      await ensureDir(this.paths.locks);
+      await this.trustState();
       const probe = `${this.paths.locks}/.doctor-${process.pid}-${Date.now()}`;
       await writeFile(probe, '');
       await rm(probe);
@@ -268,9 +337,21 @@ export class AuthContext {
       throw new AlreadyAuthenticatedError(olaresId, formatRemaining(e.exp - Date.now() / 1000));
   }
 
-  /** Stores a grant and upserts the profile; switches current unless noSwitch. */
-  async persistGrant(input: { olaresId: string; name?: string; noSwitch?: boolean }, grant: TokenGrant) {
+  /**
+   * Refuses a name that could pass for another identity or is taken (L4); call it before any
+   * request so a bad name costs nothing.
+   */
+  async checkProfileName(olaresId: string, name: string | undefined): Promise<void> {
+    if (name?.trim()) assertProfileName(await this.profiles.load(), olaresId, name.trim());
+  }
+
+  /**
+   * Stores a grant and upserts the profile. It becomes current only with makeCurrent, or when no
+   * profile exists yet: callers decide (a tool only after the user confirmed the switch).
+   */
+  async persistGrant(input: { olaresId: string; name?: string; makeCurrent: boolean }, grant: TokenGrant) {
     if (!grant.accessToken) throw new AuthenticationFailedError('the auth host returned no access token');
+    await this.checkProfileName(input.olaresId, input.name);
     const store = await this.stores.forWrite();
     await store.set({
       olaresId: input.olaresId,
@@ -288,7 +369,7 @@ export class AuthContext {
     }
     const { switched, previous } = await this.profiles.upsert(
       { olaresId: input.olaresId, name: input.name?.trim() || undefined, tokenStore: store.backend },
-      { switchTo: !input.noSwitch },
+      { switchTo: input.makeCurrent },
     );
     const after = await this.profiles.load();
     const p = after.profiles.find((x) => x.olaresId === input.olaresId)!;
@@ -331,17 +412,32 @@ export class AuthContext {
   /**
    * Profile import: reads the refresh token from where the user put it, refuses a profile that is
    * still logged in, and exchanges the token for a grant (one /api/refresh, no X-Authorization).
+   * Every local check comes first; an untrusted auth host gets nothing, not even a DNS lookup,
+   * unless confirmNewHost resolves (the terminal passes one: the person typed the olaresId).
    */
   async importRefreshToken(
     olaresId: string,
     source: RefreshTokenSource,
-    signal?: AbortSignal,
+    opts: {
+      policy?: TokenReadPolicy;
+      signal?: AbortSignal;
+      confirmNewHost?: (target: AuthTarget) => Promise<void>;
+      /** Last chance to refuse before the request (e.g. confirm a profile switch). */
+      beforeSend?: () => Promise<void>;
+    } = {},
   ): Promise<TokenGrant> {
-    const refreshToken = await readRefreshToken(source, this.env);
+    const refreshToken = await readRefreshToken(olaresId, source, this.env, opts.policy);
     await this.assertCanAuthenticate(olaresId);
+    const target = await this.authTarget(olaresId);
+    if (!target.trusted) {
+      if (!opts.confirmNewHost)
+        throw new AuthenticationFailedError(`the auth host ${target.host} is not trusted`);
+      await opts.confirmNewHost(target);
+    }
+    await opts.beforeSend?.();
     const identity = parseOlaresId(olaresId);
     const profile = (await this.profiles.load()).profiles.find((p) => p.olaresId === identity.olaresId);
-    return refreshGrant({ refreshToken }, this.authCall(identity, profile, signal));
+    return refreshGrant({ refreshToken }, this.authCall(identity, profile, opts.signal));
   }
 
   /** Removes the profile first, then its token (auth.md sec. 10.6). */
@@ -372,3 +468,4 @@ export {
   TimeoutError,
   UnreachableError,
 } from './net.js';
+export type { AuthTarget } from './trust.js';

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { TokenStoreError } from './errors.js';
-import { decodeRecord, encodeRecord, RecordStore, type TokenRecord } from './tokenStore.js';
+import { decodeRecord, encodeRecord, identityMismatch, RecordStore, type TokenRecord } from './tokenStore.js';
 
 export const KEYCHAIN_SERVICE = 'olares-mcp';
 const ENTRY_OPTIONS = { linux: { store: 'secret-service' } } as const;
@@ -44,14 +44,17 @@ export class KeychainTokenStore extends RecordStore {
       throw unavailable(err);
     }
     if (text === null) return null;
-    const record = decodeRecord(text, olaresId);
+    const record = decodeRecord(text);
     if (!record) {
       throw new TokenStoreError(
         `the keychain item ${KEYCHAIN_SERVICE}/${olaresId} does not hold a token record; it was left in place. Fix: profile_remove {name: "${olaresId}"} then log in again`,
         'token_store_corrupt',
       );
     }
-    return record;
+    // The item's account name binds it to olaresId; a record naming another identity was moved there.
+    if (record.olaresId !== undefined && record.olaresId !== olaresId)
+      throw identityMismatch(`keychain item ${KEYCHAIN_SERVICE}/${olaresId}`, record.olaresId, olaresId);
+    return { ...record, olaresId };
   }
 
   protected async write(record: TokenRecord) {

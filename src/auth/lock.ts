@@ -1,8 +1,9 @@
 // Cross-process locks on directories under <home>/locks (proper-lockfile: mkdir-based, portable).
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { OlaresMcpError } from '../errors.js';
 import { ensureDir } from './fsutil.js';
 import { sanitizeId } from './home.js';
+import { trustStateDirs } from './stateDir.js';
 
 export interface HeldLock {
   /** True once proper-lockfile reported the lock as lost (stale takeover or mtime update failure). */
@@ -33,7 +34,9 @@ export async function acquireLock(
   what: string,
   opts: LockOptions,
 ): Promise<HeldLock> {
-  await ensureDir(locksDir);
+  // locks/ lives in the state home: a lock dir others can write to lets them hold our locks forever.
+  await trustStateDirs(dirname(locksDir));
+  await ensureDir(locksDir); // removed since the check? recreated 0700, in a home only we can write
   const target = join(locksDir, sanitizeId(name));
   let compromised = false;
   try {

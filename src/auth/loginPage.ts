@@ -5,8 +5,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { OlaresMcpError } from '../errors.js';
 import type { FirstFactorResult } from './authApi.js';
-import { parseOlaresId, serviceBaseUrl } from './identity.js';
+import { parseOlaresId } from './identity.js';
 import type { AuthContext } from './index.js';
+import type { AuthTarget } from './trust.js';
 
 export const LOGIN_HOST = '127.0.0.1';
 const MAX_ATTEMPTS = 5;
@@ -64,8 +65,8 @@ export class LoginPage {
     private readonly pathToken: string,
     private readonly auth: AuthContext,
     readonly olaresId: string,
-    private readonly name: string | undefined,
-    private readonly authHost: string,
+    private readonly opts: LoginPageOptions,
+    private readonly target: AuthTarget,
     ttlMs: number,
   ) {
     this.url = `http://${LOGIN_HOST}:${port}/login/${pathToken}`;
@@ -84,15 +85,10 @@ export class LoginPage {
     });
   }
 
-  static async start(
-    auth: AuthContext,
-    olaresId: string,
-    opts: { name?: string; ttlMs?: number } = {},
-  ): Promise<LoginPage> {
+  static async start(auth: AuthContext, olaresId: string, opts: LoginPageOptions = {}): Promise<LoginPage> {
     const identity = parseOlaresId(olaresId);
-    const cfg = await auth.profiles.load();
-    const profile = cfg.profiles.find((p) => p.olaresId === identity.olaresId);
-    const authHost = new URL(serviceBaseUrl(identity, 'auth', auth.urlOptions(profile))).host;
+    // String work only: the auth host sees nothing until the user typed the olaresId on the page.
+    const target = await auth.authTarget(identity.olaresId);
     const server = createServer();
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
@@ -104,7 +100,7 @@ export class LoginPage {
     server.unref();
     const { port } = server.address() as AddressInfo;
     const ttlMs = opts.ttlMs ?? (Number(auth.env.OLARES_LOGIN_TTL_MS) || 5 * 60_000);
-    return new LoginPage(server, port, token(), auth, identity.olaresId, opts.name, authHost, ttlMs);
+    return new LoginPage(server, port, token(), auth, identity.olaresId, opts, target, ttlMs);
   }
 
   get pending() {
@@ -171,14 +167,21 @@ export class LoginPage {
     this.busy = true;
     this.csrf = token();
     try {
-      if (this.step === 'password') await this.passwordStep(res, fields.get('password') ?? '');
+      if (this.step === 'password')
+        await this.passwordStep(res, fields.get('olaresId') ?? '', fields.get('password') ?? '');
       else await this.totpStep(res, fields.get('totp') ?? '');
     } finally {
       this.busy = false;
     }
   }
 
-  private async passwordStep(res: ServerResponse, password: string) {
+  private async passwordStep(res: ServerResponse, typedId: string, password: string) {
+    // The typed olaresId is the user's confirmation of this identity and its auth host (M5).
+    if (typedId.trim().toLowerCase() !== this.olaresId.toLowerCase())
+      return this.form(
+        res,
+        `The olaresId you typed does not match ${this.olaresId}; nothing was sent. Type it exactly if this is the account you mean to sign in to.`,
+      );
     let first: FirstFactorResult;
     try {
       first = await this.auth.passwordStep(this.olaresId, password);
@@ -217,7 +220,10 @@ export class LoginPage {
   }
 
   private async finish(res: ServerResponse, grant: Parameters<AuthContext['persistGrant']>[1]) {
-    const stored = await this.auth.persistGrant({ olaresId: this.olaresId, name: this.name }, grant);
+    const stored = await this.auth.persistGrant(
+      { olaresId: this.olaresId, name: this.opts.name, makeCurrent: Boolean(this.opts.makeCurrent) },
+      grant,
+    );
     this.step = 'done';
     this.first = undefined;
     this.page(
@@ -238,23 +244,42 @@ export class LoginPage {
   }
 
   private form(res: ServerResponse, error?: string) {
-    const field =
-      this.step === 'totp'
-        ? '<label>Two-factor code<br><input name="totp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" autofocus required></label>'
-        : '<label>Password<br><input name="password" type="password" autocomplete="current-password" autofocus required></label>';
-    const body = `<p>Sign in to <b>${escapeHtml(this.olaresId)}</b>. This page sends your ${this.step === 'totp' ? 'code' : 'password'} to <b>${escapeHtml(this.authHost)}</b> only; your agent never sees it.</p>
+    const totp = this.step === 'totp';
+    const field = totp
+      ? '<label>Two-factor code<br><input name="totp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" autofocus required></label>'
+      : `<label>Type the olaresId you are signing in to<br><input name="olaresId" autocomplete="off" spellcheck="false" placeholder="${escapeHtml(this.olaresId)}" autofocus required></label>
+<label>Password<br><input name="password" type="password" autocomplete="current-password" required></label>`;
+    const body = `${this.destination(totp ? 'code' : 'password')}
 ${error ? `<p class="err">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/login/${this.pathToken}">
 <input type="hidden" name="csrf" value="${this.csrf}"><input type="hidden" name="step" value="${this.step}">
 ${field}
-<button type="submit">${this.step === 'totp' ? 'Verify' : 'Sign in'}</button>
+<button type="submit">${totp ? 'Verify' : 'Sign in'}</button>
 </form>`;
-    this.page(res, error ? 401 : 200, this.step === 'totp' ? 'Two-factor code' : 'Sign in to Olares', body);
+    this.page(res, error ? 401 : 200, totp ? 'Two-factor code' : 'Sign in to Olares', body);
+  }
+
+  /** Scheme and host in full, and a warning the user cannot miss when the host is new (M5, L7). */
+  private destination(secret: string): string {
+    const { scheme, host, trusted } = this.target;
+    const where = `<b>${escapeHtml(`${scheme}//${host}`)}</b>`;
+    const lines = [
+      `<p>Sign in to <b>${escapeHtml(this.olaresId)}</b>. This page sends your ${secret} to ${where} only; your agent never sees it.</p>`,
+    ];
+    if (scheme === 'http:')
+      lines.push(
+        '<p class="warn">This connection is plain http: your password travels unencrypted. Continue only on a network you trust.</p>',
+      );
+    if (!trusted)
+      lines.push(
+        `<p class="warn" id="new-host"><b>New host:</b> no profile uses ${escapeHtml(host)} yet and it is not in OLARES_TRUSTED_DOMAINS. Your agent chose it. Sign in only if this is your own Olares box; if you did not ask for this login, close this page.</p>`,
+      );
+    return lines.join('\n');
   }
 
   private page(res: ServerResponse, status: number, title: string, body: string) {
     const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>olares-mcp: ${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}input{font-size:1.1rem;padding:.4rem;width:100%;box-sizing:border-box}button{margin-top:1rem;font-size:1rem;padding:.5rem 1rem}.err{color:#b00}</style></head>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}input{font-size:1.1rem;padding:.4rem;width:100%;box-sizing:border-box}button{margin-top:1rem;font-size:1rem;padding:.5rem 1rem}.err{color:#b00}.warn{background:#fff3cd;border:2px solid #b00;padding:.5rem}label{display:block;margin-top:.8rem}</style></head>
 <body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
     res.writeHead(status, {
       'content-type': 'text/html; charset=utf-8',
@@ -282,10 +307,17 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefin
 /** One pending page per identity: a second profile_login returns the same link. */
 const pending = new Map<string, LoginPage>();
 
+export interface LoginPageOptions {
+  name?: string;
+  /** Make the profile current on success; the caller has the user's yes for that. */
+  makeCurrent?: boolean;
+  ttlMs?: number;
+}
+
 export async function openLoginPage(
   auth: AuthContext,
   olaresId: string,
-  opts: { name?: string } = {},
+  opts: LoginPageOptions = {},
 ): Promise<LoginPage> {
   const existing = pending.get(olaresId);
   if (existing?.pending && Date.now() < existing.expiresAt) return existing;

@@ -1,5 +1,6 @@
 // One interface, two backends: the OS keychain and an AES-256-GCM file store.
 import type { TokenBackend } from './config.js';
+import { TokenStoreError } from './errors.js';
 
 /** The per-identity record (olares-api/auth.md sec. 6). Expiry always comes from the JWT. */
 export interface TokenRecord {
@@ -44,12 +45,21 @@ export function encodeRecord(record: TokenRecord): string {
   return JSON.stringify(record);
 }
 
-export function decodeRecord(text: string, olaresId: string): TokenRecord | undefined {
+/** Parses a stored record, keeping the olaresId written inside it (which callers must compare). */
+export function decodeRecord(text: string): TokenRecord | undefined {
   try {
     const r = JSON.parse(text);
     if (!r || typeof r !== 'object' || typeof r.accessToken !== 'string') return undefined;
-    return { ...r, olaresId: r.olaresId || olaresId };
+    return r;
   } catch {
     return undefined;
   }
+}
+
+/** A record stored under one identity that names another: someone copied it there (L6). */
+export function identityMismatch(where: string, stored: unknown, wanted: string): TokenStoreError {
+  return new TokenStoreError(
+    `the stored token at ${where} was written for ${typeof stored === 'string' && stored ? stored : 'no identity'}, not ${wanted}; it was refused and left in place. Fix: restore the right one, or profile_remove {name: "${wanted}"} then log in again`,
+    'token_identity_mismatch',
+  );
 }

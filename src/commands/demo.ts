@@ -16,8 +16,8 @@ function shorten(json: unknown, max = 400) {
   return s.length > max ? `${s.slice(0, max)}... (${s.length} chars)` : s;
 }
 
-/** GET the page, then POST its form back with one visible field filled: what a browser does. */
-function submit(url: string, field: string, value: string): Promise<string> {
+/** GET the page, then POST its form back with the visible fields filled: what a browser does. */
+function submit(url: string, visible: Record<string, string>): Promise<string> {
   const http = (method: string, body?: string) =>
     new Promise<string>((resolve, reject) => {
       const u = new URL(url);
@@ -50,7 +50,7 @@ function submit(url: string, field: string, value: string): Promise<string> {
     const form = new URLSearchParams();
     for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
       form.set(m[1], m[2]);
-    form.set(field, value);
+    for (const [field, value] of Object.entries(visible)) form.set(field, value);
     return http('POST', form.toString());
   });
 }
@@ -96,11 +96,13 @@ export async function runDemo() {
     const login = await call('profile_login', { olaresId: alice.olaresId, name: 'alice' });
     const url: string = login.structuredContent.loginUrl;
     show(
-      bold(`\n(the user opens ${url} and types the password, then the TOTP code; the agent never sees them)`),
+      bold(
+        `\n(the user opens ${url}, checks the auth host it names, types the olaresId and the password, then the TOTP code; the agent never sees them)`,
+      ),
     );
-    const step = await submit(url, 'password', alice.password);
+    const step = await submit(url, { olaresId: alice.olaresId, password: alice.password });
     if (!step.includes('name="totp"')) throw new Error('the login page did not ask for the TOTP code');
-    const done = await submit(url, 'totp', await generate({ secret: alice.totpSecret! }));
+    const done = await submit(url, { totp: await generate({ secret: alice.totpSecret! }) });
     show(
       done.includes('Logged in as')
         ? 'browser: "Logged in as alice@olares.com. You can close this tab."'

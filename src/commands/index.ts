@@ -113,7 +113,12 @@ async function login(argv: string[]) {
     );
   const { olaresId } = parseOlaresId(values['olares-id']);
   const auth = new AuthContext();
+  await auth.checkProfileName(olaresId, values.name);
   await auth.assertCanAuthenticate(olaresId);
+  const target = await auth.authTarget(olaresId);
+  err(
+    `signing in at ${target.scheme}//${target.host}${target.trusted ? '' : ' (new host: no profile uses it yet)'}`,
+  );
   let password: string;
   if (values['password-stdin']) password = await readLine();
   else if (process.stdin.isTTY) password = await prompt(`password for ${olaresId}: `, true);
@@ -137,7 +142,7 @@ async function login(argv: string[]) {
   }
   printStored(
     'logged in as',
-    await auth.persistGrant({ olaresId, name: values.name, noSwitch: values['no-switch'] }, grant),
+    await auth.persistGrant({ olaresId, name: values.name, makeCurrent: !values['no-switch'] }, grant),
     olaresId,
   );
 }
@@ -156,13 +161,20 @@ async function importCmd(argv: string[]) {
   if (!values['olares-id']) throw new InvalidInputError('--olares-id is required');
   const { olaresId } = parseOlaresId(values['olares-id']);
   const auth = new AuthContext();
-  const grant = await auth.importRefreshToken(olaresId, {
-    refreshTokenEnv: values['refresh-token-env'],
-    refreshTokenFile: values['refresh-token-file'],
-  });
+  await auth.checkProfileName(olaresId, values.name);
+  // The person at the keyboard typed the olaresId and the path: a new host is their choice.
+  const grant = await auth.importRefreshToken(
+    olaresId,
+    { refreshTokenEnv: values['refresh-token-env'], refreshTokenFile: values['refresh-token-file'] },
+    {
+      confirmNewHost: async (t) => {
+        err(`note: ${t.scheme}//${t.host} is a new auth host (no profile uses it yet)`);
+      },
+    },
+  );
   printStored(
     'imported credentials for',
-    await auth.persistGrant({ olaresId, name: values.name, noSwitch: values['no-switch'] }, grant),
+    await auth.persistGrant({ olaresId, name: values.name, makeCurrent: !values['no-switch'] }, grant),
     olaresId,
   );
 }

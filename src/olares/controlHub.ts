@@ -2,13 +2,23 @@
 // pod logs as text, events, pod deletion and the /capi aggregator.
 import { OlaresMcpError } from '../errors.js';
 import { HttpStatusError, type OlaresHttp, PermissionDeniedError } from '../transport/http.js';
+import {
+  type AppGroup,
+  type KsList,
+  type KubeEvent,
+  type Namespace,
+  type Node,
+  type Pod,
+  parseEventList,
+  parseGroups,
+  parseKsList,
+  parsePod,
+  type Workload,
+} from './k8sWire.js';
+
+export type { AppGroup, KsList, KubeEvent, Namespace, Node, Pod, Workload } from './k8sWire.js';
 
 const KS = '/kapis/resources.kubesphere.io/v1alpha3';
-
-export interface KsList<T> {
-  items: T[];
-  totalItems: number;
-}
 
 export class ClusterNotFoundError extends OlaresMcpError {
   constructor(what: string, hint: string) {
@@ -34,7 +44,7 @@ export class ClusterRequestError extends OlaresMcpError {
 export class ClusterPermissionError extends OlaresMcpError {
   constructor(olaresId: string, what: string) {
     super(
-      `permission denied: ${olaresId} may not ${what}. A regular user sees only their own namespaces (user-space-<name>, user-system-<name>); nodes and other namespaces need the owner or an admin (platform-admin). Logging in again will not help`,
+      `permission denied: ${olaresId} may not ${what}. A regular user sees only the namespaces whose '-'-separated name contains their user name (user-space-<name>, <app>-<name>, ...) and the shared ones (*-shared); nodes and other namespaces need the owner or an admin (platform-admin). Logging in again will not help`,
       { code: 'permission_denied' },
     );
   }
@@ -63,15 +73,17 @@ export class ControlHubClient {
       page: number;
     },
     signal?: AbortSignal,
-  ): Promise<KsList<any>> {
+  ): Promise<KsList<Pod>> {
     const path = q.namespace ? `${KS}/namespaces/${encodeURIComponent(q.namespace)}/pods` : `${KS}/pods`;
+    const endpoint = `GET ${KS}${q.namespace ? '/namespaces/{ns}' : ''}/pods`;
     return this.http
-      .json<KsList<any>>('control-hub', path, {
+      .json<unknown>('control-hub', path, {
         query: { labelSelector: q.labelSelector, ...q.filters, limit: q.limit, page: q.page },
         signal,
       })
+      .then((b) => parseKsList<Pod>(b, endpoint))
       .catch(
-        this.refine<KsList<any>>(
+        this.refine<KsList<Pod>>(
           `list pods${q.namespace ? ` in ${q.namespace}` : ''}`,
           () =>
             new ClusterNotFoundError(`namespace "${q.namespace}"`, 'list namespaces with cluster_namespaces'),
@@ -79,13 +91,16 @@ export class ControlHubClient {
       );
   }
 
-  getPod(ns: string, pod: string, signal?: AbortSignal): Promise<any> {
+  getPod(ns: string, pod: string, signal?: AbortSignal): Promise<Pod> {
     return this.http
-      .json('control-hub', `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}`, {
-        signal,
-      })
+      .json<unknown>(
+        'control-hub',
+        `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}`,
+        { signal },
+      )
+      .then((b) => parsePod(b, 'GET /api/v1/namespaces/{ns}/pods/{pod}'))
       .catch(
-        this.refine(
+        this.refine<Pod>(
           `read pod ${ns}/${pod}`,
           () =>
             new ClusterNotFoundError(`pod ${ns}/${pod}`, `list pods with cluster_pods {namespace: "${ns}"}`),
@@ -114,15 +129,15 @@ export class ControlHubClient {
       );
   }
 
-  events(ns: string, limit: number | undefined, signal?: AbortSignal): Promise<any[]> {
+  events(ns: string, limit: number | undefined, signal?: AbortSignal): Promise<KubeEvent[]> {
     return this.http
-      .json<any>('control-hub', `/api/v1/namespaces/${encodeURIComponent(ns)}/events`, {
+      .json<unknown>('control-hub', `/api/v1/namespaces/${encodeURIComponent(ns)}/events`, {
         query: { limit },
         signal,
       })
-      .then((b) => b?.items ?? [])
+      .then((b) => parseEventList(b, 'GET /api/v1/namespaces/{ns}/events'))
       .catch(
-        this.refine<any[]>(
+        this.refine<KubeEvent[]>(
           `list events in ${ns}`,
           () => new ClusterNotFoundError(`namespace "${ns}"`, 'list namespaces with cluster_namespaces'),
         ),
@@ -152,44 +167,43 @@ export class ControlHubClient {
       );
   }
 
-  nodes(signal?: AbortSignal): Promise<KsList<any>> {
+  nodes(signal?: AbortSignal): Promise<KsList<Node>> {
     return this.http
-      .json<KsList<any>>('control-hub', `${KS}/nodes`, { query: { limit: 100, page: 1 }, signal })
-      .catch(this.refine<KsList<any>>('list nodes'));
+      .json<unknown>('control-hub', `${KS}/nodes`, { query: { limit: 100, page: 1 }, signal })
+      .then((b) => parseKsList<Node>(b, `GET ${KS}/nodes`))
+      .catch(this.refine<KsList<Node>>('list nodes'));
   }
 
-  namespaces(
-    q: { labelSelector?: string; limit: number; page: number },
-    signal?: AbortSignal,
-  ): Promise<KsList<any>> {
+  /**
+   * Every visible namespace, unpaged. For a non-admin, ks-apiserver-proxy filters each KubeSphere
+   * page after paginating it (cache/user.js), so server pages have holes and a wrong totalItems;
+   * asking without limit gets the whole filtered list, which the tool pages itself.
+   */
+  namespaces(q: { labelSelector?: string }, signal?: AbortSignal): Promise<KsList<Namespace>> {
     return this.http
-      .json<KsList<any>>('control-hub', `${KS}/namespaces`, { query: q, signal })
-      .catch(this.refine<KsList<any>>('list namespaces'));
+      .json<unknown>('control-hub', `${KS}/namespaces`, { query: q, signal })
+      .then((b) => parseKsList<Namespace>(b, `GET ${KS}/namespaces`))
+      .catch(this.refine<KsList<Namespace>>('list namespaces'));
   }
 
-  appGroups(signal?: AbortSignal): Promise<Array<{ title: string; data: any[] }>> {
+  /** Namespaces grouped by owner: one group per user name, plus Shared and System for admins. */
+  appGroups(signal?: AbortSignal): Promise<AppGroup[]> {
     return this.http
-      .json<any>('control-hub', '/capi/namespaces/group', {
-        query: {
-          labelSelector: 'kubesphere.io/workspace!=kubesphere.io/devopsproject',
-          sortBy: 'createTime',
-        },
-        signal,
-      })
-      .then((b) => (Array.isArray(b) ? b : []))
-      .catch(this.refine<Array<{ title: string; data: any[] }>>('list application spaces'));
+      .json<unknown>('control-hub', '/capi/namespaces/group', { signal })
+      .then((b) => parseGroups(b, 'GET /capi/namespaces/group'))
+      .catch(this.refine<AppGroup[]>('list application spaces'));
   }
 
   workloads(
     ns: string,
     kind: 'deployments' | 'statefulsets' | 'daemonsets',
     signal?: AbortSignal,
-  ): Promise<any[]> {
+  ): Promise<Workload[]> {
     return this.http
-      .json<KsList<any>>('control-hub', `${KS}/namespaces/${encodeURIComponent(ns)}/${kind}`, { signal })
-      .then((b) => b?.items ?? [])
+      .json<unknown>('control-hub', `${KS}/namespaces/${encodeURIComponent(ns)}/${kind}`, { signal })
+      .then((b) => parseKsList<Workload>(b, `GET ${KS}/namespaces/{ns}/${kind}`).items)
       .catch(
-        this.refine<any[]>(
+        this.refine<Workload[]>(
           `list ${kind} in ${ns}`,
           () => new ClusterNotFoundError(`namespace "${ns}"`, 'list namespaces with cluster_namespaces'),
         ),

@@ -1,45 +1,53 @@
-// Desktop host: who the user is and which Olares version runs (olares-api/auth.md sec. 10.4).
+// Desktop host: who the user is, which Olares version runs (olares-api/auth.md sec. 10.4) and how
+// many users the caller can see (user-service /api/users/v2, olares-cli users_helper.go).
 import { OlaresMcpError } from '../errors.js';
 import type { OlaresHttp } from '../transport/http.js';
+import { type Fields, Reader } from './shape.js';
 
-interface BflEnvelope<T> {
-  code: number;
-  message?: string;
-  data: T;
-}
-
-function unwrap<T>(env: BflEnvelope<T>, what: string): T {
-  if (env?.code !== 0 && env?.code !== 200) {
-    throw new OlaresMcpError(`${what} failed: code ${env?.code}${env?.message ? `: ${env.message}` : ''}`, {
+/** The user-service envelope `{code, message, data}`; 0 and 200 both mean success. */
+function unwrap(body: unknown, endpoint: string): { r: Reader; env: Fields } {
+  const r = new Reader('desktop', endpoint);
+  const env = r.record(body, '(body)');
+  if (env.code !== 0 && env.code !== 200) {
+    const message = typeof env.message === 'string' && env.message ? `: ${env.message}` : '';
+    throw new OlaresMcpError(`${endpoint} failed: code ${String(env.code)}${message}`, {
       code: 'olares_error',
     });
   }
-  return env.data;
+  return { r, env };
 }
 
 export class DesktopClient {
   constructor(private readonly http: OlaresHttp) {}
 
   async userInfo(signal?: AbortSignal): Promise<{ name: string; ownerRole: string }> {
-    const data = unwrap(
-      await this.http.json<BflEnvelope<{ name: string; owner_role: string }>>(
-        'desktop',
-        '/api/backend/v1/user-info',
-        { signal, timeoutMs: 5000 },
-      ),
-      'user-info',
+    const endpoint = 'GET /api/backend/v1/user-info';
+    const { r, env } = unwrap(
+      await this.http.json('desktop', '/api/backend/v1/user-info', { signal, timeoutMs: 5000 }),
+      endpoint,
     );
-    return { name: data.name, ownerRole: data.owner_role };
+    const data = r.record(env.data, 'data');
+    return {
+      name: r.str(data.name, 'data.name'),
+      ownerRole: r.optStr(data.owner_role, 'data.owner_role') ?? '',
+    };
   }
 
   async olaresInfo(signal?: AbortSignal): Promise<{ osVersion?: string }> {
-    const data = unwrap(
-      await this.http.json<BflEnvelope<{ osVersion?: string }>>('desktop', '/api/olares-info', {
-        signal,
-        timeoutMs: 5000,
-      }),
-      'olares-info',
+    const { r, env } = unwrap(
+      await this.http.json('desktop', '/api/olares-info', { signal, timeoutMs: 5000 }),
+      'GET /api/olares-info',
     );
-    return { osVersion: data?.osVersion };
+    return { osVersion: r.optStr(r.optRecord(env.data, 'data').osVersion, 'data.osVersion') };
+  }
+
+  /** Users the caller can see: all of them for an admin, only themselves otherwise. */
+  async userTotals(signal?: AbortSignal): Promise<number> {
+    const { r, env } = unwrap(
+      await this.http.json('desktop', '/api/users/v2', { signal, timeoutMs: 5000 }),
+      'GET /api/users/v2',
+    );
+    const totals = r.optNum(env.totals, 'totals') ?? 0;
+    return totals > 0 ? totals : r.optArray(env.data, 'data').length;
   }
 }

@@ -3,7 +3,7 @@
 // (following the sync 302), the chunked resumable upload, rm, mkdir, paste tasks on the right
 // node, rename, shares. Every answer goes through a parser here; nothing untyped leaves.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { InvalidInputError, OlaresMcpError, type WireObject, WireReader } from '../errors.js';
 import {
@@ -597,11 +597,12 @@ export class FilesClient {
   /**
    * Sends one chunk as multipart/form-data, streamed from the file (never buffered whole). The
    * body is a one-shot stream, so the transport refreshes the token pre-flight instead of
-   * replaying after a 401.
+   * replaying after a 401. `file` is the checked, open source: chunks are read from it by
+   * position, never by reopening a path that may have been swapped meanwhile.
    */
   async uploadChunk(c: {
     link: string;
-    localPath: string;
+    file: FileHandle;
     start: number;
     end: number; // inclusive
     total: number;
@@ -647,12 +648,7 @@ export class FilesClient {
     const body = Readable.from(
       (async function* () {
         yield head;
-        for await (const chunk of createReadStream(c.localPath, {
-          start: c.start,
-          end: c.end,
-          highWaterMark: 4 * 1024 * 1024,
-        }))
-          yield chunk;
+        yield* readRange(c.file, c.start, c.end);
         yield tail;
       })(),
       { objectMode: false },
@@ -780,6 +776,23 @@ const MIME: Record<string, string> = {
 function mimeOf(name: string) {
   const ext = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '';
   return MIME[ext] ?? 'application/octet-stream';
+}
+
+const READ_PIECE = 1024 * 1024;
+
+/** Bytes start..end (inclusive) of an open file; a file that shrank meanwhile is an error. */
+async function* readRange(file: FileHandle, start: number, end: number): AsyncGenerator<Buffer> {
+  for (let pos = start; pos <= end; ) {
+    const buf = Buffer.allocUnsafe(Math.min(READ_PIECE, end - pos + 1));
+    const { bytesRead } = await file.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0)
+      throw new OlaresMcpError(
+        `the local file got shorter during the upload (no bytes at offset ${pos}). Fix: upload it again once nothing writes to it`,
+        { code: 'local_file_changed' },
+      );
+    pos += bytesRead;
+    yield buf.subarray(0, bytesRead);
+  }
 }
 
 /** The upload destination mapping of files.md sec. 8.1. */

@@ -1,31 +1,27 @@
-// Typed client for the market (app-store v2, olares-api/market.md): catalog, per-user state,
-// detail, the lifecycle operations with both backend versions' bodies, and 422 failed checks.
+// Typed client for the market (app-store v2, olares-api/market.md as corrected by
+// audits/wire-market-cluster.md): catalog, per-user state, detail, the lifecycle operations with
+// both backend versions' bodies, the cascade rule of olares-cli, and failed checks in whatever
+// status the backend wraps them (the public market answers HTTP 500 around the app-service 422).
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
 import { HttpStatusError, type OlaresHttp } from '../transport/http.js';
 import type { OlaresClients } from './index.js';
+import {
+  type AppDetail,
+  type AppRow,
+  type CatalogItem,
+  failedCheck,
+  MarketError,
+  parseCatalog,
+  parseDetail,
+  parseEnvelope,
+  parseRows,
+} from './marketWire.js';
+
+export type { AppDetail, AppEnv, AppRow, CatalogItem } from './marketWire.js';
+export { FailedCheckError, MarketError } from './marketWire.js';
 
 const BASE = '/app-store/api/v2';
 export const DEFAULT_SOURCE = 'market.olares';
-
-export interface CatalogItem {
-  name: string;
-  title: string;
-  version: string;
-  source: string;
-  categories: string[];
-}
-
-export interface AppRow {
-  name: string;
-  source: string;
-  version?: string;
-  state: string;
-  opType?: string;
-  progress?: string;
-  message?: string;
-  reason?: string;
-  statusTime?: string;
-}
 
 export const NOT_INSTALLED = new Set([
   'uninstalled',
@@ -45,42 +41,46 @@ export const IN_FLIGHT = new Set([
   'resuming',
 ]);
 
-/** Refused by the box, or an envelope with success: false. */
-export class MarketError extends OlaresMcpError {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message, { code: status === 404 ? 'market_refused' : 'market_error' });
+/** Kubernetes-style app names: `.` and `..` can never become URL segments. */
+const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export function checkAppName(app: string): string {
+  if (!APP_NAME.test(app) || app.length > 63)
+    throw new InvalidInputError(
+      `app name "${app.slice(0, 80)}" is not a valid Olares app name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters). Fix: take the name from market_list`,
+    );
+  return app;
+}
+
+/**
+ * The box's version decides the request bodies; olares-cli refuses to guess it, and so do we:
+ * a 1.12.5 market answers the 1.12.6 bodies with 400 `AppName cannot be empty`.
+ */
+export class BackendVersionError extends OlaresMcpError {
+  constructor(op: string, cause: string) {
+    super(
+      `cannot ${op}: the Olares version of this box is unknown (GET desktop /api/olares-info: ${cause}), and the request body differs between 1.12.5 and 1.12.6+. Nothing was sent. Fix: check the desktop service with the doctor tool, then call again`,
+      { code: 'backend_version_unknown', retryable: true },
+    );
   }
 }
 
-/** 422: something the caller can fix and send again (envs, compute mode). */
-export class FailedCheckError extends OlaresMcpError {
-  constructor(
-    message: string,
-    readonly check: { type: string; missingEnvs?: string[]; invalidEnvs?: string[]; computeModes?: string[] },
-  ) {
-    super(message, { code: 'market_failed_check' });
-  }
+/** The answer to a mutating request: 202 means the box took it and the task still runs. */
+export interface Sent {
+  stillRunning: boolean;
 }
 
-const title = (t: unknown): string => {
-  if (typeof t === 'string') return t;
-  if (t && typeof t === 'object') {
-    const m = t as Record<string, string>;
-    return m['en-US'] ?? m.en ?? m['zh-CN'] ?? Object.values(m)[0] ?? '';
-  }
-  return '';
-};
+/** How stop/uninstall treat an app's shared server charts (`all` on the wire). */
+export interface Cascade {
+  all: boolean;
+  why: string;
+}
 
 const core = (v: string) =>
   v
     .split('-')[0]
     .split('.')
     .map((n) => Number(n) || 0);
-export function versionAtLeast(v: string | undefined, min: string): boolean {
-  if (!v) return true; // unknown: assume current
+export function versionAtLeast(v: string, min: string): boolean {
   const a = core(v);
   const b = core(min);
   for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
@@ -88,96 +88,80 @@ export function versionAtLeast(v: string | undefined, min: string): boolean {
 }
 
 export class MarketClient {
-  private version?: Promise<string | undefined>;
+  private version?: Promise<string>;
 
   constructor(
     readonly http: OlaresHttp,
     readonly clients: OlaresClients,
   ) {}
 
-  /** The box's Olares version decides request bodies (1.12.5 vs 1.12.6+). */
-  backendVersion(signal?: AbortSignal): Promise<string | undefined> {
+  /** The box's Olares version; rejects with BackendVersionError naming the cause. */
+  backendVersion(op: string, signal?: AbortSignal): Promise<string> {
+    // A failed read is not kept: the next call asks again.
     this.version ??= this.clients.desktop.olaresInfo(signal).then(
-      (i) => i.osVersion,
-      () => undefined,
+      (i) => {
+        if (!i.osVersion) throw new Error('the answer has no osVersion');
+        return i.osVersion;
+      },
+      (err) => {
+        this.version = undefined;
+        throw err;
+      },
     );
-    return this.version;
+    return this.version.catch((err) => {
+      this.version = undefined;
+      throw new BackendVersionError(op, (err as Error).message);
+    });
   }
 
-  private async call<T = any>(
+  private async call(
     method: string,
+    route: string,
     path: string,
     json?: unknown,
     signal?: AbortSignal,
-  ): Promise<T> {
-    let res: Awaited<ReturnType<OlaresHttp['request']>>;
+  ): Promise<{ data: unknown; status: number }> {
+    const endpoint = `${method} ${route}`;
+    let status: number;
+    let text: string;
     try {
-      res = await this.http.request('market', `${BASE}${path}`, {
+      const res = await this.http.request('market', `${BASE}${path}`, {
         method,
         json,
         signal,
-        allowStatus: [400, 404, 409, 422],
+        allowStatus: [400, 404, 405, 409, 422],
       });
+      status = res.statusCode;
+      text = await res.body.text();
     } catch (err) {
-      if (err instanceof HttpStatusError)
-        throw new MarketError(`market API error (HTTP ${err.status}): ${err.body.slice(0, 300)}`, err.status);
-      throw err;
+      // Failed checks come back as HTTP 500 around the app-service answer: read the body.
+      if (!(err instanceof HttpStatusError)) throw err;
+      status = err.status;
+      text = err.body;
     }
-    const text = await res.body.text();
-    let env: any;
-    try {
-      env = JSON.parse(text);
-    } catch {
-      throw new MarketError(
-        `market answered HTTP ${res.statusCode} with a non-JSON body: ${text.slice(0, 200)}`,
-        res.statusCode,
-      );
+    const ok = status >= 200 && status < 300;
+    if (!ok && !text.trim().startsWith('{'))
+      throw new MarketError(`market answered ${endpoint} with HTTP ${status}: ${text.slice(0, 200)}`, status);
+    const env = parseEnvelope(text, status, endpoint);
+    if (!ok || env.success === false) {
+      const check = failedCheck(env);
+      if (check) throw check;
+      throw new MarketError(env.message || `${endpoint}: HTTP ${status}`, status);
     }
-    if (res.statusCode === 422) throw failedCheck(env);
-    if (res.statusCode !== 200 || env?.success === false) {
-      throw new MarketError(env?.message || text.slice(0, 300) || `HTTP ${res.statusCode}`, res.statusCode);
-    }
-    return env?.data as T;
+    return { data: env.data, status };
+  }
+
+  private async send(method: string, route: string, path: string, json: unknown, signal?: AbortSignal) {
+    const { status } = await this.call(method, route, path, json, signal);
+    return { stillRunning: status === 202 } satisfies Sent;
   }
 
   async catalog(signal?: AbortSignal): Promise<CatalogItem[]> {
-    const data = await this.call('GET', '/market/data', undefined, signal);
-    const out: CatalogItem[] = [];
-    for (const [source, bucket] of Object.entries<any>(data?.user_data?.sources ?? {})) {
-      for (const item of bucket?.app_info_latest ?? []) {
-        const info = item.app_simple_info ?? {};
-        out.push({
-          name: String(info.app_name || info.app_id || ''),
-          title: title(info.app_title ?? info.title),
-          version: String(item.version || info.app_version || ''),
-          source,
-          categories: Array.isArray(info.categories) ? info.categories.map(String) : [],
-        });
-      }
-    }
-    return out.sort((a, b) => a.source.localeCompare(b.source) || a.name.localeCompare(b.name));
+    return parseCatalog((await this.call('GET', '/market/data', '/market/data', undefined, signal)).data);
   }
 
   async rows(signal?: AbortSignal): Promise<AppRow[]> {
-    const data = await this.call('GET', '/market/state', undefined, signal);
-    const out: AppRow[] = [];
-    for (const source of Object.keys(data?.user_data?.sources ?? {}).sort()) {
-      for (const row of data.user_data.sources[source]?.app_state_latest ?? []) {
-        const s = row.status ?? {};
-        out.push({
-          name: String(s.name || s.rawAppName || ''),
-          source,
-          version: row.version || undefined,
-          state: String(s.state ?? ''),
-          opType: s.opType || undefined,
-          progress: s.progress && s.progress !== '0.00' ? String(s.progress) : undefined,
-          message: s.message || undefined,
-          reason: s.reason || undefined,
-          statusTime: s.statusTime || undefined,
-        });
-      }
-    }
-    return out;
+    return parseRows((await this.call('GET', '/market/state', '/market/state', undefined, signal)).data);
   }
 
   /** lookupInstalledApp: exact name, installed rows first (market.md sec. 4.2). */
@@ -186,14 +170,16 @@ export class MarketClient {
     return matches.find((r) => !NOT_INSTALLED.has(r.state)) ?? matches[0];
   }
 
-  async detail(name: string, source = DEFAULT_SOURCE, signal?: AbortSignal): Promise<any> {
-    const data = await this.call(
+  async detail(name: string, source = DEFAULT_SOURCE, signal?: AbortSignal): Promise<AppDetail> {
+    checkAppName(name);
+    const { data } = await this.call(
       'POST',
+      '/apps',
       '/apps',
       { apps: [{ appid: name, sourceDataName: source }] },
       signal,
     );
-    const app = data?.apps?.[0];
+    const app = parseDetail(data, name);
     if (!app)
       throw new MarketError(
         `app '${name}' not found in source '${source}'. Fix: find it with market_list`,
@@ -206,7 +192,8 @@ export class MarketClient {
     app: string,
     opts: { source: string; version: string; envs?: Record<string, string>; computeMode?: string },
     signal?: AbortSignal,
-  ) {
+  ): Promise<Sent> {
+    checkAppName(app);
     const body: Record<string, unknown> = {
       source: opts.source,
       app_name: app,
@@ -218,42 +205,87 @@ export class MarketClient {
     );
     if (envs.length) body.envs = envs;
     if (opts.computeMode) {
-      const v = await this.backendVersion(signal);
+      const v = await this.backendVersion('install with a compute mode', signal);
       if (!versionAtLeast(v, '1.12.6'))
         throw new InvalidInputError(
           `computeMode requires Olares 1.12.6+, but this box runs ${v}, whose install path has no compute mode. Fix: call market_install again without computeMode`,
         );
       body.selectedGpuType = opts.computeMode;
     }
-    await this.call('POST', `/apps/${encodeURIComponent(app)}/install`, body, signal);
+    return this.send('POST', '/apps/{name}/install', `/apps/${app}/install`, body, signal);
   }
 
-  async uninstall(row: AppRow, opts: { deleteData?: boolean; cascade?: boolean }, signal?: AbortSignal) {
-    const newer = versionAtLeast(await this.backendVersion(signal), '1.12.6');
+  /**
+   * olares-cli resolveCascade: on 1.12.6+ a client/server bundle (apiVersion v2 with sub-charts)
+   * or an app with a shared chart always takes its shared charts along; on 1.12.5 a single-user
+   * box does so for a client/server bundle unless the caller said otherwise.
+   */
+  async cascade(row: AppRow, requested: boolean | undefined, signal?: AbortSignal): Promise<Cascade> {
+    const v = await this.backendVersion(`decide the cascade for '${row.name}'`, signal);
+    // A clone is looked up by the catalog app it came from (olares-cli keys this on rawAppName).
+    const detail = await this.detail(row.rawAppName ?? row.name, row.source, signal).catch((err) => {
+      if (err instanceof MarketError && err.status === 404) return undefined;
+      throw err;
+    });
+    const csv2 = detail?.apiVersion === 'v2' && detail.subCharts.length > 0;
+    const shared = detail?.subCharts.some((c) => c.shared) ?? false;
+    if (versionAtLeast(v, '1.12.6')) {
+      if (csv2 || shared)
+        return {
+          all: true,
+          why: `'${row.name}' is a ${csv2 ? 'client/server' : 'shared'} app: on Olares ${v} its shared server charts always go with it`,
+        };
+      return { all: requested ?? false, why: requested ? 'cascade requested' : 'no shared charts' };
+    }
+    if (requested !== undefined)
+      return { all: requested, why: requested ? 'cascade requested' : 'cascade declined' };
+    if (csv2 && (await this.clients.desktop.userTotals(signal)) === 1)
+      return {
+        all: true,
+        why: `single-user box on Olares ${v}: the client/server app takes its server along`,
+      };
+    return { all: false, why: csv2 ? 'other users may share its server' : 'no shared charts' };
+  }
+
+  async uninstall(
+    row: AppRow,
+    opts: { deleteData?: boolean; all: boolean },
+    signal?: AbortSignal,
+  ): Promise<Sent> {
+    checkAppName(row.name);
+    const newer = versionAtLeast(await this.backendVersion(`uninstall '${row.name}'`, signal), '1.12.6');
     const body: Record<string, unknown> = newer
       ? {
           app_name: row.name,
           source: row.source,
           sync: true,
-          all: Boolean(opts.cascade),
+          all: opts.all,
           deleteData: Boolean(opts.deleteData),
           ...(row.version ? { version: row.version } : {}),
         }
-      : { sync: true, all: Boolean(opts.cascade), deleteData: Boolean(opts.deleteData) };
-    await this.call('DELETE', `/apps/${encodeURIComponent(row.name)}`, body, signal);
+      : { sync: true, all: opts.all, deleteData: Boolean(opts.deleteData) };
+    return this.send('DELETE', '/apps/{name}', `/apps/${row.name}`, body, signal);
   }
 
-  async upgrade(row: AppRow, version: string, signal?: AbortSignal) {
-    await this.call(
+  async upgrade(row: AppRow, version: string, signal?: AbortSignal): Promise<Sent> {
+    checkAppName(row.name);
+    return this.send(
       'PUT',
-      `/apps/${encodeURIComponent(row.name)}/upgrade`,
+      '/apps/{name}/upgrade',
+      `/apps/${row.name}/upgrade`,
       { source: row.source, app_name: row.name, version, sync: true },
       signal,
     );
   }
 
-  async lifecycle(op: 'stop' | 'resume' | 'restart', row: AppRow, signal?: AbortSignal) {
-    const v = await this.backendVersion(signal);
+  async lifecycle(
+    op: 'stop' | 'resume' | 'restart',
+    row: AppRow,
+    opts: { all?: boolean } = {},
+    signal?: AbortSignal,
+  ): Promise<Sent> {
+    checkAppName(row.name);
+    const v = await this.backendVersion(`${op} '${row.name}'`, signal);
     const newer = versionAtLeast(v, '1.12.6');
     if (op === 'restart' && !newer) {
       throw new MarketError(
@@ -261,22 +293,34 @@ export class MarketClient {
         400,
       );
     }
+    const all = Boolean(opts.all);
     const body = newer
-      ? { app_name: row.name, source: row.source, ...(op === 'stop' ? { all: false } : {}) }
+      ? { app_name: row.name, source: row.source, ...(op === 'stop' ? { all } : {}) }
       : op === 'stop'
-        ? { appName: row.name, all: false }
+        ? { appName: row.name, all }
         : { appName: row.name };
-    await this.call('POST', `/apps/${op}`, body, signal);
+    try {
+      return await this.send('POST', `/apps/${op}`, `/apps/${op}`, body, signal);
+    } catch (err) {
+      // Only olares-cli knows /apps/restart; a market without it routes the path to
+      // DELETE /apps/{id} and answers 405.
+      if (op === 'restart' && err instanceof MarketError && err.status === 405)
+        throw new MarketError(
+          `this box's market has no restart route (HTTP 405 to POST /apps/restart). Nothing was changed. Fix: market_stop {app: "${row.name}", wait: true}, then market_resume`,
+          405,
+        );
+      throw err;
+    }
   }
 
-  async cancel(row: AppRow, signal?: AbortSignal) {
-    const v = await this.backendVersion(signal);
-    if ((row.state === 'resuming' || row.state === 'upgrading') && !(v && versionAtLeast(v, '1.12.7')))
+  async cancel(row: AppRow, signal?: AbortSignal): Promise<Sent> {
+    checkAppName(row.name);
+    const v = await this.backendVersion(`cancel '${row.name}'`, signal);
+    if ((row.state === 'resuming' || row.state === 'upgrading') && !versionAtLeast(v, '1.12.7'))
       throw new InvalidInputError(
-        `market_cancel requires Olares >= 1.12.7 (canceling a ${row.state} app), but this box runs ${v ?? 'an unknown version'}. Fix: wait until '${row.name}' settles (market_status), then stop or uninstall it`,
+        `market_cancel requires Olares >= 1.12.7 (canceling a ${row.state} app), but this box runs ${v}. Fix: wait until '${row.name}' settles (market_status), then stop or uninstall it`,
       );
-    const newer = versionAtLeast(v, '1.12.6');
-    const body = newer
+    const body = versionAtLeast(v, '1.12.6')
       ? {
           app_name: row.name,
           source: row.source,
@@ -284,53 +328,6 @@ export class MarketClient {
           ...(row.version ? { version: row.version } : {}),
         }
       : { sync: true };
-    await this.call('DELETE', `/apps/${encodeURIComponent(row.name)}/install`, body, signal);
+    return this.send('DELETE', '/apps/{name}/install', `/apps/${row.name}/install`, body, signal);
   }
-}
-
-function failedCheck(env: any): FailedCheckError {
-  const inner = env?.data?.backend_response?.data ?? env?.data;
-  const type = String(inner?.type ?? 'unknown');
-  const data = inner?.Data ?? inner?.data;
-  if (type === 'appenv') {
-    const names = (xs: any) => (Array.isArray(xs) ? xs.map((x: any) => String(x?.envName ?? x)) : []);
-    const missing = [...names(data?.missingValues), ...names(data?.missingRefs)];
-    const invalid = names(data?.invalidValues);
-    const lines = ['environment variable requirements not met'];
-    if (missing.length) lines.push(`Missing required values: ${missing.join(', ')}`);
-    if (invalid.length) lines.push(`Invalid values: ${invalid.join(', ')}`);
-    lines.push(
-      `Fix: call market_install again with envs: {${[...missing, ...invalid].map((n) => `"${n}": "<value>"`).join(', ')}} (market_get shows what each variable means)`,
-    );
-    return new FailedCheckError(lines.join('\n'), { type, missingEnvs: missing, invalidEnvs: invalid });
-  }
-  if (type === 'computeModeSelect') {
-    const modes = (Array.isArray(data) ? data : [])
-      .filter((m: any) => m?.status === 'installable')
-      .map((m: any) => String(m.computeType));
-    return new FailedCheckError(
-      modes.length
-        ? `this app supports several compute modes; call market_install again with computeMode set to one of: ${modes.join(', ')}`
-        : 'this app needs a compute mode but none is currently installable on this box',
-      { type, computeModes: modes },
-    );
-  }
-  if (type === 'computeBindingRequired' || type === 'computeBindingUnavailable') {
-    const av = data?.availability ?? {};
-    const free = (Array.isArray(av.nodes) ? av.nodes : []).flatMap((n: any) =>
-      (Array.isArray(n?.devices) ? n.devices : [])
-        .filter((d: any) => d?.operable)
-        .map((d: any) => `${d.nodeName ?? n.nodeName}:${d.deviceId}`),
-    );
-    const why = data?.validation?.reason || data?.validation?.code || av.reason || env?.message || '';
-    return new FailedCheckError(
-      `the app needs a GPU binding (${av.requirement?.mode ?? 'gpu'}${why ? `: ${why}` : ''}); ${
-        free.length
-          ? `devices that could take it: ${free.join(', ')}. Bind one in the Olares Market UI (this tool does not take a binding yet)`
-          : 'no device is currently available to bind. Fix: free a device or stop another GPU app (market_stop), then retry'
-      }`,
-      { type },
-    );
-  }
-  return new FailedCheckError(`the box refused the request (check ${type}): ${env?.message ?? ''}`, { type });
 }

@@ -2,6 +2,7 @@
 // namespaces, application spaces and their status. Results are trimmed subsets: never env values.
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
+import type { KsList } from '../olares/controlHub.js';
 import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
 
@@ -104,6 +105,29 @@ const pageIn = {
   page: z.number().int().min(1).optional(),
 };
 
+/**
+ * One page of a KubeSphere list. For a non-admin, ks-apiserver-proxy forces `limit=-1` on the
+ * all-namespace pod list (cache/user.js pod_filter) and returns the whole filtered list whatever
+ * page was asked: that is paged here. An honest server page never holds more than `limit` items,
+ * nor, past page 1, all `totalItems` of them.
+ */
+export function pageOf<T>(list: KsList<T>, limit: number, page: number) {
+  const whole =
+    list.items.length > limit || (page > 1 && list.items.length > 0 && list.items.length >= list.totalItems);
+  if (!whole) {
+    return {
+      items: list.items,
+      total: list.totalItems,
+      nextPage: page * limit < list.totalItems ? page + 1 : undefined,
+    };
+  }
+  return {
+    items: list.items.slice((page - 1) * limit, page * limit),
+    total: list.items.length,
+    nextPage: page * limit < list.items.length ? page + 1 : undefined,
+  };
+}
+
 export const clusterPods = defineTool({
   name: 'cluster_pods',
   title: 'List pods',
@@ -129,14 +153,14 @@ export const clusterPods = defineTool({
       { namespace, labelSelector, filters, limit, page },
       ctx.signal,
     );
-    const pods = (list.items ?? []).map(podRow);
-    const nextPage = page * limit < list.totalItems ? page + 1 : undefined;
+    const { items, total, nextPage } = pageOf(list, limit, page);
+    const pods = items.map(podRow);
     const from = (page - 1) * limit + 1;
     return {
-      data: { pods, total: list.totalItems, page, limit, nextPage },
+      data: { pods, total, page, limit, nextPage },
       summary: pods.length
-        ? `pods ${from}-${from + pods.length - 1} of ${list.totalItems}${nextPage ? ` (next: page ${nextPage})` : ''}`
-        : `no pods${namespace ? ` in ${namespace}` : ''}${page > 1 ? ` on page ${page} (total ${list.totalItems})` : ''}`,
+        ? `pods ${from}-${from + pods.length - 1} of ${total}${nextPage ? ` (next: page ${nextPage})` : ''}`
+        : `no pods${namespace ? ` in ${namespace}` : ''}${page > 1 ? ` on page ${page} (total ${total})` : ''}`,
     };
   },
 });
@@ -499,16 +523,16 @@ export const clusterNamespaces = defineTool({
   annotations: READ,
   async handler({ labelSelector, limit = 100, page = 1 }, ctx) {
     if (labelSelector) checkLabelSelector(labelSelector);
-    const list = await (await hub(ctx)).namespaces({ labelSelector, limit, page }, ctx.signal);
-    const namespaces = (list.items ?? []).map((n: any) => ({
-      name: String(n.metadata?.name),
+    const all = (await (await hub(ctx)).namespaces({ labelSelector }, ctx.signal)).items;
+    const namespaces = all.slice((page - 1) * limit, page * limit).map((n) => ({
+      name: n.metadata.name,
       phase: n.status?.phase,
-      workspace: n.metadata?.labels?.['kubesphere.io/workspace'],
+      workspace: n.metadata.labels?.['kubesphere.io/workspace'],
     }));
-    const nextPage = page * limit < list.totalItems ? page + 1 : undefined;
+    const nextPage = page * limit < all.length ? page + 1 : undefined;
     return {
-      data: { namespaces, total: list.totalItems, page, limit, nextPage },
-      summary: `${list.totalItems} namespace(s)`,
+      data: { namespaces, total: all.length, page, limit, nextPage },
+      summary: `${all.length} namespace(s)${nextPage ? `; showing ${namespaces.length} (next: page ${nextPage})` : ''}`,
     };
   },
 });
@@ -516,23 +540,27 @@ export const clusterNamespaces = defineTool({
 export const clusterApps = defineTool({
   name: 'cluster_apps',
   title: 'List application spaces',
-  description: 'Application spaces (namespaces grouped by workspace) visible to this user.',
+  description:
+    'Application spaces: namespaces grouped by the user they belong to, plus Shared and System (owner/admin only), as this user may see them.',
   toolset: 'cluster',
   input: {},
-  output: { workspaces: z.array(z.object({ workspace: z.string(), namespaces: z.array(z.string()) })) },
+  output: {
+    groups: z.array(
+      z.object({
+        group: z.string().describe('A user name, or Shared / System'),
+        namespaces: z.array(z.string()),
+      }),
+    ),
+  },
   annotations: READ,
   async handler(_args, ctx) {
-    const groups = await (await hub(ctx)).appGroups(ctx.signal);
-    const workspaces = groups
-      .map((g) => ({
-        workspace: String(g.title),
-        namespaces: (g.data ?? []).map((n: any) => String(n.metadata?.name)),
-      }))
-      .sort((a, b) => a.workspace.localeCompare(b.workspace));
+    const groups = (await (await hub(ctx)).appGroups(ctx.signal))
+      .map((g) => ({ group: g.title, namespaces: g.namespaces }))
+      .sort((a, b) => a.group.localeCompare(b.group));
     return {
-      data: { workspaces },
+      data: { groups },
       summary:
-        workspaces.map((w) => `${w.workspace}: ${w.namespaces.join(', ')}`).join('\n') ||
+        groups.map((g) => `${g.group}: ${g.namespaces.join(', ')}`).join('\n') ||
         'no application spaces visible to this profile',
     };
   },

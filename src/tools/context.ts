@@ -1,14 +1,19 @@
 // What a tool handler gets besides its arguments. Everything protocol-specific (progress,
 // elicitation, roots, cancellation) is reached through here so handlers stay plain functions.
-import { appendFile } from 'node:fs/promises';
-import { delimiter, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { homedir } from 'node:os';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ensureDir } from '../auth/fsutil.js';
 import type { AuthContext } from '../auth/index.js';
+import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
 import { OlaresClients } from '../olares/index.js';
 import { type Confirmation, ConfirmationRefusedError, type ConfirmRequest, confirm } from './gate.js';
+import {
+  type ClientRootUris,
+  type EffectiveLocalRoots,
+  effectiveLocalRoots,
+  LocalRootsRefusedError,
+} from './localRoots.js';
 
 export type ConfirmOutcome =
   | { proceed: true; how: 'confirmed' | 'client-approval' }
@@ -31,10 +36,30 @@ export interface ToolContext {
   confirm(req: ConfirmRequest): Promise<Confirmation>;
   /** Yes/no form (never a secret field) before a destructive action (design.md sec. 7). */
   confirmDestructive(question: string, targets: string[]): Promise<ConfirmOutcome>;
-  /** Local directories that upload sources and download targets must lie in. */
+  /**
+   * The effective local roots (localRoots.ts) that upload sources, download targets and token
+   * files must lie in; throws LocalRootsRefusedError when nothing is allowed.
+   */
   localRoots(): Promise<string[]>;
-  /** One JSON line in audit.log per mutating call; never a secret. */
-  audit(tool: string, target: unknown): Promise<void>;
+  /**
+   * audit.log lines around one mutating call (never a secret): an `attempt` before the handler
+   * runs, which refuses the call when it cannot be written (nothing changes unaudited), and an
+   * `outcome` after it, whatever happened.
+   */
+  auditAttempt(target: unknown, opts: { dryRun: boolean }): Promise<void>;
+  auditOutcome(error?: unknown): Promise<void>;
+  /** Says what the call has done so far, so a failure's outcome line tells partly done work. */
+  donePart(note: string): void;
+  /** The same, with where the roots came from or why none are allowed (for doctor). */
+  localRootsInfo(): Promise<EffectiveLocalRoots>;
+}
+
+/** The outcome's error code: ours, else the system's (EACCES...), never a message that may echo data. */
+function auditErrorCode(err: unknown): string {
+  if (err instanceof OlaresMcpError) return err.code;
+  if ((err as Error)?.name === 'AbortError') return 'cancelled';
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : 'internal';
 }
 
 export interface ContextDeps {
@@ -57,6 +82,8 @@ export interface ContextDeps {
 export function createContext(deps: ContextDeps): ToolContext {
   let clients: Promise<OlaresClients> | undefined;
   let last = -Infinity;
+  let audited: Record<string, unknown> | undefined;
+  let donePart: string | undefined;
   const ctx: ToolContext = {
     auth: deps.auth,
     server: deps.server,
@@ -122,36 +149,58 @@ export function createContext(deps: ContextDeps): ToolContext {
       }
     },
     async localRoots() {
-      if (deps.server.server.getClientCapabilities()?.roots) {
-        try {
-          const { roots } = await deps.server.server.listRoots(undefined, {
-            signal: deps.signal,
-            timeout: 10_000,
-          });
-          const dirs = roots.filter((r) => r.uri.startsWith('file://')).map((r) => fileURLToPath(r.uri));
-          if (dirs.length) return dirs;
-        } catch (err) {
-          log.debug(`roots/list failed: ${(err as Error).message}`);
-        }
-      }
-      const configured = deps.auth.env.OLARES_LOCAL_ROOTS?.split(delimiter).filter(Boolean);
-      return (configured?.length ? configured : [process.cwd()]).map((d) => resolve(d));
+      const info = await ctx.localRootsInfo();
+      if (!info.roots.length) throw new LocalRootsRefusedError(info.refused ?? 'no local roots');
+      return info.roots;
     },
-    async audit(tool, target) {
+    async localRootsInfo() {
+      return effectiveLocalRoots(deps.auth.config.localRoots, await listClientRoots(deps), homedir());
+    },
+    async auditAttempt(target, { dryRun }) {
       let profile: string | undefined;
       try {
         profile = (await ctx.olares()).olaresId;
       } catch {
         profile = deps.profile;
       }
-      const line = JSON.stringify({ time: new Date().toISOString(), profile, tool, target });
+      audited = { id: randomUUID(), profile, tool: deps.tool, target, ...(dryRun ? { dryRun } : {}) };
+      await deps.auth.appendAudit(
+        JSON.stringify({ time: new Date().toISOString(), phase: 'attempt', ...audited }),
+      );
+    },
+    async auditOutcome(error) {
+      if (!audited) return;
+      const outcome =
+        error === undefined
+          ? { outcome: 'ok' }
+          : { outcome: 'error', error: auditErrorCode(error), ...(donePart ? { partial: donePart } : {}) };
+      const line = JSON.stringify({
+        time: new Date().toISOString(),
+        phase: 'outcome',
+        ...audited,
+        ...outcome,
+      });
       try {
-        await ensureDir(deps.auth.home);
-        await appendFile(deps.auth.paths.audit, `${line}\n`, { mode: 0o600 });
+        await deps.auth.appendAudit(line);
       } catch (err) {
-        log.warn(`could not write audit.log: ${(err as Error).message}`);
+        log.warn(`could not write the outcome of ${deps.tool} to audit.log: ${(err as Error).message}`);
       }
+    },
+    donePart(note) {
+      donePart = note;
     },
   };
   return ctx;
+}
+
+/** The client's roots/list answer; undefined when it declares no roots or the request fails. */
+async function listClientRoots(deps: ContextDeps): Promise<ClientRootUris> {
+  if (!deps.server.server.getClientCapabilities()?.roots) return undefined;
+  try {
+    const { roots } = await deps.server.server.listRoots(undefined, { signal: deps.signal, timeout: 10_000 });
+    return roots.map((r) => r.uri);
+  } catch (err) {
+    log.debug(`roots/list failed: ${(err as Error).message}`);
+    return undefined;
+  }
 }

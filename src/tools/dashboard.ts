@@ -1,8 +1,10 @@
 // dashboard_overview (olares-api/cluster.md sec. 12): physical resources, the user's quota and
 // the app ranking, each section with raw numbers and display strings; a failed section reports
-// its own error while the others are still returned.
+// its own error while the others are still returned; a section the role may not read says so
+// (unavailable) instead of failing.
 import { z } from 'zod';
-import type { MetricMap } from '../olares/dashboard.js';
+import { type MetricMap, SectionNotAvailableError } from '../olares/dashboard.js';
+import { PermissionDeniedError } from '../transport/http.js';
 import type { ToolContext } from './context.js';
 import { defineTool, type ToolDeclaration } from './defineTool.js';
 
@@ -22,19 +24,27 @@ function size(bytes: number) {
 const rate = (bps: number) => (Number.isFinite(bps) ? `${size(bps)}/s` : '-');
 
 const item = z.object({ raw: z.record(z.string(), z.unknown()), display: z.record(z.string(), z.string()) });
-const section = z.object({ items: z.array(item), error: z.string().optional() });
+const section = z.object({
+  items: z.array(item),
+  error: z.string().optional(),
+  unavailable: z.string().optional().describe('This role may not read the section: not a failure'),
+  note: z.string().optional(),
+});
 
-async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: string }> {
+/** A section's outcome: a refusal for the role is "unavailable", never a failed overview. */
+async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: string; unavailable?: string }> {
   try {
     return { value: await p };
   } catch (err) {
+    if (err instanceof SectionNotAvailableError || err instanceof PermissionDeniedError)
+      return { unavailable: (err as Error).message };
     return { error: (err as Error).message };
   }
 }
 
 async function ranking(ctx: ToolContext, username: string) {
   const d = (await ctx.olares()).dashboard;
-  const apps = (await d.myApps(ctx.signal)).filter((a) => Array.isArray(a.entrances) && a.entrances.length);
+  const apps = (await d.myApps(ctx.signal)).filter((a) => a.hasEntrances);
   const systemNs = `user-space-${username}`;
   const system = apps.filter((a) => a.namespace === systemNs);
   const others = apps.filter((a) => a.namespace !== systemNs);
@@ -68,12 +78,20 @@ async function ranking(ctx: ToolContext, username: string) {
             .join('-') === a.deployment
       : (l: Record<string, string>) => l.namespace === a.namespace;
     const p = isSystem ? 'pod' : 'namespace';
+    // olares-cli ranking.go BuildRankingEnvelope: a pod count, the icon and the owning workload.
+    const podCount = isSystem
+      ? new Set((m.get('pod_cpu_usage') ?? []).filter((r) => match(r.labels)).map((r) => r.labels.pod)).size
+      : sumFor(m, 'namespace_pod_count', match);
     return {
-      app: String(a.name),
-      title: String(a.title ?? a.name),
-      namespace: String(a.namespace),
-      state: String(a.state ?? ''),
+      app: a.name,
+      title: a.title,
+      namespace: a.namespace,
+      state: a.state,
       is_system: isSystem,
+      pods: podCount,
+      icon: a.icon,
+      deployment: a.deployment,
+      owner_kind: a.ownerKind,
       cpu: sumFor(m, `${p}_cpu_usage`, match),
       memory: sumFor(m, `${p}_memory_usage_wo_cache`, match),
       net_in: sumFor(m, `${p}_net_bytes_received`, match),
@@ -114,12 +132,13 @@ export const dashboardOverview = defineTool({
     const who = await settle(d.identity(ctx.signal));
     const username = who.value?.username || (await ctx.olares()).session.identity.local;
     const [phys, user, rank] = await Promise.all([
-      settle(d.cluster(ctx.signal)),
+      settle(d.cluster(username, ctx.signal)),
       settle(d.user(username, ctx.signal)),
       settle(ranking(ctx, username)),
     ]);
 
-    const physical = phys.value
+    const physMetrics = phys.value?.metrics;
+    const physical = physMetrics
       ? (
           [
             ['cpu', 'CPU', 'cluster_cpu_usage', 'cluster_cpu_total', 'cluster_cpu_utilisation', 'core'],
@@ -144,9 +163,9 @@ export const dashboardOverview = defineTool({
             ['net_out', 'Network out', 'cluster_net_bytes_transmitted', '', '', 'bytes/s'],
           ] as const
         ).map(([metric, label, v, t, u, unit]) => {
-          const value = last(phys.value!, v);
-          const total = t ? last(phys.value!, t) : undefined;
-          const utilisation = u ? last(phys.value!, u) : total ? value / total : undefined;
+          const value = last(physMetrics, v);
+          const total = t ? last(physMetrics, t) : undefined;
+          const utilisation = u ? last(physMetrics, u) : total ? value / total : undefined;
           const fmt =
             unit === 'bytes'
               ? size
@@ -184,9 +203,21 @@ export const dashboardOverview = defineTool({
       fetchedAt: new Date().toISOString(),
       user: username,
       sections: {
-        physical: { items: physical, error: phys.error },
-        user: { items: userItems, error: user.error },
-        ranking: { items: (rank.value ?? []).slice(0, head), error: rank.error },
+        physical: {
+          items: physical,
+          error: phys.error,
+          unavailable: phys.unavailable,
+          note:
+            phys.value?.scope === 'user'
+              ? `this user's share of the box: a sub-account may not read cluster-wide metrics, so these come from the per-user monitoring path the web app uses`
+              : undefined,
+        },
+        user: { items: userItems, error: user.error, unavailable: user.unavailable },
+        ranking: {
+          items: (rank.value ?? []).slice(0, head),
+          error: rank.error,
+          unavailable: rank.unavailable,
+        },
       },
     };
     const cpu = physical[0]?.display;

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { ToolContext } from './context.js';
 
 export type Toolset = 'profile' | 'files' | 'market' | 'cluster' | 'dashboard' | 'doctor';
-export const BUSINESS_TOOLSETS = ['files', 'market', 'cluster', 'dashboard'] as const;
 
 export interface Annotations {
   readOnlyHint: boolean;
@@ -33,7 +32,7 @@ export interface ToolDeclaration<I extends Shape = Shape, O extends Shape = Shap
   /** Registered in OLARES_READ_ONLY mode although not read-only (profile_login, _import, _use). */
   allowInReadOnly?: boolean;
   /** What audit.log records for a mutating call (default: the arguments minus `profile`). */
-  auditTarget?: (args: Args<I>) => unknown;
+  auditTarget?: (args: Args<I>, ctx: ToolContext) => unknown | Promise<unknown>;
   handler(args: Args<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<z.ZodObject<O>>>>;
 }
 

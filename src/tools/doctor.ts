@@ -1,29 +1,61 @@
 // doctor: what this server would use for a profile and whether each piece works, with the next
 // step for every problem. Never prints a secret: only where credentials live and their state.
+import { homedir } from 'node:os';
+import { delimiter } from 'node:path';
 import { z } from 'zod';
 import type { AuthContext, Session } from '../auth/index.js';
+import { skippedStateChecks } from '../auth/stateDir.js';
 import { OlaresClients } from '../olares/index.js';
 import { defineTool, type ToolDeclaration } from './defineTool.js';
 import { describeError } from './errors.js';
+import { type EffectiveLocalRoots, effectiveLocalRoots } from './localRoots.js';
 
 export interface Diagnosis {
   profile?: string;
   olaresId?: string;
   urlTemplate: string;
+  /** Where this profile's credentials go: the scheme shows whether they cross the network in clear. */
+  authHost?: { url: string; scheme: string; trusted: boolean; trustedBecause?: string };
   tokenStore: { mode: string; keychainUsable: boolean; keychainReason?: string; profileBackend?: string };
   credentialSources: { env: boolean; keychain: boolean; file: boolean };
   token: { status: string; expiresAt?: string; invalidatedAt?: string };
   lockDir: { path: string; writable: boolean; error?: string };
+  /** Whether the state directory is this user's alone (review M1), and what this platform does not check. */
+  stateDir: { path: string; trusted: boolean; error?: string; skippedChecks: string[] };
+  /** config.json's per-profile URL overrides: they change where credentials are sent. */
+  urlOverrides?: { localUrlPrefix?: string; authUrlOverride?: string };
   services: Array<{ service: string; url: string; reachable: boolean; httpStatus?: number; error?: string }>;
   client?: { elicitationForm: boolean; elicitationUrl: boolean };
+  localRoots: LocalRootsReport;
   problems: Array<{ problem: string; fix: string }>;
+}
+
+export interface LocalRootsReport {
+  /** false: every upload and download is refused (see `refused`). */
+  allowed: boolean;
+  roots: string[];
+  /** env: OLARES_LOCAL_ROOTS; client: the client's MCP roots; intersection: both. */
+  source?: 'env' | 'client' | 'intersection';
+  refused?: string;
+  /** Client roots that were not used, with the reason. */
+  skipped: string[];
+}
+
+/** Outside an MCP session (the doctor command) only OLARES_LOCAL_ROOTS can say. */
+async function envOnlyRoots(auth: AuthContext): Promise<EffectiveLocalRoots> {
+  const info = await effectiveLocalRoots(auth.config.localRoots, undefined, homedir());
+  if (info.refused)
+    info.refused = 'OLARES_LOCAL_ROOTS is unset (an MCP client may still allow folders through its roots)';
+  return info;
 }
 
 export async function diagnose(
   auth: AuthContext,
   profileKey?: string,
   client?: Diagnosis['client'],
+  roots?: EffectiveLocalRoots,
 ): Promise<Diagnosis> {
+  const local = roots ?? (await envOnlyRoots(auth));
   const problems: Diagnosis['problems'] = [];
   const keychain = await auth.stores.keychainProbe();
   const d: Diagnosis = {
@@ -32,10 +64,24 @@ export async function diagnose(
     credentialSources: { env: Boolean(auth.envOlaresId), keychain: false, file: false },
     token: { status: 'never' },
     lockDir: { path: auth.paths.locks, writable: false },
+    stateDir: { path: auth.home, trusted: false, skippedChecks: skippedStateChecks() },
     services: [],
     client,
+    localRoots: {
+      allowed: local.roots.length > 0,
+      roots: local.roots,
+      source: local.source,
+      refused: local.refused,
+      skipped: local.skipped,
+    },
     problems,
   };
+  // Outside a session an MCP client may still give roots: only a served client can tell.
+  if (local.refused && roots)
+    problems.push({
+      problem: `local-path tools (files_upload, files_download) are refused: ${local.refused}`,
+      fix: `set OLARES_LOCAL_ROOTS to the folder(s) they may use (absolute paths separated by '${delimiter}'), or add a folder to the client's MCP roots`,
+    });
   if (auth.stores.mode === 'keychain' && !keychain.usable) {
     problems.push({
       problem: `OLARES_TOKEN_STORE=keychain but the keychain is not usable (${keychain.reason})`,
@@ -43,21 +89,46 @@ export async function diagnose(
     });
   }
 
+  try {
+    await auth.trustState();
+    d.stateDir.trusted = true;
+  } catch (err) {
+    d.stateDir.error = describeError(err);
+    problems.push({
+      problem: d.stateDir.error,
+      fix: 'as the message says; nothing in it is used until then',
+    });
+  }
+
   let session: Session | undefined;
   try {
     session = await auth.session(profileKey);
   } catch (err) {
-    problems.push({
-      problem: describeError(err),
-      fix: 'olares-mcp login --olares-id <id> (or profile_login in your MCP client)',
-    });
+    if (describeError(err) !== d.stateDir.error)
+      problems.push({
+        problem: describeError(err),
+        fix: 'olares-mcp login --olares-id <id> (or profile_login in your MCP client)',
+      });
   }
 
   if (session) {
     const { profile, identity } = session;
+    if (profile.localUrlPrefix || profile.authUrlOverride)
+      d.urlOverrides = { localUrlPrefix: profile.localUrlPrefix, authUrlOverride: profile.authUrlOverride };
     d.profile = profile.name || profile.olaresId;
     d.olaresId = identity.olaresId;
     d.tokenStore.profileBackend = session.credentials.source;
+    try {
+      const t = await auth.authTarget(identity.olaresId);
+      d.authHost = {
+        url: `${t.scheme}//${t.host}`,
+        scheme: t.scheme.replace(/:$/, ''),
+        trusted: t.trusted,
+        trustedBecause: t.trustedBecause,
+      };
+    } catch (err) {
+      problems.push({ problem: describeError(err), fix: 'use https, or set OLARES_ALLOW_HTTP=1' });
+    }
     try {
       const { sources, token } = await auth.inspectCredentials(session);
       d.credentialSources = sources;
@@ -91,7 +162,7 @@ export async function diagnose(
 
   const lockError = await auth.checkLockDir();
   d.lockDir.writable = !lockError;
-  if (lockError) {
+  if (lockError && d.stateDir.trusted) {
     d.lockDir.error = lockError;
     problems.push({
       problem: `the lock directory ${auth.paths.locks} is not writable (${lockError})`,
@@ -126,6 +197,14 @@ export const doctor = defineTool({
     profile: z.string().optional(),
     olaresId: z.string().optional(),
     urlTemplate: z.string(),
+    authHost: z
+      .object({
+        url: z.string(),
+        scheme: z.string(),
+        trusted: z.boolean(),
+        trustedBecause: z.string().optional(),
+      })
+      .optional(),
     tokenStore: z.object({
       mode: z.string(),
       keychainUsable: z.boolean(),
@@ -139,17 +218,35 @@ export const doctor = defineTool({
       invalidatedAt: z.string().optional(),
     }),
     lockDir: z.object({ path: z.string(), writable: z.boolean(), error: z.string().optional() }),
+    stateDir: z.object({
+      path: z.string(),
+      trusted: z.boolean(),
+      error: z.string().optional(),
+      skippedChecks: z.array(z.string()),
+    }),
+    urlOverrides: z
+      .object({ localUrlPrefix: z.string().optional(), authUrlOverride: z.string().optional() })
+      .optional(),
     services: z.array(serviceRow),
     client: z.object({ elicitationForm: z.boolean(), elicitationUrl: z.boolean() }).optional(),
+    localRoots: z.object({
+      allowed: z.boolean(),
+      roots: z.array(z.string()),
+      source: z.enum(['env', 'client', 'intersection']).optional(),
+      refused: z.string().optional(),
+      skipped: z.array(z.string()),
+    }),
     problems: z.array(z.object({ problem: z.string(), fix: z.string() })),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(args, ctx) {
     const modes = ctx.elicitation();
-    const d = await diagnose(ctx.auth, args.profile, {
-      elicitationForm: modes.form,
-      elicitationUrl: modes.url,
-    });
+    const d = await diagnose(
+      ctx.auth,
+      args.profile,
+      { elicitationForm: modes.form, elicitationUrl: modes.url },
+      await ctx.localRootsInfo(),
+    );
     return { data: d, summary: formatDiagnosis(d) };
   },
 });
@@ -157,12 +254,36 @@ export const doctor = defineTool({
 export function formatDiagnosis(d: Diagnosis): string {
   const lines = [
     `profile: ${d.profile ? `${d.profile} (${d.olaresId})` : 'none'}`,
+    ...(d.authHost
+      ? [
+          `auth host: ${d.authHost.url} (${d.authHost.scheme === 'http' ? 'plain http, unencrypted' : d.authHost.scheme})${d.authHost.trusted ? '' : ' [not trusted yet]'}`,
+        ]
+      : []),
     `token: ${d.token.status}${d.token.expiresAt ? `, expires ${d.token.expiresAt}` : ''} [store ${d.tokenStore.profileBackend ?? d.tokenStore.mode}; keychain ${d.tokenStore.keychainUsable ? 'usable' : `not usable: ${d.tokenStore.keychainReason}`}]`,
+    `state dir: ${d.stateDir.path} ${d.stateDir.trusted ? 'owned by this user, closed to others' : 'REFUSED (see problems)'}${d.stateDir.skippedChecks.length ? `; not checked on ${process.platform}: ${d.stateDir.skippedChecks.join('; ')}` : ''}`,
     `lock dir: ${d.lockDir.writable ? 'writable' : `NOT writable (${d.lockDir.error})`}`,
     ...d.services.map(
       (s) => `${s.service}: ${s.reachable ? `reachable (HTTP ${s.httpStatus})` : `UNREACHABLE (${s.error})`}`,
     ),
   ];
+  if (d.urlOverrides)
+    lines.push(
+      `url overrides (config.json): ${Object.entries(d.urlOverrides)
+        .filter(([, v]) => v)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
+  const from = {
+    env: 'OLARES_LOCAL_ROOTS',
+    client: "the client's MCP roots",
+    intersection: "OLARES_LOCAL_ROOTS ∩ the client's MCP roots",
+  };
+  lines.push(
+    d.localRoots.allowed
+      ? `local roots: ${d.localRoots.roots.join(', ')} (from ${from[d.localRoots.source ?? 'env']})`
+      : `local roots: none, local-path tools are refused (${d.localRoots.refused})`,
+  );
+  if (d.localRoots.skipped.length) lines.push(`client roots not used: ${d.localRoots.skipped.join('; ')}`);
   if (d.client)
     lines.push(
       `client elicitation: form ${d.client.elicitationForm ? 'yes' : 'no'}, url ${d.client.elicitationUrl ? 'yes' : 'no'}`,

@@ -1,15 +1,8 @@
 // files tools (design.md sec. 4, olares-api/files.md). Remote paths are the front-end form
 // `drive/Home/Documents/x.txt`; local paths are checked by localPaths.ts.
 import { randomBytes } from 'node:crypto';
-import {
-  link,
-  open as openFile,
-  readdir,
-  rename as renameFile,
-  rm,
-  stat as statFile,
-} from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { readdir, stat as statFile } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
 import {
@@ -23,7 +16,8 @@ import {
 } from '../olares/files.js';
 import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
-import { resolveLocalSource, resolveLocalTarget } from './localPaths.js';
+import { createDownloadTemp, discardDownloadTemp, landDownload, openUploadSource } from './localFiles.js';
+import { refuseHardlink, resolveLocalSource, resolveLocalTarget } from './localPaths.js';
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const remotePathArg = z.string();
@@ -258,7 +252,7 @@ export const filesDownload = defineTool({
   toolset: 'files',
   input: {
     remotePath: remotePathArg,
-    localPath: z.string().describe('Local file or folder (absolute or relative to the working directory)'),
+    localPath: z.string().describe('Local file or folder (absolute path inside the allowed local roots)'),
     overwrite: z.boolean().optional().describe('Replace an existing local file (default false)'),
   },
   output: { remotePath: z.string(), localPath: z.string(), bytes: z.number(), resumed: z.number() },
@@ -277,74 +271,59 @@ export const filesDownload = defineTool({
         `local file "${target.path}" already exists. Fix: pass overwrite: true to replace it, or choose another localPath`,
       );
     }
-    const tmp = join(
-      dirname(target.path),
-      `.${basename(target.path)}.olares-download-${randomBytes(4).toString('hex')}`,
-    );
+    const temp = await createDownloadTemp(target);
     let written = 0;
     let resumed = 0;
     try {
       await withRetries(`download ${p.display}`, ctx.signal, async (attempt) => {
         // Resume from what reached the disk, whatever the counter says.
-        written = attempt > 1 ? ((await statFile(tmp).catch(() => undefined))?.size ?? 0) : 0;
+        written = attempt > 1 ? (await temp.handle.stat()).size : 0;
         if (attempt > 1 && written > 0) resumed++;
         // At most about 100 notifications per file, plus the last one: not one per socket read.
         const step = Math.max(Math.ceil(entry.size / 100), 64 * 1024);
         let reported = written;
-        const file = await openFile(tmp, written > 0 ? 'r+' : 'w', 0o600);
-        try {
-          await files.download(p, {
-            from: written,
-            size: entry.size,
-            signal: ctx.signal,
-            sink: {
-              fd: file.fd,
-              offsetFor(status) {
-                if (status !== 206) written = 0; // the server ignored the Range: start over
-                reported = written;
-                return written;
-              },
-              onBytes(n) {
-                written += n;
-                if (written - reported < step && written < entry.size) return;
-                reported = written;
-                void ctx.progress(written, entry.size, `${humanBytes(written)} of ${humanBytes(entry.size)}`);
-              },
+        await files.download(p, {
+          from: written,
+          size: entry.size,
+          signal: ctx.signal,
+          sink: {
+            fd: temp.handle.fd,
+            offsetFor(status) {
+              if (status !== 206) written = 0; // the server ignored the Range: start over
+              reported = written;
+              return written;
             },
-          });
-        } finally {
-          await file.close();
-        }
+            onBytes(n) {
+              written += n;
+              if (written - reported < step && written < entry.size) return;
+              reported = written;
+              void ctx.progress(written, entry.size, `${humanBytes(written)} of ${humanBytes(entry.size)}`);
+            },
+          },
+        });
       });
       // The rename below makes the file appear whole or not at all; like curl and browsers we do
       // not fsync a download (that alone cost a third of the throughput on a 1 GiB file).
-      const final = await statFile(tmp);
+      const final = await temp.handle.stat();
       if (entry.size && final.size !== entry.size) {
         throw new OlaresMcpError(
           `download ${p.display}: got ${final.size} bytes but the server listed ${entry.size}; nothing was written under the final name. Try again`,
           { code: 'transport', retryable: true },
         );
       }
-      if (overwrite) await renameFile(tmp, target.path);
-      else {
-        // link() fails if the name appeared meanwhile: never clobber a file we were not told to.
-        await link(tmp, target.path).catch((err) => {
-          if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-            throw new InvalidInputError(
-              `local file "${target.path}" appeared during the download; pass overwrite: true to replace it`,
-            );
-          throw err;
-        });
-        await rm(tmp, { force: true });
-      }
+      // Without overwrite, link() fails if the name appeared meanwhile: never clobber a file we
+      // were not told to. Either way the folder must still be the one that was checked.
+      await landDownload(temp, target, Boolean(overwrite));
     } catch (err) {
-      await rm(tmp, { force: true }).catch(() => {});
+      await discardDownloadTemp(temp);
       if (ctx.signal.aborted)
         throw new OlaresMcpError(
           `download of ${p.display} was cancelled; no file was written under ${target.path}`,
           { code: 'cancelled' },
         );
       throw err;
+    } finally {
+      await temp.handle.close();
     }
     return {
       data: { remotePath: p.display, localPath: target.path, bytes: written, resumed },
@@ -359,19 +338,22 @@ interface UploadItem {
   relativePath: string; // name, or <dir>/<sub>/<name> for directory uploads
 }
 
-async function walkLocal(root: string): Promise<UploadItem[]> {
+async function walkLocal(root: string, allowHardlinks: boolean): Promise<UploadItem[]> {
   const out: UploadItem[] = [];
   const base = basename(root);
   const walk = async (dir: string) => {
     for (const d of await readdir(dir, { withFileTypes: true })) {
       const full = join(dir, d.name);
       if (d.isDirectory()) await walk(full);
-      else if (d.isFile())
+      else if (d.isFile()) {
+        const st = await statFile(full);
+        refuseHardlink(full, st.nlink, allowHardlinks);
         out.push({
           local: full,
-          size: (await statFile(full)).size,
+          size: st.size,
           relativePath: `${base}/${relative(root, full).split(sep).join('/')}`,
         });
+      }
     }
   };
   await walk(root);
@@ -392,7 +374,9 @@ export const filesUpload = defineTool({
   output: { remotePath: z.string(), files: z.number(), bytes: z.number(), resumedFrom: z.number() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler({ localPath, remotePath, overwrite }, ctx) {
-    const source = await resolveLocalSource(localPath, await ctx.localRoots());
+    const allowed = await ctx.localRoots();
+    const allowHardlinks = ctx.auth.config.allowHardlinks;
+    const source = await resolveLocalSource(localPath, allowed, { allowHardlinks });
     const intoFolder = remotePath.trim().endsWith('/');
     const dest = RemotePath.parse(remotePath);
     if (source.isDir && !intoFolder)
@@ -408,7 +392,7 @@ export const filesUpload = defineTool({
         `remote folder ${folder.display} does not exist. Fix: create it with files_mkdir first`,
       );
     const items = source.isDir
-      ? await walkLocal(source.path)
+      ? await walkLocal(source.path, allowHardlinks)
       : [
           {
             local: source.path,
@@ -425,6 +409,7 @@ export const filesUpload = defineTool({
       ? `${roots.chunkRoot}${folder.isRoot ? '/' : `${folder.sub}/`}`
       : `${folder.isRoot ? '/' : `${folder.sub}/`}`;
     let done = 0;
+    let filesDone = 0;
     let resumedFrom = 0;
     for (const item of items) {
       const name = item.relativePath.slice(item.relativePath.lastIndexOf('/') + 1);
@@ -440,10 +425,13 @@ export const filesUpload = defineTool({
             { code: 'olares_error' },
           );
         });
+        ctx.donePart(`${++filesDone} of ${items.length} file(s) uploaded`);
         continue;
       }
       const totalChunks = Math.ceil(item.size / chunkSize);
       let link: string | undefined;
+      // Opened once after the check; every chunk and every retry reads this descriptor.
+      const opened = await openUploadSource(item.local, allowed, { allowHardlinks });
       await withRetries(`upload ${item.relativePath}`, ctx.signal, async () => {
         const uploaded = await files.uploadedBytes(node, parentDir, item.relativePath, ctx.signal);
         const startChunk = uploaded > item.size ? 0 : Math.floor(uploaded / chunkSize);
@@ -454,7 +442,7 @@ export const filesUpload = defineTool({
           const end = Math.min(item.size, start + chunkSize) - 1;
           const answer = await files.uploadChunk({
             link,
-            localPath: item.local,
+            file: opened.handle,
             start,
             end,
             total: item.size,
@@ -470,15 +458,18 @@ export const filesUpload = defineTool({
           await ctx.progress(done + end + 1, total, `${item.relativePath}: chunk ${i + 1}/${totalChunks}`);
           if (answer.taskId) await waitCloudTask(files, node, answer.taskId, item.relativePath, ctx);
         }
-      }).catch((err) => {
-        if (ctx.signal.aborted)
-          throw new OlaresMcpError(
-            `upload of ${item.relativePath} was cancelled; call files_upload again to resume from what the server has`,
-            { code: 'cancelled' },
-          );
-        throw err;
-      });
+      })
+        .catch((err) => {
+          if (ctx.signal.aborted)
+            throw new OlaresMcpError(
+              `upload of ${item.relativePath} was cancelled; call files_upload again to resume from what the server has`,
+              { code: 'cancelled' },
+            );
+          throw err;
+        })
+        .finally(() => opened.handle.close());
       done += item.size;
+      ctx.donePart(`${++filesDone} of ${items.length} file(s) uploaded`);
     }
     for (const r of replacing) await files.replaceWith(r.original, r.staged, ctx.signal);
     const shown = source.isDir

@@ -5,11 +5,13 @@ import { InvalidInputError } from '../errors.js';
 import { log } from '../log.js';
 import {
   type AppRow,
+  checkAppName,
   DEFAULT_SOURCE,
   IN_FLIGHT,
   type MarketClient,
   MarketError,
   NOT_INSTALLED,
+  type Sent,
 } from '../olares/market.js';
 import type { ToolContext } from './context.js';
 import { defineTool, type ToolDeclaration } from './defineTool.js';
@@ -57,9 +59,10 @@ const ALLOWED: Record<string, Op[]> = {
   stopped: ['uninstall', 'upgrade', 'resume', 'restart'],
   installFailed: ['install', 'uninstall'],
   upgradeFailed: ['upgrade', 'uninstall'],
-  applyEnvFailed: ['uninstall'],
+  // Upgrade pre-flight as olares-cli preflight.go: running|stopped|stopFailed|upgradeFailed|applyEnvFailed.
+  applyEnvFailed: ['upgrade', 'uninstall'],
   stopFailed: ['stop', 'upgrade', 'uninstall'],
-  resumeFailed: ['resume', 'upgrade', 'uninstall'],
+  resumeFailed: ['resume', 'uninstall'],
   uninstallFailed: ['uninstall'],
   pendingCancelFailed: ['cancel'],
   downloadingCancelFailed: ['cancel'],
@@ -70,25 +73,38 @@ const ALLOWED: Record<string, Op[]> = {
 
 interface WatchRule {
   success: (row: AppRow | undefined, baseline?: string) => boolean;
-  failure: (row: AppRow) => boolean;
+  failure: (row: AppRow, baseline?: string) => boolean;
 }
 
-const newerThan = (row: AppRow, baseline?: string) => !baseline || (row.statusTime ?? '') > baseline;
+/**
+ * olares-cli watch.go passesBaseline: the row must carry a parseable statusTime later than the
+ * one seen before the request (the SPA's newTime === 0 rule): a row without one is not news yet.
+ */
+export function newerThan(row: AppRow, baseline?: string): boolean {
+  const t = Date.parse(row.statusTime ?? '');
+  if (Number.isNaN(t)) return false;
+  const b = Date.parse(baseline ?? '');
+  return Number.isNaN(b) || t > b;
+}
+/** stop/resume are idempotent: a row already there without an opType counts. */
 const opIs = (row: AppRow, op: string) => !row.opType || row.opType === op;
+/** install/upgrade must see their own opType (watch.go matchesOpType), or news after the request. */
+const ownOutcome = (row: AppRow, op: string, baseline?: string) =>
+  row.opType === op || (!!baseline && newerThan(row, baseline));
 
 const WATCH: Record<Op, WatchRule> = {
   install: {
-    success: (r) => r?.state === 'running' && opIs(r, 'install'),
-    failure: (r) => [...FAILED, ...CANCELED].includes(r.state),
+    success: (r) => r?.state === 'running' && r.opType === 'install',
+    failure: (r, b) => [...FAILED, ...CANCELED].includes(r.state) && ownOutcome(r, 'install', b),
   },
   upgrade: {
     success: (r, b) =>
       !!r &&
-      opIs(r, 'upgrade') &&
+      r.opType === 'upgrade' &&
       newerThan(r, b) &&
       (r.state === 'running' || (r.state === 'stopped' && !/^upgradeCancelBy/.test(r.reason ?? ''))),
-    failure: (r) =>
-      [...FAILED, ...CANCELED].includes(r.state) ||
+    failure: (r, b) =>
+      ([...FAILED, ...CANCELED].includes(r.state) && ownOutcome(r, 'upgrade', b)) ||
       (r.state === 'stopped' && /^upgradeCancelBy/.test(r.reason ?? '')),
   },
   uninstall: {
@@ -130,15 +146,26 @@ const resultShape = {
   finalState: z.string().optional(),
   finalOpType: z.string().optional(),
   statesSeen: z.array(z.string()).optional(),
+  cascade: z
+    .boolean()
+    .optional()
+    .describe("stop/uninstall: whether the app's shared server charts were included (`all` on the wire)"),
 };
 type OperationResult = z.infer<z.ZodObject<typeof resultShape>>;
 
 const appArg = z.string().min(1).max(100);
 const waitArg = z.boolean().optional();
+const cascadeArg = z
+  .boolean()
+  .optional()
+  .describe(
+    "Also stop/remove the app's shared server charts. Client/server and shared apps on Olares 1.12.6+ always cascade; default: only when the box decides so (single-user 1.12.5)",
+  );
 const MUTATE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 
-async function market(ctx: ToolContext) {
+async function market(ctx: ToolContext, app?: string) {
+  if (app !== undefined) checkAppName(app);
   const c = await ctx.olares();
   return { m: c.market, user: c.olaresId };
 }
@@ -221,7 +248,7 @@ async function waitFor(
         statesSeen: seen,
       };
     }
-    if (last && rule.failure(last)) {
+    if (last && rule.failure(last, baseline)) {
       return {
         ...base,
         status: 'failed',
@@ -263,9 +290,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Sends the one request of an operation. When the box refuses it (HTTP 404, market.md sec. 5:
  * unknown app or a state that does not allow it), reads the row again and says what to do.
  */
-async function send(op: Op, app: string, m: MarketClient, signal: AbortSignal, fn: () => Promise<void>) {
+async function send(
+  op: Op,
+  app: string,
+  m: MarketClient,
+  signal: AbortSignal,
+  fn: () => Promise<Sent>,
+): Promise<Sent> {
   try {
-    await fn();
+    return await fn();
   } catch (err) {
     if (!(err instanceof MarketError) || err.status !== 404) throw err;
     const row = await m.row(app, signal).catch(() => undefined);
@@ -280,6 +313,13 @@ async function send(op: Op, app: string, m: MarketClient, signal: AbortSignal, f
         : `the box refused ${op} of '${app}' in state '${row.state}' (${err.message}). ${can.length ? `Allowed now: ${can.map((o) => `market_${o}`).join(', ')}.` : 'Wait until it settles (market_status).'}`,
     );
   }
+}
+
+/** HTTP 202: the market's sync wait ended early (client gone, 30-minute cap); the task runs on. */
+function accepted(message: string, sent: Sent) {
+  return sent.stillRunning
+    ? `${message}; the box accepted it and is still working on it (HTTP 202). Follow it with market_status`
+    : message;
 }
 
 function summarize(r: OperationResult) {
@@ -369,31 +409,23 @@ export const marketGet = defineTool({
   },
   annotations: READ,
   async handler({ app, source = DEFAULT_SOURCE }, ctx) {
-    const { m } = await market(ctx);
+    const { m } = await market(ctx, app);
     const d = await m.detail(app, source, ctx.signal);
-    const entry = d.app_info?.app_entry ?? {};
-    const meta = entry.i18n?.['en-US']?.metadata ?? entry.i18n?.en?.metadata ?? {};
     const data = {
-      name: String(d.app_simple_info?.app_name ?? app),
-      title: String(meta.title ?? d.app_simple_info?.app_title ?? app),
-      version: String(d.version ?? ''),
+      name: d.name,
+      title: d.title,
+      version: d.version,
       source,
-      description: meta.description,
-      developer: entry.developer,
-      categories: (entry.categories ?? []).map(String),
-      entrances: (entry.entrances ?? [])
-        .filter((e: any) => !e.invisible)
-        .map((e: any) => ({ name: String(e.name), title: e.title })),
-      envs: (d.raw_data?.envs ?? []).map((e: any) => ({
-        name: String(e.envName ?? e.name),
-        required: Boolean(e.required),
-        description: e.description,
-      })),
-      computeModes: (entry.accelerator ?? []).map((a: any) => String(a.mode)),
+      description: d.description,
+      developer: d.developer,
+      categories: d.categories,
+      entrances: d.entrances,
+      envs: d.envs,
+      computeModes: d.computeModes,
     };
     return {
       data,
-      summary: `${data.title} ${data.version} (${source})${data.envs.length ? `; envs: ${data.envs.map((e: any) => `${e.name}${e.required ? '*' : ''}`).join(', ')}` : ''}`,
+      summary: `${data.title} ${data.version} (${source})${data.envs.length ? `; envs: ${data.envs.map((e) => `${e.name}${e.required ? '*' : ''}`).join(', ')}` : ''}`,
     };
   },
 });
@@ -419,7 +451,7 @@ export const marketStatus = defineTool({
   },
   annotations: READ,
   async handler({ app }, ctx) {
-    const { m } = await market(ctx);
+    const { m } = await market(ctx, app);
     const rows = (await m.rows(ctx.signal)).filter((r) => (app ? r.name === app : r.state !== 'uninstalled'));
     if (app && rows.length === 0)
       throw new InvalidInputError(
@@ -480,32 +512,31 @@ export const marketInstall = defineTool({
       throw new InvalidInputError(
         `invalid version '${version.slice(0, 40)}': must be a valid semver (e.g. 1.0.0, 1.2.3)`,
       );
-    const { m, user } = await market(ctx);
+    const { m, user } = await market(ctx, app);
     const row = await m.row(app, ctx.signal);
     if (row && !NOT_INSTALLED.has(row.state)) {
       throw new InvalidInputError(
         `'${app}' is already installed (state ${row.state}${row.version ? `, version ${row.version}` : ''}). Use market_upgrade for a newer version, or market_status to follow it`,
       );
     }
-    const target =
-      version?.replace(/^v/, '') || String((await m.detail(app, source, ctx.signal)).version ?? '');
+    const target = version?.replace(/^v/, '') || (await m.detail(app, source, ctx.signal)).version;
     if (!target)
       throw new InvalidInputError(
         `cannot determine the version of '${app}' in source '${source}'; pass version`,
       );
-    await send('install', app, m, ctx.signal, () =>
+    const sent = await send('install', app, m, ctx.signal, () =>
       m.install(app, { source, version: target, envs, computeMode }, ctx.signal),
     );
     const base: OperationResult = {
       app,
       operation: 'install',
       status: 'accepted',
-      message: `install requested for version ${target}`,
+      message: accepted(`install requested for version ${target}`, sent),
       user,
       source,
       version: target,
     };
-    const result = wait ? await waitFor('install', app, m, ctx, base) : base;
+    const result = wait ? await waitFor('install', app, m, ctx, base, row?.statusTime) : base;
     return { data: result, summary: summarize(result) };
   },
 });
@@ -522,6 +553,7 @@ function lifecycleTool(
     ...(op === 'upgrade'
       ? { version: z.string().optional().describe('Default: latest in the catalog') }
       : {}),
+    ...(op === 'stop' ? { cascade: cascadeArg } : {}),
     ...(destructive ? { dryRun: z.boolean().optional() } : {}),
   };
   return defineTool({
@@ -536,8 +568,11 @@ function lifecycleTool(
       destructiveHint: destructive,
       idempotentHint: op === 'stop' || op === 'resume',
     },
-    async handler(args: { app: string; wait?: boolean; version?: string; dryRun?: boolean }, ctx) {
-      const { m, user } = await market(ctx);
+    async handler(
+      args: { app: string; wait?: boolean; version?: string; dryRun?: boolean; cascade?: boolean },
+      ctx,
+    ) {
+      const { m, user } = await market(ctx, args.app);
       const row = await installedRow(m, args.app, op, ctx.signal);
       const base: OperationResult = {
         app: args.app,
@@ -559,11 +594,11 @@ function lifecycleTool(
         const gate = await ctx.confirmDestructive(`Confirm ${what}?`, [`${args.app} on ${user}`]);
         if (!gate.proceed) throw new InvalidInputError(`market_${op}: ${gate.reason}`);
       }
-      let baseline = row.statusTime;
+      const baseline = row.statusTime;
+      let sent: Sent;
       if (op === 'upgrade') {
         const target =
-          args.version?.replace(/^v/, '') ||
-          String((await m.detail(args.app, row.source, ctx.signal)).version ?? '');
+          args.version?.replace(/^v/, '') || (await m.detail(args.app, row.source, ctx.signal)).version;
         if (row.version && target.localeCompare(row.version, undefined, { numeric: true }) <= 0) {
           throw new InvalidInputError(
             target === row.version
@@ -571,13 +606,24 @@ function lifecycleTool(
               : `cannot upgrade '${args.app}': ${target} is older than the installed ${row.version}; uninstall and reinstall the older version instead`,
           );
         }
-        await send(op, args.app, m, ctx.signal, () => m.upgrade(row, target, ctx.signal));
+        sent = await send(op, args.app, m, ctx.signal, () => m.upgrade(row, target, ctx.signal));
         base.message = `upgrade requested for version ${target}`;
         base.version = target;
-      } else if (op === 'cancel') await send(op, args.app, m, ctx.signal, () => m.cancel(row, ctx.signal));
-      else await send(op, args.app, m, ctx.signal, () => m.lifecycle(op, row, ctx.signal));
-      baseline ??= '';
+      } else if (op === 'cancel')
+        sent = await send(op, args.app, m, ctx.signal, () => m.cancel(row, ctx.signal));
+      else {
+        const cascade = op === 'stop' ? await m.cascade(row, args.cascade, ctx.signal) : undefined;
+        sent = await send(op, args.app, m, ctx.signal, () =>
+          m.lifecycle(op, row, { all: cascade?.all }, ctx.signal),
+        );
+        if (cascade) {
+          base.cascade = cascade.all;
+          base.message = `stop requested (${cascade.all ? 'with' : 'without'} its shared charts: ${cascade.why})`;
+        }
+      }
+      base.message = accepted(base.message, sent);
       const result = args.wait ? await waitFor(op, args.app, m, ctx, base, baseline) : base;
+      if (args.wait && base.cascade !== undefined) result.message += ` [${base.message}]`;
       return { data: destructive ? { ...result, dryRun: false } : result, summary: summarize(result) };
     },
   });
@@ -589,11 +635,17 @@ export const marketUninstall = defineTool({
   description:
     'Uninstall an app (deleteData also removes its private data). Asks for confirmation when the client can.',
   toolset: 'market',
-  input: { app: appArg, deleteData: z.boolean().optional(), wait: waitArg, dryRun: z.boolean().optional() },
+  input: {
+    app: appArg,
+    deleteData: z.boolean().optional(),
+    cascade: cascadeArg,
+    wait: waitArg,
+    dryRun: z.boolean().optional(),
+  },
   output: { ...resultShape, dryRun: z.boolean().optional() },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  async handler({ app, deleteData, wait, dryRun }, ctx) {
-    const { m, user } = await market(ctx);
+  async handler({ app, deleteData, cascade: requested, wait, dryRun }, ctx) {
+    const { m, user } = await market(ctx, app);
     const row = await m.row(app, ctx.signal);
     const base: OperationResult = {
       app,
@@ -624,19 +676,26 @@ export const marketUninstall = defineTool({
       throw new InvalidInputError(
         `cannot uninstall '${app}' in state '${row.state}'; wait until it settles (market_status)`,
       );
-    const what = `uninstall '${app}'${deleteData ? ' and delete its data' : ''}`;
+    const cascade = await m.cascade(row, requested, ctx.signal);
+    base.cascade = cascade.all;
+    const shared = cascade.all ? ` with its shared server charts (${cascade.why})` : '';
+    const what = `uninstall '${app}'${deleteData ? ' and delete its data' : ''}${shared}`;
     if (dryRun)
       return {
         data: { ...base, message: `dry run: would ${what}`, dryRun: true },
         summary: `dry run: would ${what}`,
       };
     const gate = await ctx.confirmDestructive(
-      `Uninstall ${app}${deleteData ? ' and DELETE its data' : ''} on ${user}?`,
+      `Uninstall ${app}${deleteData ? ' and DELETE its data' : ''}${shared} on ${user}?`,
       [`${app} ${row.version ?? ''} (${row.state})`],
     );
     if (!gate.proceed) throw new InvalidInputError(`market_uninstall: ${gate.reason}`);
-    await send('uninstall', app, m, ctx.signal, () => m.uninstall(row, { deleteData }, ctx.signal));
+    const sent = await send('uninstall', app, m, ctx.signal, () =>
+      m.uninstall(row, { deleteData, all: cascade.all }, ctx.signal),
+    );
+    base.message = accepted(`${what} requested`, sent);
     const result = wait ? await waitFor('uninstall', app, m, ctx, base) : base;
+    if (wait && cascade.all) result.message += ` [${cascade.why}]`;
     return { data: { ...result, dryRun: false }, summary: summarize(result) };
   },
 });

@@ -3,9 +3,14 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { currentProfile, findProfile } from '../auth/config.js';
 import { parseOlaresId } from '../auth/identity.js';
+import { type AuthTarget, UntrustedAuthHostError } from '../auth/index.js';
 import { InvalidInputError } from '../errors.js';
+import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
+import { errorCode } from './errors.js';
+import { ConfirmationRefusedError } from './gate.js';
 
 const profileView = z.object({
   name: z.string(),
@@ -50,6 +55,12 @@ export const profileUse = defineTool({
   output: { name: z.string(), olaresId: z.string(), changed: z.boolean() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler({ name }, ctx) {
+    const cfg = await ctx.auth.profiles.load();
+    const key = name.trim() === '-' ? cfg.previousProfile : name;
+    const target = key ? findProfile(cfg, key) : undefined;
+    const current = currentProfile(cfg);
+    if (target && target !== current)
+      await confirmSwitch(ctx, target.name || target.olaresId, target.olaresId);
     const { profile, changed } = await ctx.auth.profiles.use(name);
     const display = profile.name || profile.olaresId;
     return {
@@ -106,11 +117,16 @@ export const profileRemove = defineTool({
   },
 });
 
+const makeCurrentArg = z
+  .boolean()
+  .optional()
+  .describe('Also make it the current profile (asks the user); default: the current profile stays');
+
 export const profileImport = defineTool({
   name: 'profile_import',
   title: 'Import Olares profile from a refresh token',
   description:
-    'Add or renew a profile from a refresh token the user placed in an OLARES_* environment variable or a file (give the name/path, never the token).',
+    'Add or renew a profile from a refresh token the user put in OLARES_REFRESH_TOKEN or in a file inside the local roots (name/path, never the token). A new auth host needs the user to confirm.',
   toolset: 'profile',
   allowInReadOnly: true,
   input: {
@@ -119,28 +135,42 @@ export const profileImport = defineTool({
     refreshTokenEnv: z
       .string()
       .optional()
-      .describe(
-        'Name of an environment variable of the server that holds the token (must start with OLARES_)',
-      ),
-    refreshTokenFile: z.string().optional().describe('Path of a file holding only the token'),
-    noSwitch: z.boolean().optional().describe('Do not make it the current profile'),
+      .describe('"OLARES_REFRESH_TOKEN": the server environment variable that holds the token'),
+    refreshTokenFile: z
+      .string()
+      .optional()
+      .describe('Absolute path of a file inside the local roots holding only the token'),
+    makeCurrent: makeCurrentArg,
   },
   output: {
     name: z.string(),
     olaresId: z.string(),
     backend: z.string(),
-    switched: z.boolean(),
+    switched: z.boolean().describe('whether the current profile changed'),
     previousProfile: z.string().optional(),
     expiresAt: z.string().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  auditTarget: (a) => ({ olaresId: a.olaresId, name: a.name, source: a.refreshTokenEnv ? 'env' : 'file' }),
+  auditTarget: async (a, ctx) => ({
+    olaresId: a.olaresId,
+    name: a.name,
+    source: a.refreshTokenEnv ? 'env' : 'file',
+    authUrl: await authUrlOrWhy(a.olaresId, ctx),
+  }),
   async handler(args, ctx) {
     const { olaresId } = parseOlaresId(args.olaresId);
-    const grant = await ctx.auth.importRefreshToken(olaresId, args, ctx.signal);
-    const r = await ctx.auth.persistGrant({ olaresId, name: args.name, noSwitch: args.noSwitch }, grant);
-    const lines = [`imported credentials for ${olaresId} (profile: ${r.name})`];
-    if (r.switched) lines.push(`switched current profile to ${r.name}`);
+    await ctx.auth.checkProfileName(olaresId, args.name);
+    const envOnly = ctx.auth.config.readOnly;
+    const roots = args.refreshTokenFile && !envOnly ? await ctx.localRoots() : undefined;
+    const makeCurrent = await wantsSwitch(ctx, olaresId, args.makeCurrent);
+    const grant = await ctx.auth.importRefreshToken(olaresId, args, {
+      policy: { roots: roots ?? [], envOnly },
+      signal: ctx.signal,
+      confirmNewHost: (target) => confirmNewHost(ctx, target, 'import'),
+      beforeSend: makeCurrent ? () => confirmSwitch(ctx, args.name || olaresId, olaresId) : undefined,
+    });
+    const r = await ctx.auth.persistGrant({ olaresId, name: args.name, makeCurrent }, grant);
+    const lines = [`imported credentials for ${olaresId} (profile: ${r.name})`, switchLine(r)];
     if (r.previous)
       lines.push(`previous profile: ${r.previous} (use profile_use {name: "-"} to switch back)`);
     lines.push(`token stored via ${r.backend}`);
@@ -158,6 +188,59 @@ export const profileImport = defineTool({
   },
 });
 
+const switchLine = (r: { name: string; switched: boolean }) =>
+  r.switched
+    ? `switched current profile to ${r.name}`
+    : `the current profile did not change (profile_use {name: "${r.name}"} switches to it)`;
+
+/**
+ * Whether a tool-initiated login or import may make the profile current. It may when the user
+ * asked for it and the lock allows it (the caller still confirms), and whenever no profile exists.
+ */
+async function wantsSwitch(ctx: ToolContext, olaresId: string, asked: boolean | undefined) {
+  if (!asked) return false;
+  const cfg = await ctx.auth.profiles.load();
+  const current = currentProfile(cfg);
+  if (!current || current.olaresId === olaresId) return false;
+  if (ctx.auth.config.profileLock)
+    await ctx.auth.assertPinned(olaresId, `making ${olaresId} the current profile`);
+  return true;
+}
+
+/** A profile switch redirects every later call without a profile argument: the user must say yes (C1). */
+async function confirmSwitch(ctx: ToolContext, display: string, olaresId: string): Promise<void> {
+  if (ctx.auth.config.profileLock) await ctx.auth.assertPinned(olaresId, `switching to ${olaresId}`);
+  await ctx.confirm({
+    kind: 'risky',
+    question: `Make ${display} the current Olares profile? Calls without a profile argument will then run as ${olaresId}.`,
+    targets: [`${display} (${olaresId})`],
+  });
+}
+
+/** A credential for a host nobody trusted yet: a form naming that exact host, or nothing (C1). */
+async function confirmNewHost(ctx: ToolContext, target: AuthTarget, what: 'import' | 'login') {
+  try {
+    await ctx.confirm({
+      kind: 'credential',
+      question: `Send a refresh token for ${target.olaresId} to the new auth host ${target.scheme}//${target.host}?`,
+      targets: [`${target.scheme}//${target.host}`],
+      details: [
+        'No profile uses this host and OLARES_TRUSTED_DOMAINS does not list it. Your agent chose it.',
+        'Say yes only if this is your own Olares box.',
+      ],
+    });
+  } catch (err) {
+    if (err instanceof ConfirmationRefusedError)
+      throw new UntrustedAuthHostError(
+        target.host,
+        what,
+        target.olaresId,
+        err.message.replace(/^[^:]+: /, '').replace(/; nothing was changed$/, ''),
+      );
+    throw err;
+  }
+}
+
 const LOGIN_ELICITATION_TIMEOUT_MS = 10 * 60_000;
 
 export const profileLogin = defineTool({
@@ -170,10 +253,14 @@ export const profileLogin = defineTool({
   input: {
     olaresId: z.string().describe('Identity, e.g. alice@olares.com'),
     name: z.string().min(1).optional().describe('Alias for the profile'),
+    makeCurrent: makeCurrentArg,
   },
   output: {
     olaresId: z.string(),
     status: z.enum(['logged-in', 'pending', 'declined']),
+    authUrl: z.string().optional().describe('Where the page sends the password: scheme and host'),
+    newHost: z.boolean().optional().describe('true when no profile uses this auth host yet'),
+    switched: z.boolean().optional().describe('whether the current profile changed'),
     loginUrl: z.string().optional().describe('Open in a browser on this machine'),
     linkExpiresAt: z.string().optional(),
     profile: z.string().optional(),
@@ -181,16 +268,32 @@ export const profileLogin = defineTool({
     expiresAt: z.string().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  auditTarget: (a) => ({ olaresId: a.olaresId, name: a.name }),
+  auditTarget: async (a, ctx) => ({
+    olaresId: a.olaresId,
+    name: a.name,
+    authUrl: await authUrlOrWhy(a.olaresId, ctx),
+  }),
   async handler(args, ctx) {
     const { olaresId } = parseOlaresId(args.olaresId);
+    await ctx.auth.checkProfileName(olaresId, args.name);
     await ctx.auth.assertCanAuthenticate(olaresId);
+    const target = await ctx.auth.authTarget(olaresId);
+    const makeCurrent = await wantsSwitch(ctx, olaresId, args.makeCurrent);
+    if (makeCurrent) await confirmSwitch(ctx, args.name || olaresId, olaresId);
     const { openLoginPage } = await import('../auth/loginPage.js');
-    const page = await openLoginPage(ctx.auth, olaresId, { name: args.name });
+    // The page is the confirmation of a new host: it names it and the user types the olaresId.
+    const page = await openLoginPage(ctx.auth, olaresId, { name: args.name, makeCurrent });
     const linkExpiresAt = new Date(page.expiresAt).toISOString();
+    const hostInfo = {
+      authUrl: `${target.scheme}//${target.host}`,
+      newHost: !target.trusted,
+    };
+    const hostLine = target.trusted
+      ? `The page sends the password to ${hostInfo.authUrl}.`
+      : `The page sends the password to ${hostInfo.authUrl}, a NEW host no profile uses yet: the page warns the user and asks them to type the olaresId.`;
     const pendingResult = (status: 'pending' | 'declined', why: string) => ({
-      data: { olaresId, status, loginUrl: page.url, linkExpiresAt },
-      summary: `${why}\nOpen this link in a browser on this machine and sign in there (the password and code never pass through the chat): ${page.url}\nIt works once and expires at ${linkExpiresAt}. Then call profile_list to confirm. Terminal alternative: olares-mcp login --olares-id ${olaresId}`,
+      data: { olaresId, status, loginUrl: page.url, linkExpiresAt, ...hostInfo },
+      summary: `${why} ${hostLine}\nOpen this link in a browser on this machine and sign in there (the password and code never pass through the chat): ${page.url}\nIt works once and expires at ${linkExpiresAt}. Then call profile_list to confirm. Terminal alternative: olares-mcp login --olares-id ${olaresId}`,
     });
     if (!ctx.elicitation().url) {
       const opened = ctx.auth.env.OLARES_OPEN_BROWSER === '1' && openInBrowser(page.url);
@@ -206,7 +309,7 @@ export const profileLogin = defineTool({
         mode: 'url',
         elicitationId,
         url: page.url,
-        message: `Sign in to ${olaresId} on the local olares-mcp login page (password and TOTP are typed there, not in the chat).`,
+        message: `Sign in to ${olaresId} on the local olares-mcp login page (password and TOTP are typed there, not in the chat). ${hostLine}`,
       },
       { signal: ctx.signal, timeout: LOGIN_ELICITATION_TIMEOUT_MS },
     );
@@ -227,11 +330,22 @@ export const profileLogin = defineTool({
         profile: result.name,
         backend: result.backend,
         expiresAt: result.expiresAt,
+        switched: result.switched,
+        ...hostInfo,
       },
-      summary: `logged in as ${olaresId} (profile: ${result.name}); token stored via ${result.backend}${result.switched ? `\nswitched current profile to ${result.name}` : ''}`,
+      summary: `logged in as ${olaresId} (profile: ${result.name}); token stored via ${result.backend}\n${switchLine(result)}`,
     };
   },
 });
+
+/** The audit line names where credentials would go; an olaresId that forms no URL says so instead. */
+async function authUrlOrWhy(olaresId: string, ctx: ToolContext): Promise<string> {
+  try {
+    return await ctx.auth.authUrlFor(olaresId);
+  } catch (err) {
+    return `none (${errorCode(err)})`;
+  }
+}
 
 /** Opt-in (OLARES_OPEN_BROWSER=1): hand the link to the desktop's browser, never waiting on it. */
 function openInBrowser(url: string): boolean {

@@ -1,46 +1,34 @@
-// All tools, grouped in toolsets; OLARES_TOOLSETS and OLARES_READ_ONLY choose what is served.
+// Which tools a server process serves: OLARES_TOOLSETS picks toolsets (toolsets.ts declares
+// them), OLARES_READ_ONLY keeps the read-only tools.
 import { loadConfig } from '../config.js';
-import { clusterTools } from './cluster.js';
-import { dashboardTools } from './dashboard.js';
-import { BUSINESS_TOOLSETS, type ToolDeclaration, type Toolset } from './defineTool.js';
-import { doctorTools } from './doctor.js';
-import { filesTools } from './files.js';
-import { marketTools } from './market.js';
-import { profileTools } from './profile.js';
+import type { ToolDeclaration, Toolset } from './defineTool.js';
+import { allTools, TOOLSETS } from './toolsets.js';
 
-export const allTools: ToolDeclaration<any, any>[] = [
-  ...profileTools,
-  ...doctorTools,
-  ...filesTools,
-  ...marketTools,
-  ...clusterTools,
-  ...dashboardTools,
-];
+export { allTools } from './toolsets.js';
 
 export class ToolsetError extends Error {}
 
 export function parseToolsets(value: string | undefined): Set<Toolset> {
-  const raw = (value ?? '').trim();
-  const picked = new Set<Toolset>(['profile', 'doctor']);
-  if (!raw || raw === 'all') {
-    for (const t of BUSINESS_TOOLSETS) picked.add(t);
-    return picked;
-  }
-  for (const name of raw
+  const picked = new Set<Toolset>(TOOLSETS.filter((t) => t.alwaysOn).map((t) => t.id));
+  const names = (value ?? '')
     .split(',')
     .map((s) => s.trim().toLowerCase())
-    .filter(Boolean)) {
-    if (name === 'all') for (const t of BUSINESS_TOOLSETS) picked.add(t);
-    else if (
-      name === 'profile' ||
-      name === 'doctor' ||
-      (BUSINESS_TOOLSETS as readonly string[]).includes(name)
-    )
-      picked.add(name as Toolset);
-    else
+    .filter(Boolean);
+  if (names.length === 0) {
+    for (const t of TOOLSETS) if (t.defaultOn) picked.add(t.id);
+    return picked;
+  }
+  for (const name of names) {
+    if (name === 'all') {
+      for (const t of TOOLSETS) picked.add(t.id);
+      continue;
+    }
+    const spec = TOOLSETS.find((t) => t.id === name);
+    if (!spec)
       throw new ToolsetError(
-        `OLARES_TOOLSETS names an unknown toolset "${name}"; valid: ${['all', 'profile', ...BUSINESS_TOOLSETS].join(', ')}`,
+        `OLARES_TOOLSETS names an unknown toolset "${name}"; valid: all, ${TOOLSETS.map((t) => t.id).join(', ')}`,
       );
+    picked.add(spec.id);
   }
   return picked;
 }

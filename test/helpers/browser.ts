@@ -47,25 +47,36 @@ export function hiddenFields(html: string): Record<string, string> {
   return out;
 }
 
-/** Submits one step (password or totp) of the page currently shown at `url`. */
+/** The olaresId the page asks the user to confirm, as a person would read it off the page. */
+export function pageOlaresId(html: string): string | undefined {
+  return html.match(/Sign in to <b>([^<]+)<\/b>/)?.[1];
+}
+
+/**
+ * Submits one step (password or totp) of the page currently shown at `url`. The password step
+ * also types the olaresId: `typedId`, or by default the one the page names (a user who checked it).
+ */
 export async function submitStep(
   url: string,
   field: 'password' | 'totp',
   value: string,
+  typedId?: string,
 ): Promise<PageResponse> {
   const page = await httpRequest(url);
   if (page.status !== 200) return page;
-  const form = new URLSearchParams({ ...hiddenFields(page.html), [field]: value });
-  return httpRequest(url, { method: 'POST', body: form.toString() });
+  const fields: Record<string, string> = { ...hiddenFields(page.html), [field]: value };
+  if (field === 'password') fields.olaresId = typedId ?? pageOlaresId(page.html) ?? '';
+  return httpRequest(url, { method: 'POST', body: new URLSearchParams(fields).toString() });
 }
 
-/** Password, then TOTP when the page asks for it. */
+/** olaresId, password, then TOTP when the page asks for it. */
 export async function completeLogin(
   url: string,
   password: string,
   totp?: () => Promise<string>,
+  typedId?: string,
 ): Promise<PageResponse> {
-  let res = await submitStep(url, 'password', password);
+  let res = await submitStep(url, 'password', password, typedId);
   if (res.html.includes('name="totp"')) {
     if (!totp) throw new Error('the page asked for a TOTP code');
     res = await submitStep(url, 'totp', await totp());

@@ -23,11 +23,13 @@ export interface McpSession {
 export async function connect(
   env: NodeJS.ProcessEnv,
   capabilities: ClientCapabilities = {},
+  opts: { cwd?: string } = {},
 ): Promise<McpSession> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI],
     env: env as Record<string, string>,
+    cwd: opts.cwd,
     stderr: 'pipe',
   });
   const stderr: string[] = [];

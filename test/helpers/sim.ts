@@ -51,7 +51,7 @@ export async function makeBox(opts: SimOptions & { env?: NodeJS.ProcessEnv } = {
       const s = spec(id);
       const first = await auth.passwordStep(s.olaresId, s.password);
       const grant = first.fa2 ? await auth.totpStep(s.olaresId, first, await box.totp(s.olaresId)) : first;
-      await auth.persistGrant({ olaresId: s.olaresId, name: o.name }, grant);
+      await auth.persistGrant({ olaresId: s.olaresId, name: o.name, makeCurrent: true }, grant);
     },
     async close() {
       await sim.close();

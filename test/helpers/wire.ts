@@ -34,7 +34,7 @@ export interface WireFixture {
     method: string;
     /** Path below the service prefix, percent-encoded, with the query if any. */
     path: string;
-    body: unknown;
+    body?: unknown;
     headers?: Record<string, string>;
   };
   response: {
@@ -79,7 +79,7 @@ export function checkFixture(raw: unknown, file: string, opts: { captured?: bool
   else {
     if (typeof req.method !== 'string' || !/^[A-Z]+$/.test(req.method)) bad('request.method');
     if (typeof req.path !== 'string' || !req.path.startsWith('/')) bad('request.path must start with /');
-    if (!('body' in req)) bad('request.body must be present (null when none)');
+    // A request without a body may leave `body` out (or give null).
     if (req.headers !== undefined && !isStringMap(req.headers)) bad('request.headers must map to strings');
     if (typeof raw.endpoint === 'string' && typeof req.method === 'string') {
       const m = raw.endpoint.split(' ')[0];

@@ -1,0 +1,174 @@
+// Using a checked local path without a race (security review L1). A path checked by
+// localPaths.ts can be swapped (a folder for a symlink) before it is used, so:
+// - an upload source is opened once, O_NOFOLLOW, and the open file must be the very file that
+//   was checked (same device and inode); every chunk is then read from that descriptor;
+// - a download goes to a temp file created exclusively (O_EXCL|O_NOFOLLOW) in the checked
+//   folder, written through its descriptor, and lands only if the folder is still the one that
+//   was checked; otherwise the temp file is removed and nothing is written outside the roots.
+// On Linux the kernel also says where an open file really is (/proc/self/fd), which closes the
+// gap between a check and an open. macOS gets O_NOFOLLOW and the device/inode checks; Windows
+// has no O_NOFOLLOW (0 below) and relies on the device/inode (file index) checks.
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import {
+  type FileHandle,
+  link,
+  lstat,
+  open,
+  readlink,
+  realpath,
+  rename,
+  stat,
+  unlink,
+} from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidInputError, OlaresMcpError } from '../errors.js';
+import { insideAny, type LocalIdentity, outsideRoots, refuseHardlink } from './localPaths.js';
+
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+export class LocalPathChangedError extends OlaresMcpError {
+  constructor(what: string) {
+    super(
+      `${what} changed while it was being used (it is no longer what was checked, e.g. a folder was replaced by a symlink); nothing was read or written outside the allowed local roots. Fix: make sure nothing else modifies it, then try again`,
+      { code: 'local_path_changed' },
+    );
+  }
+}
+
+const sameId = (a: LocalIdentity, b: LocalIdentity) => a.dev === b.dev && a.ino === b.ino;
+
+/** Where the kernel says an open file is (Linux); undefined where it cannot tell. */
+async function kernelPath(handle: FileHandle): Promise<string | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  const p = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+  return p?.startsWith('/') ? p.replace(/ \(deleted\)$/, '') : undefined;
+}
+
+/** An upload source, open for reading. Close `handle` when done. */
+export interface OpenedSource {
+  handle: FileHandle;
+  size: number;
+}
+
+/**
+ * Opens a local file to upload: `real` must be a real path inside `roots` (as resolveLocalSource
+ * or a directory walk from it gives). Refuses anything that is not that same regular file.
+ */
+export async function openUploadSource(
+  real: string,
+  roots: string[],
+  opts: { allowHardlinks?: boolean } = {},
+): Promise<OpenedSource> {
+  if (!insideAny(roots, real)) throw outsideRoots(real, roots);
+  if ((await realpath(real).catch(() => undefined)) !== real)
+    throw new LocalPathChangedError(`local file "${real}"`);
+  const checked = await stat(real, { bigint: true });
+  const handle = await open(real, constants.O_RDONLY | O_NOFOLLOW).catch((err) => {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new LocalPathChangedError(`local file "${real}"`);
+    throw err;
+  });
+  try {
+    const st = await handle.stat({ bigint: true });
+    if (!st.isFile()) throw new InvalidInputError(`local path "${real}" is not a regular file`);
+    if (!sameId(st, checked)) throw new LocalPathChangedError(`local file "${real}"`);
+    const where = await kernelPath(handle);
+    if (where !== undefined && where !== real) throw new LocalPathChangedError(`local file "${real}"`);
+    // Where the kernel cannot say, the path must still lead, symlink-free, to the open file.
+    const again = await stat(real, { bigint: true }).catch(() => undefined);
+    if (!again || !sameId(again, st) || (await realpath(real).catch(() => undefined)) !== real)
+      throw new LocalPathChangedError(`local file "${real}"`);
+    refuseHardlink(real, st.nlink, opts.allowHardlinks);
+    return { handle, size: Number(st.size) };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/** Where a download is being written before it lands. */
+export interface DownloadTemp {
+  path: string;
+  handle: FileHandle;
+  id: LocalIdentity;
+}
+
+interface CheckedTarget {
+  path: string;
+  parent: string;
+  parentId: LocalIdentity;
+}
+
+async function assertSameFolder(target: CheckedTarget): Promise<void> {
+  const now = await realpath(target.parent).catch(() => undefined);
+  const st = now === target.parent ? await stat(now, { bigint: true }).catch(() => undefined) : undefined;
+  if (!st || !sameId(st, target.parentId)) throw new LocalPathChangedError(`local folder "${target.parent}"`);
+}
+
+/** The temp file is still ours and still in the checked folder. */
+async function assertTempInPlace(temp: DownloadTemp, target: CheckedTarget): Promise<void> {
+  const st = await lstat(temp.path, { bigint: true }).catch(() => undefined);
+  const where = await kernelPath(temp.handle);
+  if (!st || !sameId(st, temp.id) || (where !== undefined && path.dirname(where) !== target.parent))
+    throw new LocalPathChangedError(`local folder "${target.parent}"`);
+}
+
+/** Creates the temp file a download is written to, beside the target in its checked folder. */
+export async function createDownloadTemp(target: CheckedTarget): Promise<DownloadTemp> {
+  await assertSameFolder(target);
+  const tmp = path.join(
+    target.parent,
+    `.${path.basename(target.path)}.olares-download-${randomBytes(4).toString('hex')}`,
+  );
+  const handle = await open(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW,
+    0o600,
+  );
+  const st = await handle.stat({ bigint: true });
+  const temp = { path: tmp, handle, id: { dev: st.dev, ino: st.ino } };
+  try {
+    await assertTempInPlace(temp, target);
+    await assertSameFolder(target);
+  } catch (err) {
+    await discardDownloadTemp(temp);
+    await handle.close();
+    throw err;
+  }
+  return temp;
+}
+
+/**
+ * Moves a finished download to its final name, after checking the folder is still the one that
+ * was checked. Without `overwrite`, link() refuses a name that appeared meanwhile.
+ */
+export async function landDownload(temp: DownloadTemp, target: CheckedTarget, overwrite: boolean) {
+  await assertSameFolder(target);
+  await assertTempInPlace(temp, target);
+  if (overwrite) {
+    await rename(temp.path, target.path);
+    return;
+  }
+  await link(temp.path, target.path).catch((err) => {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new InvalidInputError(
+        `local file "${target.path}" appeared during the download; pass overwrite: true to replace it`,
+      );
+    throw err;
+  });
+  await discardDownloadTemp(temp);
+}
+
+/**
+ * Removes the temp file wherever it now is, and only if it is still our file: a swapped folder
+ * must not make us delete someone else's file under the same name. Never throws.
+ */
+export async function discardDownloadTemp(temp: DownloadTemp): Promise<void> {
+  const candidates = new Set([await kernelPath(temp.handle), temp.path]);
+  for (const p of candidates) {
+    if (!p) continue;
+    const st = await lstat(p, { bigint: true }).catch(() => undefined);
+    if (st && sameId(st, temp.id)) await unlink(p).catch(() => {});
+  }
+}
