@@ -6,9 +6,11 @@ import { checkUrlTemplate } from './auth/identity.js';
 import { AuthContext } from './auth/index.js';
 import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
 import { log } from './log.js';
+import { resultText } from './tools/boxText.js';
 import { createContext } from './tools/context.js';
-import { inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
+import { BUSINESS_TOOLSETS, inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
 import { describeError } from './tools/errors.js';
+import type { Confirmation } from './tools/gate.js';
 import { selectTools } from './tools/registry.js';
 
 export const SERVER_NAME = 'olares-mcp';
@@ -98,21 +100,41 @@ function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaratio
         sendProgress: (params) => extra.sendNotification({ method: 'notifications/progress', params }),
       });
       try {
-        const { data, summary } = await decl.handler(args, ctx);
-        if (!decl.annotations.readOnlyHint && !(data as any)?.dryRun) {
+        const out = await decl.handler(args, ctx);
+        const readOnly = decl.annotations.readOnlyHint;
+        let { data, summary } = out;
+        if (!readOnly) {
+          const said = confirmationOf(ctx.confirmations, Boolean((data as any)?.dryRun));
+          data = { ...data, ...said };
+          if (!said.confirmed && ctx.confirmations.length)
+            summary += `\n(not confirmed by the user: ${said.confirmReason})`;
+        }
+        if (!readOnly && !(data as any)?.dryRun) {
           const { profile: _p, ...rest } = args;
           await ctx.audit(decl.name, decl.auditTarget ? decl.auditTarget(args) : rest);
         }
-        return {
-          content: [{ type: 'text' as const, text: `${summary}\n${JSON.stringify(data)}` }],
-          structuredContent: data,
-        };
+        const fromBox = (BUSINESS_TOOLSETS as readonly string[]).includes(decl.toolset);
+        const text = resultText({ tool: decl.name, summary, data, fromBox, readOnly, raw: out.raw });
+        return { content: [{ type: 'text' as const, text }], structuredContent: data };
       } catch (err) {
         log.debug(`${decl.name} failed: ${(err as Error)?.stack ?? err}`);
         return { isError: true, content: [{ type: 'text' as const, text: describeError(err) }] };
       }
     },
   );
+}
+
+/** What a mutating result says about the user's yes: every confirmation must have been one. */
+function confirmationOf(
+  confirmations: Confirmation[],
+  dryRun: boolean,
+): { confirmed: boolean; confirmReason?: string } {
+  if (dryRun) return { confirmed: false, confirmReason: 'dry run: nothing was changed' };
+  if (!confirmations.length)
+    return { confirmed: false, confirmReason: 'this change does not ask for confirmation' };
+  const unconfirmed = confirmations.find((c) => !c.confirmed);
+  if (!unconfirmed) return { confirmed: true };
+  return { confirmed: false, confirmReason: unconfirmed.reason ?? unconfirmed.how };
 }
 
 export async function serveStdio(env: NodeJS.ProcessEnv = process.env) {

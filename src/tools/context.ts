@@ -8,11 +8,8 @@ import { ensureDir } from '../auth/fsutil.js';
 import type { AuthContext } from '../auth/index.js';
 import { log } from '../log.js';
 import { OlaresClients } from '../olares/index.js';
-import { type Confirmation, ConfirmationRefusedError, type ConfirmRequest, confirm } from './gate.js';
-
-export type ConfirmOutcome =
-  | { proceed: true; how: 'confirmed' | 'client-approval' }
-  | { proceed: false; reason: string };
+import { requestApproval } from './approvalPage.js';
+import { type Confirmation, type ConfirmRequest, confirm } from './gate.js';
 
 export interface ToolContext {
   auth: AuthContext;
@@ -29,8 +26,8 @@ export interface ToolContext {
    * may go ahead (saying whether the user really confirmed); throws when nothing may be changed.
    */
   confirm(req: ConfirmRequest): Promise<Confirmation>;
-  /** Yes/no form (never a secret field) before a destructive action (design.md sec. 7). */
-  confirmDestructive(question: string, targets: string[]): Promise<ConfirmOutcome>;
+  /** Every confirmation this call went through, in order: the result reports them. */
+  readonly confirmations: Confirmation[];
   /** Local directories that upload sources and download targets must lie in. */
   localRoots(): Promise<string[]>;
   /** One JSON line in audit.log per mutating call; never a secret. */
@@ -76,9 +73,10 @@ export function createContext(deps: ContextDeps): ToolContext {
       const caps = deps.server.server.getClientCapabilities()?.elicitation;
       return { form: Boolean(caps?.form), url: Boolean(caps?.url) };
     },
-    confirm(req) {
+    confirmations: [],
+    async confirm(req) {
       const form = ctx.elicitation().form && deps.auth.config.forms;
-      return confirm(
+      const confirmation = await confirm(
         {
           tool: deps.tool,
           args: deps.args,
@@ -102,24 +100,26 @@ export function createContext(deps: ContextDeps): ToolContext {
             if (answer.action === 'accept') return answer.content?.confirm === true ? 'yes' : 'no';
             return answer.action;
           },
+          async approvalLink(message, memo) {
+            // Bound to who the call runs as: an approval for alice never runs as bob.
+            const identity = await ctx.olares().then(
+              (c) => c.olaresId,
+              () => `profile ${deps.profile ?? '(default)'}`,
+            );
+            return requestApproval({
+              tool: deps.tool,
+              identity,
+              args: deps.args,
+              message,
+              memo,
+              ttlMs: deps.auth.config.loginTtlMs,
+            });
+          },
         },
         req,
       );
-    },
-    async confirmDestructive(question, targets) {
-      try {
-        const c = await ctx.confirm({ question, targets, kind: 'destructive' });
-        return { proceed: true, how: c.confirmed ? 'confirmed' : 'client-approval' };
-      } catch (err) {
-        if (err instanceof ConfirmationRefusedError)
-          return {
-            proceed: false,
-            reason:
-              err.message.replace(/^[^:]+: /, '').replace(/; nothing was changed$/, '') +
-              '; nothing was changed',
-          };
-        throw err;
-      }
+      ctx.confirmations.push(confirmation);
+      return confirmation;
     },
     async localRoots() {
       if (deps.server.server.getClientCapabilities()?.roots) {

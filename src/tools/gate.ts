@@ -22,8 +22,13 @@ export interface ConfirmRequest {
   /** Exactly what will be changed; shown one per line (first 20, then a count). */
   targets: string[];
   kind: ChangeKind;
-  /** Lines the user should see in the confirmation only (e.g. a share's link password). */
+  /** Lines the user should see in the confirmation (e.g. a share's link password). */
   details?: string[];
+  /**
+   * Values the handler chose and showed in `details`. An approval link is approved on one call
+   * and used by the next, which chooses afresh: the gate hands back the values the user saw.
+   */
+  memo?: Record<string, string>;
 }
 
 export type ConfirmedHow = 'form' | 'approval-link' | 'client-approval' | 'confirm-off';
@@ -34,6 +39,8 @@ export interface Confirmation {
   how: ConfirmedHow;
   /** Why it ran unconfirmed, for the result: "client cannot show forms". */
   reason?: string;
+  /** The `memo` the user approved (approval links); use these values, not fresh ones. */
+  memo?: Record<string, string>;
 }
 
 /** Nothing was changed: the user declined, cancelled, or could not be asked. */
@@ -70,7 +77,10 @@ export interface GateDeps {
   /** An approval link for this exact call; undefined when links are not available here. */
   approvalLink?(
     message: string,
-  ): Promise<{ approved: true } | { url: string; expiresAt: string } | undefined>;
+    memo?: Record<string, string>,
+  ): Promise<
+    { approved: true; memo?: Record<string, string> } | { url: string; expiresAt: string } | undefined
+  >;
 }
 
 export function confirmationMessage(req: ConfirmRequest): string {
@@ -112,8 +122,8 @@ export async function confirm(deps: GateDeps, req: ConfirmRequest): Promise<Conf
       deps.tool,
       'sending a credential to a host no profile uses needs a confirmation form, and this client cannot show one',
     );
-  const link = await deps.approvalLink?.(message);
-  if (link && 'approved' in link) return { confirmed: true, how: 'approval-link' };
+  const link = await deps.approvalLink?.(message, req.memo);
+  if (link && 'approved' in link) return { confirmed: true, how: 'approval-link', memo: link.memo };
   if (link) throw new ApprovalRequiredError(deps.tool, link.url, link.expiresAt);
   throw new ConfirmationRefusedError(
     deps.tool,

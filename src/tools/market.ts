@@ -556,8 +556,11 @@ function lifecycleTool(
             data: { ...base, message: `dry run: would ${what}`, dryRun: true },
             summary: `dry run: would ${what}`,
           };
-        const gate = await ctx.confirmDestructive(`Confirm ${what}?`, [`${args.app} on ${user}`]);
-        if (!gate.proceed) throw new InvalidInputError(`market_${op}: ${gate.reason}`);
+        await ctx.confirm({
+          question: `Confirm ${what}?`,
+          targets: [`${args.app} on ${user}`],
+          kind: 'destructive',
+        });
       }
       let baseline = row.statusTime;
       if (op === 'upgrade') {
@@ -630,11 +633,11 @@ export const marketUninstall = defineTool({
         data: { ...base, message: `dry run: would ${what}`, dryRun: true },
         summary: `dry run: would ${what}`,
       };
-    const gate = await ctx.confirmDestructive(
-      `Uninstall ${app}${deleteData ? ' and DELETE its data' : ''} on ${user}?`,
-      [`${app} ${row.version ?? ''} (${row.state})`],
-    );
-    if (!gate.proceed) throw new InvalidInputError(`market_uninstall: ${gate.reason}`);
+    await ctx.confirm({
+      question: `Uninstall ${app}${deleteData ? ' and DELETE its data' : ''} on ${user}?`,
+      targets: [`${app} ${row.version ?? ''} (${row.state})`],
+      kind: 'destructive',
+    });
     await send('uninstall', app, m, ctx.signal, () => m.uninstall(row, { deleteData }, ctx.signal));
     const result = wait ? await waitFor('uninstall', app, m, ctx, base) : base;
     return { data: { ...result, dryRun: false }, summary: summarize(result) };
@@ -653,13 +656,14 @@ export const marketTools: ToolDeclaration<any, any>[] = [
     'Upgrade an installed app to a newer catalog version.',
     false,
   ),
-  lifecycleTool('stop', 'Stop an Olares app', 'Stop (suspend) a running app; its data stays.', false),
+  // Stopping and restarting interrupt an app the user may be using: confirmed like deletes.
+  lifecycleTool('stop', 'Stop an Olares app', 'Stop (suspend) a running app; its data stays.', true),
   lifecycleTool('resume', 'Resume an Olares app', 'Start a stopped app again.', false),
   lifecycleTool(
     'restart',
     'Restart an Olares app',
     'Restart an app (stop then resume; Olares >= 1.12.6).',
-    false,
+    true,
   ),
   lifecycleTool(
     'cancel',

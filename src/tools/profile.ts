@@ -87,11 +87,11 @@ export const profileRemove = defineTool({
         summary: `dry run: would remove profile ${display} (${target.olaresId}) and its stored token`,
       };
     }
-    const gate = await ctx.confirmDestructive(
-      `Remove the Olares profile ${display} and delete its stored token?`,
-      [`${display} (${target.olaresId})`],
-    );
-    if (!gate.proceed) throw new InvalidInputError(`profile_remove: ${gate.reason}`);
+    await ctx.confirm({
+      question: `Remove the Olares profile ${display} and delete its stored token?`,
+      targets: [`${display} (${target.olaresId})`],
+      kind: 'destructive',
+    });
     const { removed, current, tokenWarning } = await ctx.auth.removeProfile(name);
     return {
       data: {
