@@ -398,4 +398,25 @@ describe('the confirmation gate', () => {
     const ls = await accept.call('files_ls', { path: 'drive/Home/Documents' });
     expect(textOf(ls)).toMatch(/^\[content from the box: files_ls result/);
   });
+
+  it('hardening: app names cannot be path segments, and OLARES_PROFILE_LOCK pins the profile', async () => {
+    await box.login('alice@olares.com');
+    await box.auth.profiles.use('bob@olares.com');
+    const locked = await client({ OLARES_PROFILE_LOCK: '1' });
+    box.sim.resetCounters();
+    for (const app of ['..', '.', '../install', 'a/b', '%2e%2e']) {
+      const r = await locked.call('market_uninstall', { app });
+      expect(r.isError, app).toBe(true);
+      expect(textOf(r), app).toMatch(/app name/);
+    }
+    expect([...box.sim.counters.keys()].filter((k) => k.includes('/market/'))).toEqual([]);
+    const other = await locked.call('files_ls', { path: 'drive/Home', profile: 'alice@olares.com' });
+    expect(other.isError).toBe(true);
+    expect(textOf(other)).toMatch(/OLARES_PROFILE_LOCK is on: this server runs only as bob@olares.com/);
+    const same = await locked.call('files_ls', { path: 'drive/Home', profile: 'bob@olares.com' });
+    expect(same.isError, textOf(same)).toBeFalsy();
+    const unlocked = await client();
+    const asAlice = await unlocked.call('files_ls', { path: 'drive/Home', profile: 'alice@olares.com' });
+    expect(asAlice.isError, textOf(asAlice)).toBeFalsy();
+  });
 });

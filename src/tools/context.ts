@@ -6,10 +6,21 @@ import { fileURLToPath } from 'node:url';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ensureDir } from '../auth/fsutil.js';
 import type { AuthContext } from '../auth/index.js';
+import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
 import { OlaresClients } from '../olares/index.js';
 import { requestApproval } from './approvalPage.js';
 import { type Confirmation, type ConfirmRequest, confirm } from './gate.js';
+
+/** OLARES_PROFILE_LOCK: the `profile` argument may not move a call to another identity. */
+export class ProfileLockedError extends OlaresMcpError {
+  constructor(named: string, pinned: string) {
+    super(
+      `OLARES_PROFILE_LOCK is on: this server runs only as ${pinned}, and the call named profile "${named}"; nothing was done. Fix: drop the profile argument, or change OLARES_PROFILE / unset OLARES_PROFILE_LOCK in the server's environment`,
+      { code: 'profile_locked' },
+    );
+  }
+}
 
 export interface ToolContext {
   auth: AuthContext;
@@ -59,7 +70,15 @@ export function createContext(deps: ContextDeps): ToolContext {
     server: deps.server,
     signal: deps.signal,
     olares() {
-      clients ??= deps.auth.session(deps.profile).then((s) => new OlaresClients(s, deps.auth));
+      clients ??= (async () => {
+        const session = await deps.auth.session(deps.profile);
+        if (deps.auth.config.profileLock && deps.profile) {
+          const pinned = await deps.auth.session();
+          if (pinned.identity.olaresId !== session.identity.olaresId)
+            throw new ProfileLockedError(deps.profile, pinned.identity.olaresId);
+        }
+        return new OlaresClients(session, deps.auth);
+      })();
       return clients;
     },
     async progress(progress, total, message) {

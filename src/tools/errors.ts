@@ -10,7 +10,7 @@ export function describeError(err: unknown): string {
   if (fsCode === 'ENOSPC')
     return `the local disk is full (${e.message}). Fix: free space or choose another local path`;
   if (fsCode === 'EACCES' || fsCode === 'EPERM')
-    return `permission denied on the local file system (${e.message}). Fix: choose a path this user may write`;
+    return `permission denied on the local file system (${e.message}). Fix: this user must be able to read an upload source and write a download target; change the permissions or choose another local path`;
   return `internal error: ${e?.message ?? String(err)}. This is a bug in olares-mcp; the server keeps running`;
 }
 

@@ -133,7 +133,16 @@ const resultShape = {
 };
 type OperationResult = z.infer<z.ZodObject<typeof resultShape>>;
 
-const appArg = z.string().min(1).max(100);
+// An app name becomes a URL path segment: "." or ".." would be normalised into another endpoint
+// (security review, hardening notes), so only name characters are accepted.
+const appArg = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'an app name: letters, digits, ".", "_" and "-", not starting with "."',
+  );
 const waitArg = z.boolean().optional();
 const MUTATE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
