@@ -29,6 +29,8 @@ export interface ApprovalRequest {
   /** The olaresId the call runs as (or how it names its profile when that cannot be resolved). */
   identity: string;
   args: Record<string, unknown>;
+  /** The change asked about: the same call asking about another change needs its own yes. */
+  change: { question: string; targets: string[] };
   /** What the page shows: the question, the targets, the details. */
   message: string;
   /** Values the handler chose and showed (a share's link password); handed back on approval. */
@@ -52,11 +54,10 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export function approvalKey(tool: string, identity: string, args: Record<string, unknown>): string {
-  const { profile: _named, ...rest } = args;
-  return createHash('sha256')
-    .update(canonical({ tool, identity, args: rest }))
-    .digest('hex');
+export function approvalKey(req: Pick<ApprovalRequest, 'tool' | 'identity' | 'args' | 'change'>): string {
+  const { profile: _named, ...args } = req.args;
+  const bound = { tool: req.tool, identity: req.identity, args, change: req.change };
+  return createHash('sha256').update(canonical(bound)).digest('hex');
 }
 
 class ApprovalPage implements ClosablePage {
@@ -154,7 +155,7 @@ function forget(key: string, entry: Entry) {
 
 /** Finds (and uses up) the approval for this exact call, or opens a page asking for it. */
 export async function requestApproval(req: ApprovalRequest): Promise<ApprovalAnswer> {
-  const key = approvalKey(req.tool, req.identity, req.args);
+  const key = approvalKey(req);
   const found = book.get(key);
   if (found && Date.now() < found.expiresAt) {
     if (found.page.approved) {

@@ -119,7 +119,7 @@ export function createContext(deps: ContextDeps): ToolContext {
             if (answer.action === 'accept') return answer.content?.confirm === true ? 'yes' : 'no';
             return answer.action;
           },
-          async approvalLink(message, memo) {
+          async approvalLink(message, change) {
             // Bound to who the call runs as: an approval for alice never runs as bob.
             const identity = await ctx.olares().then(
               (c) => c.olaresId,
@@ -129,8 +129,9 @@ export function createContext(deps: ContextDeps): ToolContext {
               tool: deps.tool,
               identity,
               args: deps.args,
+              change: { question: change.question, targets: change.targets },
               message,
-              memo,
+              memo: change.memo,
               ttlMs: deps.auth.config.loginTtlMs,
             });
           },

@@ -74,10 +74,14 @@ export interface GateDeps {
   canShowForm: boolean;
   /** Shows a yes/no form; resolves to the user's answer. */
   askForm(message: string, question: string): Promise<'yes' | 'no' | 'decline' | 'cancel'>;
-  /** An approval link for this exact call; undefined when links are not available here. */
+  /**
+   * An approval link for this exact call and change (`req`: its question and targets bind it too,
+   * so two confirmations in one call, or a box that changed meanwhile, are asked separately);
+   * undefined when links are not available here.
+   */
   approvalLink?(
     message: string,
-    memo?: Record<string, string>,
+    req: ConfirmRequest,
   ): Promise<
     { approved: true; memo?: Record<string, string> } | { url: string; expiresAt: string } | undefined
   >;
@@ -122,7 +126,7 @@ export async function confirm(deps: GateDeps, req: ConfirmRequest): Promise<Conf
       deps.tool,
       'sending a credential to a host no profile uses needs a confirmation form, and this client cannot show one',
     );
-  const link = await deps.approvalLink?.(message, req.memo);
+  const link = await deps.approvalLink?.(message, req);
   if (link && 'approved' in link) return { confirmed: true, how: 'approval-link', memo: link.memo };
   if (link) throw new ApprovalRequiredError(deps.tool, link.url, link.expiresAt);
   throw new ConfirmationRefusedError(
