@@ -102,19 +102,20 @@ function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaratio
       try {
         const out = await decl.handler(args, ctx);
         const readOnly = decl.annotations.readOnlyHint;
-        let { data, summary } = out;
+        let { data } = out;
+        let note: string | undefined;
         if (!readOnly) {
           const said = confirmationOf(ctx.confirmations, Boolean((data as any)?.dryRun));
           data = { ...data, ...said };
           if (!said.confirmed && ctx.confirmations.length)
-            summary += `\n(not confirmed by the user: ${said.confirmReason})`;
+            note = `(ran without the user's confirmation: ${said.confirmReason})`;
         }
         if (!readOnly && !(data as any)?.dryRun) {
           const { profile: _p, ...rest } = args;
           await ctx.audit(decl.name, decl.auditTarget ? decl.auditTarget(args) : rest);
         }
         const fromBox = (BUSINESS_TOOLSETS as readonly string[]).includes(decl.toolset);
-        const text = resultText({ tool: decl.name, summary, data, fromBox, readOnly, raw: out.raw });
+        const text = resultText({ tool: decl.name, summary: out.summary, data, fromBox, note, raw: out.raw });
         return { content: [{ type: 'text' as const, text }], structuredContent: data };
       } catch (err) {
         log.debug(`${decl.name} failed: ${(err as Error)?.stack ?? err}`);

@@ -336,7 +336,7 @@ describe('the confirmation gate', () => {
       confirmed: false,
       confirmReason: 'client cannot show forms',
     });
-    expect(textOf(r)).toMatch(/not confirmed by the user: client cannot show forms/);
+    expect(textOf(r)).toMatch(/^\(ran without the user's confirmation: client cannot show forms\)/);
     // Strict mode: the same call without a form gets a link and deletes nothing.
     await setup.call('files_mkdir', { path: 'drive/Home/Documents/kept' });
     const strict = await client({ OLARES_CONFIRM: 'strict' });

@@ -65,15 +65,16 @@ export interface RawBoxText {
 }
 
 /**
- * The text block of a result. `fromBox`: the result carries text from the box, so everything
- * but our own summary of a change is fenced (a read tool's summary names box things too).
+ * The text block of a result. `fromBox`: the result carries text from the box (names, messages,
+ * failure reasons), which summaries quote too, so summary and JSON are fenced together; `note`
+ * is ours alone (whether the user confirmed) and stays outside.
  */
 export function resultText(opts: {
   tool: string;
   summary: string;
   data: unknown;
   fromBox: boolean;
-  readOnly: boolean;
+  note?: string;
   raw?: RawBoxText;
 }): string {
   const { raw } = opts;
@@ -84,8 +85,7 @@ export function resultText(opts: {
   }
   const json = escapeInvisible(JSON.stringify(shown));
   const rawBlock = raw ? [boxText(raw.label, raw.text)] : [];
-  if (!opts.fromBox) return [escapeInvisible(opts.summary), ...rawBlock, json].join('\n');
-  if (opts.readOnly)
-    return [boxText(`${opts.tool} result`, `${opts.summary}\n${json}`), ...rawBlock].join('\n');
-  return [escapeInvisible(opts.summary), boxText(`${opts.tool} result`, json), ...rawBlock].join('\n');
+  const note = opts.note ? [escapeInvisible(opts.note)] : [];
+  if (!opts.fromBox) return [escapeInvisible(opts.summary), ...note, ...rawBlock, json].join('\n');
+  return [...note, boxText(`${opts.tool} result`, `${opts.summary}\n${json}`), ...rawBlock].join('\n');
 }

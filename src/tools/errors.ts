@@ -1,7 +1,13 @@
 // The one place where errors become the text an agent reads.
 import { OlaresMcpError } from '../errors.js';
+import { escapeInvisible } from './boxText.js';
 
+/** Error texts quote the box (HTTP bodies, failure reasons): hidden characters are shown escaped. */
 export function describeError(err: unknown): string {
+  return escapeInvisible(errorText(err));
+}
+
+function errorText(err: unknown): string {
   if (err instanceof OlaresMcpError) return err.message;
   const e = err as Error & { code?: string | number };
   if (e?.name === 'AbortError') return 'the operation was cancelled';
