@@ -309,7 +309,12 @@ describe('the confirmation gate', () => {
 
   it('OLARES_FORMS=off uses the link even when the client declares forms', async () => {
     let forms = 0;
-    const mcp = await client({ OLARES_FORMS: 'off' }, () => {
+    // OLARES_OPEN_BROWSER also hands approval pages to the desktop's browser (a fake one here).
+    const bin = await mkdtemp(join(tmpdir(), 'olares-fake-browser-'));
+    const opened = join(bin, 'opened.txt');
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > "${opened}"\n`, { mode: 0o755 });
+    const env = { OLARES_FORMS: 'off', OLARES_OPEN_BROWSER: '1', PATH: `${bin}:${process.env.PATH}` };
+    const mcp = await client(env, () => {
       forms++;
       return { action: 'accept', content: { confirm: true } };
     });
@@ -323,6 +328,14 @@ describe('the confirmation gate', () => {
     expect(approvalUrlIn(textOf(r))).toBeTruthy();
     expect(forms).toBe(0);
     expect(box.sim.count(SHARE_ROUTE)).toBe(0);
+    const until = Date.now() + 5000;
+    let seen = '';
+    while (!seen && Date.now() < until) {
+      seen = await readFile(opened, 'utf8').catch(() => '');
+      if (!seen) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(seen.trim()).toBe(approvalUrlIn(textOf(r)));
+    await rm(bin, { recursive: true, force: true });
   });
 
   it('destructive call without forms says confirmed: false', async () => {

@@ -3,6 +3,7 @@
 // stop DNS rebinding and cross-site posts, a bounded form reader, and one HTML shell sent with
 // no-store and a strict CSP. Also the registry that caps how many such pages are open at once
 // (security review L5: each holds a socket; unbounded, they exhaust file descriptors).
+import { spawn } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -79,6 +80,24 @@ export function sendPage(res: ServerResponse, status: number, title: string, bod
       "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
   });
   res.end(html);
+}
+
+/** Opt-in (OLARES_OPEN_BROWSER=1): hand the link to the desktop's browser, never waiting on it. */
+export function openInBrowser(url: string): boolean {
+  const [cmd, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => {});
+    child.unref();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A page that can be closed early; closing it settles whatever waits on it. */

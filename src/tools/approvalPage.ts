@@ -13,6 +13,7 @@ import {
   hostIsOurs,
   LOOPBACK_HOST,
   listenLoopback,
+  openInBrowser,
   originIsOurs,
   pathTokenMatches,
   randomToken,
@@ -36,6 +37,8 @@ export interface ApprovalRequest {
   /** Values the handler chose and showed (a share's link password); handed back on approval. */
   memo?: Record<string, string>;
   ttlMs: number;
+  /** OLARES_OPEN_BROWSER: also open a new page in the desktop's browser. */
+  openBrowser?: boolean;
 }
 
 export type ApprovalAnswer =
@@ -179,5 +182,6 @@ export async function requestApproval(req: ApprovalRequest): Promise<ApprovalAns
   entry.timer.unref();
   book.set(key, entry);
   registerPage(entry.page);
+  if (req.openBrowser) openInBrowser(entry.page.url);
   return { url: entry.page.url, expiresAt: new Date(expiresAt).toISOString() };
 }

@@ -133,6 +133,7 @@ export function createContext(deps: ContextDeps): ToolContext {
               message,
               memo: change.memo,
               ttlMs: deps.auth.config.loginTtlMs,
+              openBrowser: deps.auth.config.openBrowser,
             });
           },
         },

@@ -1,9 +1,9 @@
 // Profile tools (design.md sec. 4, 5): list, use, remove, import, login. None of them ever takes
 // or returns a password, TOTP code, access token or refresh token.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseOlaresId } from '../auth/identity.js';
+import { openInBrowser } from '../auth/loopback.js';
 import { InvalidInputError } from '../errors.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
 
@@ -232,24 +232,6 @@ export const profileLogin = defineTool({
     };
   },
 });
-
-/** Opt-in (OLARES_OPEN_BROWSER=1): hand the link to the desktop's browser, never waiting on it. */
-function openInBrowser(url: string): boolean {
-  const [cmd, args] =
-    process.platform === 'darwin'
-      ? ['open', [url]]
-      : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '', url]]
-        : ['xdg-open', [url]];
-  try {
-    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
-    child.on('error', () => {});
-    child.unref();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
