@@ -51,6 +51,18 @@ describe('approval binding', () => {
     expect('url' in again && again.url).toBeTruthy();
     expect('url' in again && again.url).not.toBe(url);
   });
+
+  it('a refused page is gone: the next call gets a new one', async () => {
+    const req = { ...base, args: { path: 'drive/Home/refused' }, message: 'Share?', ttlMs: 60_000 };
+    const first = (await requestApproval(req)) as { url: string };
+    const page = await httpRequest(first.url);
+    const body = new URLSearchParams({ ...hiddenFields(page.html), decision: 'deny' }).toString();
+    const posted = await httpRequest(first.url, { method: 'POST', body });
+    expect(posted.html).toContain('Nothing was changed');
+    const next = (await requestApproval(req)) as { url: string };
+    expect(next.url).toBeTruthy();
+    expect(next.url).not.toBe(first.url);
+  });
 });
 
 describe('the gate', () => {

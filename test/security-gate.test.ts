@@ -263,6 +263,7 @@ describe('the confirmation gate', () => {
     const port = new URL(url).port;
     const rebound = await httpRequest(url, { host: `evil.example:${port}` });
     expect(rebound.status).toBe(421);
+    expect(rebound.html).not.toContain(new URL(url).pathname); // the token is not echoed
     const page = await httpRequest(url);
     expect(page.status).toBe(200); // the wrong Host did not use the link up
     expect(page.html).toContain('files_share_create');

@@ -66,6 +66,8 @@ export function approvalKey(req: Pick<ApprovalRequest, 'tool' | 'identity' | 'ar
 class ApprovalPage implements ClosablePage {
   readonly url: string;
   approved = false;
+  /** The user pressed Refuse: the next call asks again with a new page. */
+  refused = false;
   private closed = false;
   private csrf = randomToken();
 
@@ -94,10 +96,16 @@ class ApprovalPage implements ClosablePage {
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
     if (!hostIsOurs(req, this.port))
-      return sendPage(res, 421, 'Wrong address', `<p>Open the link exactly as given (${this.url}).</p>`);
+      // Never echo the path token to a page that reached us under another name.
+      return sendPage(
+        res,
+        421,
+        'Wrong address',
+        `<p>Open the link exactly as given (http://${LOOPBACK_HOST}:${this.port}/...).</p>`,
+      );
     if (!pathTokenMatches(req, this.port, '/approve/', this.pathToken))
       return sendPage(res, 404, 'Not found', '<p>This is not an approval link.</p>');
-    if (this.approved || this.closed)
+    if (this.approved || this.refused || this.closed)
       return sendPage(res, 410, 'Link used or expired', '<p>This approval link cannot be used again.</p>');
     if (req.method === 'GET') return this.form(res);
     if (req.method !== 'POST') return sendPage(res, 405, 'Method not allowed', '');
@@ -116,6 +124,7 @@ class ApprovalPage implements ClosablePage {
         `<p>Approved once. Go back to your agent: it runs <b>${escapeHtml(this.req.tool)}</b> when it calls again with the same arguments.</p>`,
       );
     } else {
+      this.refused = true;
       sendPage(res, 200, 'Refused', '<p>Nothing was changed. You can close this tab.</p>');
     }
     setTimeout(() => this.close(), 1000).unref();
@@ -160,7 +169,7 @@ function forget(key: string, entry: Entry) {
 export async function requestApproval(req: ApprovalRequest): Promise<ApprovalAnswer> {
   const key = approvalKey(req);
   const found = book.get(key);
-  if (found && Date.now() < found.expiresAt) {
+  if (found && !found.page.refused && Date.now() < found.expiresAt) {
     if (found.page.approved) {
       forget(key, found);
       return { approved: true, memo: found.memo };
