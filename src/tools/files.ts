@@ -916,7 +916,7 @@ export const filesShareCreate = defineTool({
     permission: z
       .enum(['view', 'upload', 'edit', 'admin'])
       .optional()
-      .describe('Default: admin (internal; the server makes internal shares admin), view (public)'),
+      .describe('Default: admin (internal), view (public)'),
     expireDays: z.number().int().min(1).max(3650).optional().describe('Required for public links'),
   },
   output: {
