@@ -106,6 +106,41 @@ describe('the gate', () => {
   });
 });
 
+describe('the confirmation message', () => {
+  it('names every target on the approval page, escapes hidden characters, and caps the form', async () => {
+    const targets = Array.from({ length: 25 }, (_, i) => `drive/Home/f${i}\u202e`);
+    let onPage = '';
+    let inForm = '';
+    const link: GateDeps = {
+      tool: 't',
+      args: {},
+      mode: 'strict',
+      canShowForm: false,
+      askForm: async () => 'yes',
+      approvalLink: async (message) => {
+        onPage = message;
+        return { approved: true };
+      },
+    };
+    await confirm(link, { question: 'Delete?', targets, kind: 'destructive' });
+    expect(onPage).toContain('drive/Home/f24\\u202e');
+    expect(onPage).not.toMatch(/more|\u202e/);
+    await confirm(
+      {
+        ...link,
+        canShowForm: true,
+        askForm: async (message) => {
+          inForm = message;
+          return 'yes';
+        },
+      },
+      { question: 'Delete?', targets, kind: 'destructive' },
+    );
+    expect(inForm).toContain('... and 5 more');
+    expect(inForm).not.toContain('f24');
+  });
+});
+
 describe('boxText', () => {
   it('escapes invisible characters, including tags, and keeps JSON valid', () => {
     const s = 'a\u202eb\u200bc\u00add\u{e0041}';

@@ -13,6 +13,7 @@
 //   host, or nothing; OLARES_CONFIRM=off does not skip it (OLARES_TRUSTED_DOMAINS is the switch).
 import type { ConfirmMode } from '../config.js';
 import { OlaresMcpError } from '../errors.js';
+import { escapeInvisible } from './boxText.js';
 
 export type ChangeKind = 'destructive' | 'risky' | 'credential';
 
@@ -87,12 +88,16 @@ export interface GateDeps {
   >;
 }
 
-export function confirmationMessage(req: ConfirmRequest): string {
+/**
+ * What the user reads. A form shows the first `limit` targets (clients draw short messages); the
+ * approval page shows every one. Names can come from the box, so hidden characters are escaped.
+ */
+export function confirmationMessage(req: ConfirmRequest, limit = 20): string {
   const shown =
-    req.targets.length > 20
-      ? [...req.targets.slice(0, 20), `... and ${req.targets.length - 20} more`]
+    req.targets.length > limit
+      ? [...req.targets.slice(0, limit), `... and ${req.targets.length - limit} more`]
       : req.targets;
-  return [req.question, ...shown.map((t) => `  - ${t}`), ...(req.details ?? [])].join('\n');
+  return escapeInvisible([req.question, ...shown.map((t) => `  - ${t}`), ...(req.details ?? [])].join('\n'));
 }
 
 export async function confirm(deps: GateDeps, req: ConfirmRequest): Promise<Confirmation> {
@@ -126,7 +131,7 @@ export async function confirm(deps: GateDeps, req: ConfirmRequest): Promise<Conf
       deps.tool,
       'sending a credential to a host no profile uses needs a confirmation form, and this client cannot show one',
     );
-  const link = await deps.approvalLink?.(message, req);
+  const link = await deps.approvalLink?.(confirmationMessage(req, Number.POSITIVE_INFINITY), req);
   if (link && 'approved' in link) return { confirmed: true, how: 'approval-link', memo: link.memo };
   if (link) throw new ApprovalRequiredError(deps.tool, link.url, link.expiresAt);
   throw new ConfirmationRefusedError(
