@@ -8,9 +8,11 @@ import { AuthContext } from './auth/index.js';
 import { ConfigError } from './config.js';
 import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
 import { log } from './log.js';
+import { resultText } from './tools/boxText.js';
 import { createContext, type ToolContext } from './tools/context.js';
 import { inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
 import { describeError } from './tools/errors.js';
+import type { Confirmation } from './tools/gate.js';
 import { selectTools } from './tools/registry.js';
 
 export const SERVER_NAME = 'olares-mcp';
@@ -113,11 +115,19 @@ function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaratio
           await ctx.auditAttempt(await auditTargetOf(decl, args, ctx), { dryRun: args.dryRun === true });
           attempted = true;
         }
-        const { data, summary } = await decl.handler(args, ctx);
-        return {
-          content: [{ type: 'text' as const, text: `${summary}\n${JSON.stringify(data)}` }],
-          structuredContent: data,
-        };
+        const out = await decl.handler(args, ctx);
+        let { data } = out;
+        let note: string | undefined;
+        if (audited) {
+          const said = confirmationOf(ctx.confirmations, Boolean((data as any)?.dryRun));
+          data = { ...data, ...said };
+          if (!said.confirmed && ctx.confirmations.length)
+            note = `(ran without the user's confirmation: ${said.confirmReason})`;
+        }
+        // Profile and doctor results are the server's own words; everything else comes from the box.
+        const fromBox = decl.toolset !== 'profile' && decl.toolset !== 'doctor';
+        const text = resultText({ tool: decl.name, summary: out.summary, data, fromBox, note, raw: out.raw });
+        return { content: [{ type: 'text' as const, text }], structuredContent: data };
       } catch (err) {
         failure = err;
         log.debug(`${decl.name} failed: ${(err as Error)?.stack ?? err}`);
@@ -140,6 +150,19 @@ async function auditTargetOf(decl: ToolDeclaration<any, any>, args: any, ctx: To
     log.debug(`${decl.name}: audit target: ${(err as Error).message}`);
     return rest;
   }
+}
+
+/** What a mutating result says about the user's yes: every confirmation must have been one. */
+function confirmationOf(
+  confirmations: Confirmation[],
+  dryRun: boolean,
+): { confirmed: boolean; confirmReason?: string } {
+  if (dryRun) return { confirmed: false, confirmReason: 'dry run: nothing was changed' };
+  if (!confirmations.length)
+    return { confirmed: false, confirmReason: 'this change does not ask for confirmation' };
+  const unconfirmed = confirmations.find((c) => !c.confirmed);
+  if (!unconfirmed) return { confirmed: true };
+  return { confirmed: false, confirmReason: unconfirmed.reason ?? unconfirmed.how };
 }
 
 export async function serveStdio(env: NodeJS.ProcessEnv = process.env) {

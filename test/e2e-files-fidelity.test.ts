@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
@@ -37,7 +38,15 @@ describe('files tools against real-box answers', () => {
     await mkdir(bobDir('sync', 'repo1'), { recursive: true });
     await mkdir(bobDir('cache', 'olares'), { recursive: true });
     work = await mkdtemp(join(tmpdir(), 'olares-mcp-fidelity-'));
-    mcp = await connect({ ...box.env, OLARES_LOCAL_ROOTS: work, OLARES_UPLOAD_CHUNK_BYTES: String(CHUNK) });
+    // Overwrites ask through the confirmation gate: this client shows forms and says yes.
+    mcp = await connect(
+      { ...box.env, OLARES_LOCAL_ROOTS: work, OLARES_UPLOAD_CHUNK_BYTES: String(CHUNK) },
+      { elicitation: { form: {} } },
+    );
+    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({
+      action: 'accept',
+      content: { confirm: true },
+    }));
   });
   afterAll(async () => {
     await mcp?.close();

@@ -73,7 +73,8 @@ describe('M4: safety switches fail closed', () => {
     expect(made.isError).toBeFalsy();
     const r = await mcp.call('files_rm', { paths: ['drive/Home/Documents/keep'], recursive: true });
     expect(r.isError).toBe(true);
-    expect(textOf(r)).toMatch(/OLARES_CONFIRM=strict.*nothing was changed/);
+    // Strict: a form or the user's own approval on the loopback page, never the client's say-so.
+    expect(textOf(r)).toMatch(/files_rm needs the user's approval and nothing was changed yet.*\/approve\//);
     const still = await mcp.call('files_stat', { path: 'drive/Home/Documents/keep' });
     expect(still.structuredContent.exists).toBe(true);
   });

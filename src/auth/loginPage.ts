@@ -1,17 +1,28 @@
 // The one-shot loopback login page (design.md sec. 5): the password and TOTP code go from the
 // user's browser straight to this process, never through the MCP client, the model or the logs.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { OlaresMcpError } from '../errors.js';
 import type { FirstFactorResult } from './authApi.js';
 import { parseOlaresId } from './identity.js';
 import type { AuthContext } from './index.js';
+import {
+  escapeHtml,
+  hostIsOurs,
+  LOOPBACK_HOST,
+  listenLoopback,
+  originIsOurs,
+  pathTokenMatches,
+  readForm,
+  registerPage,
+  safeEqual,
+  sendPage,
+  randomToken as token,
+  unregisterPage,
+} from './loopback.js';
 import type { AuthTarget } from './trust.js';
 
-export const LOGIN_HOST = '127.0.0.1';
+export const LOGIN_HOST = LOOPBACK_HOST;
 const MAX_ATTEMPTS = 5;
-const MAX_FORM_BYTES = 16 * 1024;
 
 export interface LoginResult {
   olaresId: string;
@@ -34,17 +45,6 @@ export class LoginExpiredError extends OlaresMcpError {
 }
 
 type Step = 'password' | 'totp' | 'done' | 'closed';
-
-const token = () => randomBytes(24).toString('base64url');
-
-function safeEqual(a: string, b: string) {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export class LoginPage {
   readonly url: string;
@@ -89,16 +89,7 @@ export class LoginPage {
     const identity = parseOlaresId(olaresId);
     // String work only: the auth host sees nothing until the user typed the olaresId on the page.
     const target = await auth.authTarget(identity.olaresId);
-    const server = createServer();
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
-    // Bound to loopback only, on a port the OS picks; never configurable.
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, LOGIN_HOST, resolve);
-    });
-    server.unref();
-    const { port } = server.address() as AddressInfo;
+    const { server, port } = await listenLoopback();
     const ttlMs = opts.ttlMs ?? (Number(auth.env.OLARES_LOGIN_TTL_MS) || 5 * 60_000);
     return new LoginPage(server, port, token(), auth, identity.olaresId, opts, target, ttlMs);
   }
@@ -119,7 +110,7 @@ export class LoginPage {
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
     // DNS rebinding: a page on another origin that resolves to 127.0.0.1 sends its own Host.
-    if (req.headers.host !== `${LOGIN_HOST}:${this.port}`) {
+    if (!hostIsOurs(req, this.port)) {
       return this.page(
         res,
         421,
@@ -127,9 +118,7 @@ export class LoginPage {
         `<p>Open the link exactly as given (http://${LOGIN_HOST}:${this.port}/...).</p>`,
       );
     }
-    const url = new URL(req.url ?? '/', `http://${LOGIN_HOST}:${this.port}`);
-    const given = url.pathname.startsWith('/login/') ? url.pathname.slice('/login/'.length) : '';
-    if (!given || !safeEqual(given, this.pathToken))
+    if (!pathTokenMatches(req, this.port, '/login/', this.pathToken))
       return this.page(res, 404, 'Not found', '<p>This is not a login link.</p>');
     if (this.step === 'done')
       return this.page(
@@ -148,8 +137,7 @@ export class LoginPage {
     }
     if (req.method === 'GET') return this.form(res);
     if (req.method !== 'POST') return this.page(res, 405, 'Method not allowed', '');
-    const origin = req.headers.origin;
-    if (origin && origin !== `http://${LOGIN_HOST}:${this.port}`)
+    if (!originIsOurs(req, this.port))
       return this.page(res, 403, 'Refused', '<p>Cross-site form posts are refused.</p>');
     const fields = await readForm(req);
     if (!fields) return this.page(res, 413, 'Refused', '<p>The form was too large.</p>');
@@ -278,30 +266,8 @@ ${field}
   }
 
   private page(res: ServerResponse, status: number, title: string, body: string) {
-    const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>olares-mcp: ${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}input{font-size:1.1rem;padding:.4rem;width:100%;box-sizing:border-box}button{margin-top:1rem;font-size:1rem;padding:.5rem 1rem}.err{color:#b00}.warn{background:#fff3cd;border:2px solid #b00;padding:.5rem}label{display:block;margin-top:.8rem}</style></head>
-<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
-    res.writeHead(status, {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-frame-options': 'DENY',
-      'referrer-policy': 'no-referrer',
-      'content-security-policy':
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-    });
-    res.end(html);
+    sendPage(res, status, title, body);
   }
-}
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
 /** One pending page per identity: a second profile_login returns the same link. */
@@ -323,9 +289,11 @@ export async function openLoginPage(
   if (existing?.pending && Date.now() < existing.expiresAt) return existing;
   const page = await LoginPage.start(auth, olaresId, opts);
   pending.set(olaresId, page);
-  page.done.then(
-    () => pending.delete(olaresId),
-    () => pending.delete(olaresId),
-  );
+  registerPage(page);
+  const forget = () => {
+    if (pending.get(olaresId) === page) pending.delete(olaresId);
+    unregisterPage(page);
+  };
+  page.done.then(forget, forget);
   return page;
 }

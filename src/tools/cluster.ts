@@ -336,6 +336,7 @@ export const clusterPodLogs = defineTool({
     return {
       data: { namespace, pod, container: picked, lines, truncated, log },
       summary: `${namespace}/${pod} [${picked}${container ? '' : ', picked automatically'}]: ${lines} line(s)${truncated ? ' (truncated)' : ''}`,
+      raw: { label: `log of pod ${namespace}/${pod} container ${picked}`, field: 'log', text: log },
     };
   },
 });
@@ -438,11 +439,11 @@ function podDeleteTool(op: 'delete' | 'restart') {
           data: { ...data, dryRun: true },
           summary: `dry run: would ${op} pod ${namespace}/${pod} (${effect})`,
         };
-      const gate = await ctx.confirmDestructive(
-        `${op === 'delete' ? 'Delete' : 'Restart'} pod ${namespace}/${pod}? (${effect})`,
-        [`${namespace}/${pod}`],
-      );
-      if (!gate.proceed) throw new InvalidInputError(`cluster_pod_${op}: ${gate.reason}`);
+      await ctx.confirm({
+        question: `${op === 'delete' ? 'Delete' : 'Restart'} pod ${namespace}/${pod}? (${effect})`,
+        targets: [`${namespace}/${pod}`],
+        kind: 'destructive',
+      });
       await h.deletePod(namespace, pod, gracePeriodSeconds, op, ctx.signal);
       return {
         data: { ...data, dryRun: false },

@@ -7,17 +7,14 @@ import type { AuthContext } from '../auth/index.js';
 import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
 import { OlaresClients } from '../olares/index.js';
-import { type Confirmation, ConfirmationRefusedError, type ConfirmRequest, confirm } from './gate.js';
+import { requestApproval } from './approvalPage.js';
+import { type Confirmation, type ConfirmRequest, confirm } from './gate.js';
 import {
   type ClientRootUris,
   type EffectiveLocalRoots,
   effectiveLocalRoots,
   LocalRootsRefusedError,
 } from './localRoots.js';
-
-export type ConfirmOutcome =
-  | { proceed: true; how: 'confirmed' | 'client-approval' }
-  | { proceed: false; reason: string };
 
 export interface ToolContext {
   auth: AuthContext;
@@ -34,8 +31,8 @@ export interface ToolContext {
    * may go ahead (saying whether the user really confirmed); throws when nothing may be changed.
    */
   confirm(req: ConfirmRequest): Promise<Confirmation>;
-  /** Yes/no form (never a secret field) before a destructive action (design.md sec. 7). */
-  confirmDestructive(question: string, targets: string[]): Promise<ConfirmOutcome>;
+  /** Every confirmation this call went through, in order: the result reports them. */
+  readonly confirmations: Confirmation[];
   /**
    * The effective local roots (localRoots.ts) that upload sources, download targets and token
    * files must lie in; throws LocalRootsRefusedError when nothing is allowed.
@@ -89,6 +86,7 @@ export function createContext(deps: ContextDeps): ToolContext {
     server: deps.server,
     signal: deps.signal,
     olares() {
+      // OLARES_PROFILE_LOCK is enforced by auth.session() itself.
       clients ??= deps.auth.session(deps.profile).then((s) => new OlaresClients(s, deps.auth));
       return clients;
     },
@@ -103,9 +101,10 @@ export function createContext(deps: ContextDeps): ToolContext {
       const caps = deps.server.server.getClientCapabilities()?.elicitation;
       return { form: Boolean(caps?.form), url: Boolean(caps?.url) };
     },
-    confirm(req) {
+    confirmations: [],
+    async confirm(req) {
       const form = ctx.elicitation().form && deps.auth.config.forms;
-      return confirm(
+      const confirmation = await confirm(
         {
           tool: deps.tool,
           args: deps.args,
@@ -129,24 +128,28 @@ export function createContext(deps: ContextDeps): ToolContext {
             if (answer.action === 'accept') return answer.content?.confirm === true ? 'yes' : 'no';
             return answer.action;
           },
+          async approvalLink(message, change) {
+            // Bound to who the call runs as: an approval for alice never runs as bob.
+            const identity = await ctx.olares().then(
+              (c) => c.olaresId,
+              () => `profile ${deps.profile ?? '(default)'}`,
+            );
+            return requestApproval({
+              tool: deps.tool,
+              identity,
+              args: deps.args,
+              change: { question: change.question, targets: change.targets },
+              message,
+              memo: change.memo,
+              ttlMs: deps.auth.config.loginTtlMs,
+              openBrowser: deps.auth.config.openBrowser,
+            });
+          },
         },
         req,
       );
-    },
-    async confirmDestructive(question, targets) {
-      try {
-        const c = await ctx.confirm({ question, targets, kind: 'destructive' });
-        return { proceed: true, how: c.confirmed ? 'confirmed' : 'client-approval' };
-      } catch (err) {
-        if (err instanceof ConfirmationRefusedError)
-          return {
-            proceed: false,
-            reason:
-              err.message.replace(/^[^:]+: /, '').replace(/; nothing was changed$/, '') +
-              '; nothing was changed',
-          };
-        throw err;
-      }
+      ctx.confirmations.push(confirmation);
+      return confirmation;
     },
     async localRoots() {
       const info = await ctx.localRootsInfo();

@@ -1,6 +1,7 @@
 // Every tool is declared the same way: name, title, description, zod input, output schema,
 // explicit annotations, handler. The server registers these; handlers never see the protocol.
 import { z } from 'zod';
+import type { RawBoxText } from './boxText.js';
 import type { ToolContext } from './context.js';
 
 export type Toolset = 'profile' | 'files' | 'market' | 'cluster' | 'dashboard' | 'doctor';
@@ -16,6 +17,8 @@ export interface ToolOutput<T> {
   data: T;
   /** One or two lines for the text block; the JSON follows it. */
   summary: string;
+  /** A file's or a log's text, shown fenced and raw in the text block instead of in its JSON. */
+  raw?: RawBoxText;
 }
 
 type Shape = z.ZodRawShape;
@@ -36,10 +39,20 @@ export interface ToolDeclaration<I extends Shape = Shape, O extends Shape = Shap
   handler(args: Args<I>, ctx: ToolContext): Promise<ToolOutput<z.infer<z.ZodObject<O>>>>;
 }
 
+/**
+ * Every mutating tool's result says whether the person at the keyboard confirmed it; the server
+ * fills these from the call's confirmations (gate.ts), so handlers cannot forget them.
+ */
+export const confirmOutput = {
+  confirmed: z.boolean().describe('true only when the user said yes (a form or an approval link)'),
+  confirmReason: z.string().optional().describe('Why it ran without the user saying yes'),
+};
+
 export function defineTool<I extends Shape, O extends Shape>(
   decl: ToolDeclaration<I, O>,
 ): ToolDeclaration<I, O> {
-  return decl;
+  if (decl.annotations.readOnlyHint) return decl;
+  return { ...decl, output: { ...decl.output, ...confirmOutput } };
 }
 
 export const profileArgSchema = z

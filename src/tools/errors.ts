@@ -1,7 +1,13 @@
 // The one place where errors become the text an agent reads.
 import { OlaresMcpError } from '../errors.js';
+import { escapeInvisible } from './boxText.js';
 
+/** Error texts quote the box (HTTP bodies, failure reasons): hidden characters are shown escaped. */
 export function describeError(err: unknown): string {
+  return escapeInvisible(errorText(err));
+}
+
+function errorText(err: unknown): string {
   if (err instanceof OlaresMcpError) return err.message;
   const e = err as Error & { code?: string | number };
   if (e?.name === 'AbortError') return 'the operation was cancelled';
@@ -10,7 +16,7 @@ export function describeError(err: unknown): string {
   if (fsCode === 'ENOSPC')
     return `the local disk is full (${e.message}). Fix: free space or choose another local path`;
   if (fsCode === 'EACCES' || fsCode === 'EPERM')
-    return `permission denied on the local file system (${e.message}). Fix: choose a path this user may write`;
+    return `permission denied on the local file system (${e.message}). Fix: this user must be able to read an upload source and write a download target; change the permissions or choose another local path`;
   return `internal error: ${e?.message ?? String(err)}. This is a bug in olares-mcp; the server keeps running`;
 }
 

@@ -237,7 +237,8 @@ export const filesCat = defineTool({
       : '';
     return {
       data: { path: p.display, size: entry.size, bytes: buf.length, truncated, content: text + marker },
-      summary: `${p.display} (${humanBytes(entry.size)}${truncated ? `, first ${humanBytes(buf.length)}` : ''})`,
+      summary: `${p.display} (${humanBytes(entry.size)}${truncated ? `, first ${humanBytes(buf.length)}` : ''})${marker}`,
+      raw: { label: `file ${p.display}`, field: 'content', text },
     };
   },
 });
@@ -271,6 +272,12 @@ export const filesDownload = defineTool({
         `local file "${target.path}" already exists. Fix: pass overwrite: true to replace it, or choose another localPath`,
       );
     }
+    if (target.exists)
+      await ctx.confirm({
+        question: `Replace the local file ${target.path} with ${p.display}?`,
+        targets: [target.path],
+        kind: 'risky',
+      });
     const temp = await createDownloadTemp(target);
     let written = 0;
     let resumed = 0;
@@ -360,6 +367,51 @@ async function walkLocal(root: string, allowHardlinks: boolean): Promise<UploadI
   return out;
 }
 
+/**
+ * The remote paths an upload would land on that already exist (security review M3): each
+ * destination folder is listed once, level by level, and every name is checked against it; a
+ * folder that does not exist yet has nothing below it to clash with.
+ */
+async function existingRemoteNames(
+  files: FilesClient,
+  folder: RemotePath,
+  items: UploadItem[],
+  signal: AbortSignal,
+): Promise<string[]> {
+  if (items.length === 1 && !items[0].relativePath.includes('/')) {
+    const target = folder.child(items[0].relativePath);
+    return (await files.stat(target, signal)) ? [target.display] : [];
+  }
+  const listings = new Map<string, Map<string, boolean>>();
+  const listing = async (dir: RemotePath) => {
+    let names = listings.get(dir.display);
+    if (!names) {
+      names = new Map((await files.list(dir, signal)).items.map((e) => [e.name, e.isDir] as const));
+      listings.set(dir.display, names);
+    }
+    return names;
+  };
+  const clashes = new Set<string>();
+  for (const item of items) {
+    const segments = item.relativePath.split('/');
+    let dir = folder;
+    let names = await listing(dir);
+    for (const [i, seg] of segments.entries()) {
+      const isLast = i === segments.length - 1;
+      const there = names.get(seg);
+      if (there === undefined) break;
+      // A file where a folder goes, or anything where a file goes, would be replaced.
+      if (isLast || !there) {
+        clashes.add(dir.child(seg).display);
+        break;
+      }
+      dir = dir.child(seg);
+      names = await listing(dir);
+    }
+  }
+  return [...clashes];
+}
+
 export const filesUpload = defineTool({
   name: 'files_upload',
   title: 'Upload to Olares',
@@ -400,6 +452,18 @@ export const filesUpload = defineTool({
             relativePath: intoFolder ? basename(source.path) : dest.name,
           },
         ];
+    const existing = await existingRemoteNames(files, folder, items, ctx.signal);
+    if (existing.length && !overwrite)
+      throw new InvalidInputError(
+        `remote ${existing.slice(0, 10).join(', ')}${existing.length > 10 ? ` and ${existing.length - 10} more` : ''} already exist${existing.length === 1 ? 's' : ''}. Fix: pass overwrite: true to replace ${existing.length === 1 ? 'it' : 'them'}, or choose another remotePath (nothing was uploaded)`,
+      );
+    if (existing.length)
+      await ctx.confirm({
+        question: `Replace ${existing.length} existing remote file(s) with local ${source.path}?`,
+        targets: existing,
+        kind: 'risky',
+      });
+    // The box never overwrites: each taken name is uploaded beside and swapped in afterwards.
     const replacing = await stageOverwrites(files, folder, items, overwrite, ctx);
     const node = roots.nodeFromPath ?? (await files.defaultNode(ctx.signal));
     const chunkSize = chunkBytes(ctx.auth.env);
@@ -473,7 +537,7 @@ export const filesUpload = defineTool({
     }
     for (const r of replacing) await files.replaceWith(r.original, r.staged, ctx.signal);
     const shown = source.isDir
-      ? `${folder.display}${basename(source.path)}/`
+      ? `${folder.child(basename(source.path)).display}/`
       : (replacing[0]?.original ?? folder.child(items[0].relativePath)).display;
     return {
       data: { remotePath: shown, files: items.length, bytes: total, resumedFrom },
@@ -619,11 +683,11 @@ export const filesRm = defineTool({
         data: { deleted: plan, dryRun: true },
         summary: `dry run: would delete ${plan.length} entr${plan.length === 1 ? 'y' : 'ies'}`,
       };
-    const gate = await ctx.confirmDestructive(
-      `Delete ${plan.length} entr${plan.length === 1 ? 'y' : 'ies'} on ${(await ctx.olares()).olaresId}?`,
-      plan,
-    );
-    if (!gate.proceed) throw new InvalidInputError(`files_rm: ${gate.reason}`);
+    await ctx.confirm({
+      question: `Delete ${plan.length} entr${plan.length === 1 ? 'y' : 'ies'} on ${(await ctx.olares()).olaresId}?`,
+      targets: plan,
+      kind: 'destructive',
+    });
     const deleted: string[] = [];
     for (const g of groups.values()) {
       await files.remove(g.parent, g.dirents.sort(), ctx.signal);
@@ -795,8 +859,7 @@ export const filesMv = defineTool({
         },
         summary: `dry run: would move ${plan.join(', ')}`,
       };
-    const gate = await ctx.confirmDestructive(`Move ${pairs.length} item(s)?`, plan);
-    if (!gate.proceed) throw new InvalidInputError(`files_mv: ${gate.reason}`);
+    await ctx.confirm({ question: `Move ${pairs.length} item(s)?`, targets: plan, kind: 'destructive' });
     const results = await runPaste('move', pairs, files, ctx);
     return pasteOutcome('moved', results);
   },
@@ -861,7 +924,7 @@ export const filesShareCreate = defineTool({
     permission: z
       .enum(['view', 'upload', 'edit', 'admin'])
       .optional()
-      .describe('Default: admin (internal), edit (public)'),
+      .describe('Default: admin (internal), view (public)'),
     expireDays: z.number().int().min(1).max(3650).optional().describe('Required for public links'),
   },
   output: {
@@ -889,12 +952,23 @@ export const filesShareCreate = defineTool({
     const entry = await statOrThrow(files, p, ctx.signal);
     if (!entry.isDir)
       throw new InvalidInputError(`refusing to share ${p.display}: it is a file; shares are for directories`);
-    const linkPassword = type === 'public' ? randomBytes(8).toString('base64url') : '';
+    const level = permission ?? (type === 'public' ? 'view' : 'admin');
+    const fresh = type === 'public' ? randomBytes(8).toString('base64url') : '';
+    // Every share opens data to other people (internal ones as admin), so each is confirmed.
+    const confirmation = await ctx.confirm({
+      question: `${type === 'public' ? 'Create a public link to' : 'Share with other Olares users'} ${p.isRoot ? `the whole volume ${p.display}` : p.display} with ${level} permission${expireDays ? ` for ${expireDays} day(s)` : ''}?`,
+      targets: [p.isRoot ? `${p.display} (volume root: everything in it)` : p.display],
+      kind: 'risky',
+      details: fresh ? [`Link password: ${fresh}`] : undefined,
+      memo: fresh ? { linkPassword: fresh } : undefined,
+    });
+    // The password the user saw when approving by link (that call chose its own).
+    const linkPassword = confirmation.memo?.linkPassword ?? fresh;
     const share = await files.createShare(
       p,
       {
         shareType: type === 'public' ? 'external' : 'internal',
-        permission: PERMISSIONS[permission ?? (type === 'public' ? 'edit' : 'admin')],
+        permission: PERMISSIONS[level],
         password: linkPassword,
         expireInMs: expireDays ? expireDays * 86_400_000 : undefined,
       },
@@ -902,7 +976,7 @@ export const filesShareCreate = defineTool({
     );
     return {
       data: { share, linkPassword: linkPassword || undefined },
-      summary: `shared ${p.display} (${type}, id ${share.id})`,
+      summary: `shared ${p.display} (${type}, ${level}, id ${share.id})${linkPassword ? `; link password: ${linkPassword} (give it to the people you share the link with)` : ''}`,
     };
   },
 });
@@ -940,8 +1014,7 @@ export const filesShareRemove = defineTool({
     const plan = ids.map((id) => `${id} (${known.find((s) => s.id === id)?.path})`);
     if (dryRun)
       return { data: { removed: ids, dryRun: true }, summary: `dry run: would remove ${plan.join(', ')}` };
-    const gate = await ctx.confirmDestructive('Remove these shares?', plan);
-    if (!gate.proceed) throw new InvalidInputError(`files_share_remove: ${gate.reason}`);
+    await ctx.confirm({ question: 'Remove these shares?', targets: plan, kind: 'destructive' });
     await files.removeShares(ids, ctx.signal);
     return { data: { removed: ids, dryRun: false }, summary: `removed ${ids.length} share(s)` };
   },

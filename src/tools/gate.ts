@@ -13,6 +13,7 @@
 //   host, or nothing; OLARES_CONFIRM=off does not skip it (OLARES_TRUSTED_DOMAINS is the switch).
 import type { ConfirmMode } from '../config.js';
 import { OlaresMcpError } from '../errors.js';
+import { escapeInvisible } from './boxText.js';
 
 export type ChangeKind = 'destructive' | 'risky' | 'credential';
 
@@ -22,8 +23,13 @@ export interface ConfirmRequest {
   /** Exactly what will be changed; shown one per line (first 20, then a count). */
   targets: string[];
   kind: ChangeKind;
-  /** Lines the user should see in the confirmation only (e.g. a share's link password). */
+  /** Lines the user should see in the confirmation (e.g. a share's link password). */
   details?: string[];
+  /**
+   * Values the handler chose and showed in `details`. An approval link is approved on one call
+   * and used by the next, which chooses afresh: the gate hands back the values the user saw.
+   */
+  memo?: Record<string, string>;
 }
 
 export type ConfirmedHow = 'form' | 'approval-link' | 'client-approval' | 'confirm-off';
@@ -34,6 +40,8 @@ export interface Confirmation {
   how: ConfirmedHow;
   /** Why it ran unconfirmed, for the result: "client cannot show forms". */
   reason?: string;
+  /** The `memo` the user approved (approval links); use these values, not fresh ones. */
+  memo?: Record<string, string>;
 }
 
 /** Nothing was changed: the user declined, cancelled, or could not be asked. */
@@ -67,18 +75,29 @@ export interface GateDeps {
   canShowForm: boolean;
   /** Shows a yes/no form; resolves to the user's answer. */
   askForm(message: string, question: string): Promise<'yes' | 'no' | 'decline' | 'cancel'>;
-  /** An approval link for this exact call; undefined when links are not available here. */
+  /**
+   * An approval link for this exact call and change (`req`: its question and targets bind it too,
+   * so two confirmations in one call, or a box that changed meanwhile, are asked separately);
+   * undefined when links are not available here.
+   */
   approvalLink?(
     message: string,
-  ): Promise<{ approved: true } | { url: string; expiresAt: string } | undefined>;
+    req: ConfirmRequest,
+  ): Promise<
+    { approved: true; memo?: Record<string, string> } | { url: string; expiresAt: string } | undefined
+  >;
 }
 
-export function confirmationMessage(req: ConfirmRequest): string {
+/**
+ * What the user reads. A form shows the first `limit` targets (clients draw short messages); the
+ * approval page shows every one. Names can come from the box, so hidden characters are escaped.
+ */
+export function confirmationMessage(req: ConfirmRequest, limit = 20): string {
   const shown =
-    req.targets.length > 20
-      ? [...req.targets.slice(0, 20), `... and ${req.targets.length - 20} more`]
+    req.targets.length > limit
+      ? [...req.targets.slice(0, limit), `... and ${req.targets.length - limit} more`]
       : req.targets;
-  return [req.question, ...shown.map((t) => `  - ${t}`), ...(req.details ?? [])].join('\n');
+  return escapeInvisible([req.question, ...shown.map((t) => `  - ${t}`), ...(req.details ?? [])].join('\n'));
 }
 
 export async function confirm(deps: GateDeps, req: ConfirmRequest): Promise<Confirmation> {
@@ -112,8 +131,8 @@ export async function confirm(deps: GateDeps, req: ConfirmRequest): Promise<Conf
       deps.tool,
       'sending a credential to a host no profile uses needs a confirmation form, and this client cannot show one',
     );
-  const link = await deps.approvalLink?.(message);
-  if (link && 'approved' in link) return { confirmed: true, how: 'approval-link' };
+  const link = await deps.approvalLink?.(confirmationMessage(req, Number.POSITIVE_INFINITY), req);
+  if (link && 'approved' in link) return { confirmed: true, how: 'approval-link', memo: link.memo };
   if (link) throw new ApprovalRequiredError(deps.tool, link.url, link.expiresAt);
   throw new ConfirmationRefusedError(
     deps.tool,

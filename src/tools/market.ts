@@ -153,6 +153,8 @@ const resultShape = {
 };
 type OperationResult = z.infer<z.ZodObject<typeof resultShape>>;
 
+// The market client checks the name like a Kubernetes name before it becomes a URL segment
+// (olares/market.ts checkAppName), so "." and ".." never reach a URL.
 const appArg = z.string().min(1).max(100);
 const waitArg = z.boolean().optional();
 const cascadeArg = z
@@ -591,8 +593,11 @@ function lifecycleTool(
             data: { ...base, message: `dry run: would ${what}`, dryRun: true },
             summary: `dry run: would ${what}`,
           };
-        const gate = await ctx.confirmDestructive(`Confirm ${what}?`, [`${args.app} on ${user}`]);
-        if (!gate.proceed) throw new InvalidInputError(`market_${op}: ${gate.reason}`);
+        await ctx.confirm({
+          question: `Confirm ${what}?`,
+          targets: [`${args.app} on ${user}`],
+          kind: 'destructive',
+        });
       }
       const baseline = row.statusTime;
       let sent: Sent;
@@ -685,11 +690,11 @@ export const marketUninstall = defineTool({
         data: { ...base, message: `dry run: would ${what}`, dryRun: true },
         summary: `dry run: would ${what}`,
       };
-    const gate = await ctx.confirmDestructive(
-      `Uninstall ${app}${deleteData ? ' and DELETE its data' : ''}${shared} on ${user}?`,
-      [`${app} ${row.version ?? ''} (${row.state})`],
-    );
-    if (!gate.proceed) throw new InvalidInputError(`market_uninstall: ${gate.reason}`);
+    await ctx.confirm({
+      question: `Uninstall ${app}${deleteData ? ' and DELETE its data' : ''}${shared} on ${user}?`,
+      targets: [`${app} ${row.version ?? ''} (${row.state})`],
+      kind: 'destructive',
+    });
     const sent = await send('uninstall', app, m, ctx.signal, () =>
       m.uninstall(row, { deleteData, all: cascade.all }, ctx.signal),
     );
@@ -712,13 +717,14 @@ export const marketTools: ToolDeclaration<any, any>[] = [
     'Upgrade an installed app to a newer catalog version.',
     false,
   ),
-  lifecycleTool('stop', 'Stop an Olares app', 'Stop (suspend) a running app; its data stays.', false),
+  // Stopping and restarting interrupt an app the user may be using: confirmed like deletes.
+  lifecycleTool('stop', 'Stop an Olares app', 'Stop (suspend) a running app; its data stays.', true),
   lifecycleTool('resume', 'Resume an Olares app', 'Start a stopped app again.', false),
   lifecycleTool(
     'restart',
     'Restart an Olares app',
     'Restart an app (stop then resume; Olares >= 1.12.6).',
-    false,
+    true,
   ),
   lifecycleTool(
     'cancel',

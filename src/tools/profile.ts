@@ -1,11 +1,11 @@
 // Profile tools (design.md sec. 4, 5): list, use, remove, import, login. None of them ever takes
 // or returns a password, TOTP code, access token or refresh token.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { currentProfile, findProfile } from '../auth/config.js';
 import { parseOlaresId } from '../auth/identity.js';
 import { type AuthTarget, UntrustedAuthHostError } from '../auth/index.js';
+import { openInBrowser } from '../auth/loopback.js';
 import { InvalidInputError } from '../errors.js';
 import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
@@ -98,11 +98,11 @@ export const profileRemove = defineTool({
         summary: `dry run: would remove profile ${display} (${target.olaresId}) and its stored token`,
       };
     }
-    const gate = await ctx.confirmDestructive(
-      `Remove the Olares profile ${display} and delete its stored token?`,
-      [`${display} (${target.olaresId})`],
-    );
-    if (!gate.proceed) throw new InvalidInputError(`profile_remove: ${gate.reason}`);
+    await ctx.confirm({
+      question: `Remove the Olares profile ${display} and delete its stored token?`,
+      targets: [`${display} (${target.olaresId})`],
+      kind: 'destructive',
+    });
     const { removed, current, tokenWarning } = await ctx.auth.removeProfile(name);
     return {
       data: {
@@ -141,6 +141,10 @@ export const profileImport = defineTool({
       .optional()
       .describe('Absolute path of a file inside the local roots holding only the token'),
     makeCurrent: makeCurrentArg,
+    noSwitch: z
+      .boolean()
+      .optional()
+      .describe('Deprecated (removed in 0.3): not switching is the default now'),
   },
   output: {
     name: z.string(),
@@ -344,24 +348,6 @@ async function authUrlOrWhy(olaresId: string, ctx: ToolContext): Promise<string>
     return await ctx.auth.authUrlFor(olaresId);
   } catch (err) {
     return `none (${errorCode(err)})`;
-  }
-}
-
-/** Opt-in (OLARES_OPEN_BROWSER=1): hand the link to the desktop's browser, never waiting on it. */
-function openInBrowser(url: string): boolean {
-  const [cmd, args] =
-    process.platform === 'darwin'
-      ? ['open', [url]]
-      : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '', url]]
-        : ['xdg-open', [url]];
-  try {
-    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
-    child.on('error', () => {});
-    child.unref();
-    return true;
-  } catch {
-    return false;
   }
 }
 
