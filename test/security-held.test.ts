@@ -186,7 +186,7 @@ describe('attacks that held in the security review', () => {
       expect(down.isError, `download ${localPath}`).toBe(true);
     }
     // Nothing reached the box's upload endpoints.
-    expect(box.sim.count('GET /files/upload/upload-link/:node/')).toBe(0);
+    expect(box.sim.count('POST /files/upload/upload-link/:node/:uid')).toBe(0);
     expect(box.sim.count('POST /files/seafhttp/upload-aj/:id')).toBe(0);
   });
 });
