@@ -75,6 +75,45 @@ function podStatus(p: any): string {
   );
 }
 
+/** How long a pod may stay Pending before it counts as stuck (image pulls on a home line are slow). */
+const PENDING_TOO_LONG_MS = 10 * 60_000;
+
+/**
+ * Why a pod needs a look, or undefined when it is healthy: a failed phase, a container that is
+ * not ready or has restarted, or a pending pod older than PENDING_TOO_LONG_MS. A crash loop keeps
+ * the Running phase (Kubernetes only restarts the container), so phase alone never clears a pod.
+ */
+export function unhealthyReason(p: any, now = Date.now()): string | undefined {
+  const phase = String(p?.status?.phase ?? 'Unknown');
+  const cs: any[] = p?.status?.containerStatuses ?? [];
+  if (phase === 'Succeeded') return undefined;
+  if (phase === 'Failed' || phase === 'Unknown') return phase;
+  if (phase === 'Pending') {
+    const since = Date.parse(p?.metadata?.creationTimestamp ?? '');
+    return Number.isNaN(since) || now - since > PENDING_TOO_LONG_MS ? 'pending too long' : undefined;
+  }
+  const waiting = cs.find((c) => c.state?.waiting?.reason)?.state.waiting.reason;
+  if (waiting) return waiting;
+  if (cs.some((c) => Number(c.restartCount ?? 0) > 0)) return 'restarting';
+  if (cs.some((c) => !c.ready)) return 'not ready';
+  return undefined;
+}
+
+/** The last termination of the pod's most recently crashed container (core/v1 lastState.terminated). */
+function lastExit(p: any) {
+  const ended = ((p?.status?.containerStatuses ?? []) as any[])
+    .map((c) => ({ container: String(c.name), t: c.lastState?.terminated }))
+    .filter((x) => x.t)
+    .sort((a, b) => String(b.t.finishedAt ?? '').localeCompare(String(a.t.finishedAt ?? '')))[0];
+  if (!ended) return undefined;
+  return {
+    container: ended.container,
+    reason: ended.t.reason ? String(ended.t.reason) : undefined,
+    exitCode: typeof ended.t.exitCode === 'number' ? ended.t.exitCode : undefined,
+    at: ended.t.finishedAt ? String(ended.t.finishedAt) : undefined,
+  };
+}
+
 function podRow(p: any) {
   const cs: any[] = p?.status?.containerStatuses ?? [];
   return {
@@ -83,21 +122,26 @@ function podRow(p: any) {
     ready: `${cs.filter((c) => c.ready).length}/${(p?.spec?.containers ?? []).length}`,
     status: podStatus(p),
     restarts: cs.reduce((a, c) => a + Number(c.restartCount ?? 0), 0),
-    node: p?.spec?.nodeName || undefined,
-    ip: p?.status?.podIP || undefined,
-    createdAt: p?.metadata?.creationTimestamp,
+    lastExit: lastExit(p),
   };
 }
 
+const exitSchema = z
+  .object({
+    container: z.string(),
+    reason: z.string().optional(),
+    exitCode: z.number().optional(),
+    at: z.string().optional(),
+  })
+  .describe('Last termination of a restarted container');
 const podRowSchema = z.object({
   namespace: z.string(),
   name: z.string(),
   ready: z.string(),
   status: z.string(),
   restarts: z.number(),
-  node: z.string().optional(),
-  ip: z.string().optional(),
-  createdAt: z.string().optional(),
+  lastExit: exitSchema.optional(),
+  problem: z.string().optional(),
 });
 const pageOut = { total: z.number(), page: z.number(), limit: z.number(), nextPage: z.number().optional() };
 const pageIn = {
@@ -128,14 +172,21 @@ export function pageOf<T>(list: KsList<T>, limit: number, page: number) {
   };
 }
 
+/** Pods read in one request when filtering for unhealthy ones: every pod of a home box. */
+const UNHEALTHY_SCAN = 1000;
+
 export const clusterPods = defineTool({
   name: 'cluster_pods',
   title: 'List pods',
   description:
-    'List pods (all visible namespaces, or one), with label and field filters; paginated with a total.',
+    'List pods (every visible namespace, or one) with ready, status, restarts and the last exit; unhealthy: true keeps only the pods that need a look.',
   toolset: 'cluster',
   input: {
-    namespace: nsArg.optional(),
+    namespace: nsArg.optional().describe('Default: every namespace this user may see'),
+    unhealthy: z
+      .boolean()
+      .optional()
+      .describe('Only failed, crash-looping, restarting, not-ready or long-pending pods'),
     labelSelector: z.string().optional().describe('e.g. app=web,tier!=db'),
     fieldSelector: z
       .string()
@@ -145,22 +196,43 @@ export const clusterPods = defineTool({
   },
   output: { pods: z.array(podRowSchema), ...pageOut },
   annotations: READ,
-  async handler({ namespace, labelSelector, fieldSelector, limit = 100, page = 1 }, ctx) {
+  async handler({ namespace, unhealthy, labelSelector, fieldSelector, limit = 100, page = 1 }, ctx) {
     if (namespace) checkName('namespace', namespace);
     if (labelSelector) checkLabelSelector(labelSelector);
     const filters = fieldSelector ? translateFieldSelector(fieldSelector) : {};
-    const list = await (await hub(ctx)).listPods(
-      { namespace, labelSelector, filters, limit, page },
-      ctx.signal,
-    );
-    const { items, total, nextPage } = pageOf(list, limit, page);
-    const pods = items.map(podRow);
+    const h = await hub(ctx);
+    let list: KsList<any>;
+    let rows: ReturnType<typeof podRow>[];
+    let total: number;
+    let nextPage: number | undefined;
+    if (unhealthy) {
+      list = await h.listPods(
+        { namespace, labelSelector, filters, limit: UNHEALTHY_SCAN, page: 1 },
+        ctx.signal,
+      );
+      const now = Date.now();
+      const bad = list.items.flatMap((p) => {
+        const problem = unhealthyReason(p, now);
+        return problem ? [{ ...podRow(p), problem }] : [];
+      });
+      rows = bad.slice((page - 1) * limit, page * limit);
+      total = bad.length;
+      nextPage = page * limit < bad.length ? page + 1 : undefined;
+    } else {
+      list = await h.listPods({ namespace, labelSelector, filters, limit, page }, ctx.signal);
+      const paged = pageOf(list, limit, page);
+      rows = paged.items.map(podRow);
+      total = paged.total;
+      nextPage = paged.nextPage;
+    }
     const from = (page - 1) * limit + 1;
+    const where = namespace ? ` in ${namespace}` : '';
+    const kind = unhealthy ? 'unhealthy pods' : 'pods';
     return {
-      data: { pods, total, page, limit, nextPage },
-      summary: pods.length
-        ? `pods ${from}-${from + pods.length - 1} of ${total}${nextPage ? ` (next: page ${nextPage})` : ''}`
-        : `no pods${namespace ? ` in ${namespace}` : ''}${page > 1 ? ` on page ${page} (total ${total})` : ''}`,
+      data: { pods: rows, total, page, limit, nextPage },
+      summary: rows.length
+        ? `${kind}${where} ${from}-${from + rows.length - 1} of ${total}${nextPage ? ` (next: page ${nextPage})` : ''}${unhealthy && list.totalItems > list.items.length ? `; only the first ${list.items.length} of ${list.totalItems} pods were checked` : ''}`
+        : `no ${kind}${where}${page > 1 ? ` on page ${page} (total ${total})` : ''}`,
     };
   },
 });
@@ -169,7 +241,7 @@ export const clusterPodGet = defineTool({
   name: 'cluster_pod_get',
   title: 'Describe a pod',
   description:
-    'Show one pod: phase, node, IPs, owner, conditions and containers (images, state, restarts, env names).',
+    "Show one pod: phase, node, IPs, owner, conditions and each container's image, state, restarts, last exit (reason, code, time) and env names.",
   toolset: 'cluster',
   input: { namespace: nsArg, pod: podArg },
   output: {
@@ -192,6 +264,7 @@ export const clusterPodGet = defineTool({
         ready: z.boolean(),
         restartCount: z.number(),
         state: z.string(),
+        lastExit: exitSchema.omit({ container: true }).optional(),
         ports: z.array(z.string()),
         envNames: z.array(z.string()),
       }),
@@ -239,6 +312,13 @@ export const clusterPodGet = defineTool({
           ready: Boolean(s?.ready),
           restartCount: Number(s?.restartCount ?? 0),
           state: stateOf(s),
+          lastExit: s?.lastState?.terminated
+            ? {
+                reason: s.lastState.terminated.reason,
+                exitCode: s.lastState.terminated.exitCode,
+                at: s.lastState.terminated.finishedAt,
+              }
+            : undefined,
           ports: (c.ports ?? []).map(
             (pt: any) => `${pt.name ? `${pt.name}:` : ''}${pt.containerPort}/${pt.protocol ?? 'TCP'}`,
           ),
@@ -249,7 +329,7 @@ export const clusterPodGet = defineTool({
     };
     return {
       data,
-      summary: `${namespace}/${pod}: ${data.status} on ${data.node ?? '?'}; containers: ${data.containers.map((c: any) => `${c.name} (${c.state})`).join(', ')}`,
+      summary: `${namespace}/${pod}: ${data.status} on ${data.node ?? '?'}; containers: ${data.containers.map((c: any) => `${c.name} (${c.state}${c.lastExit ? `, last exit ${c.lastExit.reason ?? '?'} code ${c.lastExit.exitCode ?? '?'}` : ''})`).join(', ')}`,
     };
   },
 });
@@ -263,20 +343,60 @@ function parseSince(s: string): number {
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
+const LOG_TAIL_DEFAULT = 50;
+/** Lines read from the box when a pattern filters them: the tail applies to the matches. */
+const LOG_SCAN_WITH_PATTERN = 5000;
+
+/**
+ * Case-insensitive plain-text match; `a|b` matches either. Plain text, not a regular expression:
+ * a pattern comes from the agent, and a regular expression from it could hang the server.
+ */
+export function lineMatcher(pattern: string): (line: string) => boolean {
+  const terms = pattern
+    .toLowerCase()
+    .split('|')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (!terms.length)
+    throw new InvalidInputError('pattern is empty; give the text to look for, e.g. error|panic');
+  return (line) => {
+    const l = line.toLowerCase();
+    return terms.some((t) => l.includes(t));
+  };
+}
+
+/** Keeps the newest bytes of a log when it is still over the cap. */
+function capBytes(text: string, maxBytes: number) {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return { log: text, truncated: false };
+  const kept = Buffer.from(text)
+    .subarray(bytes - maxBytes)
+    .toString('utf8');
+  return {
+    log: `[... ${bytes - maxBytes} earlier bytes cut at maxBytes=${maxBytes}; lower tail or raise maxBytes ...]\n${kept.slice(kept.indexOf('\n') + 1)}`,
+    truncated: true,
+  };
+}
+
 export const clusterPodLogs = defineTool({
   name: 'cluster_pod_logs',
   title: 'Pod logs',
   description:
-    "Last lines of a container's log (tail default 200; previous: the crashed instance; since: e.g. 10m). Capped at maxBytes.",
+    "Last lines of a container's log (tail, default 50). pattern keeps only matching lines of the last 5000; previous reads the crashed instance.",
   toolset: 'cluster',
   input: {
     namespace: nsArg,
     pod: podArg,
     container: z.string().optional().describe("Default: the pod's only (or first) container"),
-    tail: z.number().int().min(1).max(10000).optional().describe('Last N lines (default 200)'),
+    tail: z.number().int().min(1).max(10000).optional().describe('Last N lines, or N matches (default 50)'),
+    pattern: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('Only lines containing this text, any case; a|b for either'),
     since: z.string().optional().describe('Only lines newer than this, e.g. 10m'),
     previous: z.boolean().optional().describe('Log of the previous (crashed) container instance'),
-    timestamps: z.boolean().optional(),
+    timestamps: z.boolean().optional().describe('Prefix each line with its time'),
     maxBytes: z
       .number()
       .int()
@@ -290,16 +410,19 @@ export const clusterPodLogs = defineTool({
     pod: z.string(),
     container: z.string(),
     lines: z.number(),
+    scanned: z.number().optional().describe('Lines searched for the pattern'),
+    matched: z.number().optional().describe('Lines that matched, before the tail'),
     truncated: z.boolean(),
     log: z.string(),
   },
   annotations: READ,
   async handler(
-    { namespace, pod, container, tail, since, previous, timestamps, maxBytes = LOG_CAP_DEFAULT },
+    { namespace, pod, container, tail, pattern, since, previous, timestamps, maxBytes = LOG_CAP_DEFAULT },
     ctx,
   ) {
     checkName('namespace', namespace);
     checkName('pod', pod);
+    const matches = pattern !== undefined ? lineMatcher(pattern) : undefined;
     const h = await hub(ctx);
     let picked = container;
     if (!picked) {
@@ -309,33 +432,36 @@ export const clusterPodLogs = defineTool({
       picked = names[0];
     }
     const sinceSeconds = since ? parseSince(since) : undefined;
-    const tailLines = tail ?? (sinceSeconds ? undefined : 200);
+    const want = tail ?? (sinceSeconds && !matches ? undefined : LOG_TAIL_DEFAULT);
     const text = await h.podLogs(
       namespace,
       pod,
       {
         container: picked,
-        tailLines,
+        tailLines: matches ? (sinceSeconds ? undefined : LOG_SCAN_WITH_PATTERN) : want,
         sinceSeconds,
         previous: previous || undefined,
         timestamps: timestamps || undefined,
       },
       ctx.signal,
     );
-    // The server already cut to the last `tail` lines; keep the newest bytes if that is still too much.
-    const bytes = Buffer.byteLength(text);
-    let log = text;
-    let truncated = false;
-    if (bytes > maxBytes) {
-      const buf = Buffer.from(text);
-      const kept = buf.subarray(bytes - maxBytes).toString('utf8');
-      log = `[... ${bytes - maxBytes} earlier bytes cut at maxBytes=${maxBytes}; lower tail or raise maxBytes ...]\n${kept.slice(kept.indexOf('\n') + 1)}`;
-      truncated = true;
+    let body = text;
+    let scanned: number | undefined;
+    let matched: number | undefined;
+    if (matches) {
+      const all = text.split('\n').filter(Boolean);
+      const hits = all.filter(matches);
+      scanned = all.length;
+      matched = hits.length;
+      const kept = want ? hits.slice(-want) : hits;
+      body = kept.length ? `${kept.join('\n')}\n` : '';
     }
+    const { log, truncated } = capBytes(body, maxBytes);
     const lines = log.split('\n').filter(Boolean).length - (truncated ? 1 : 0);
+    const found = matches ? `; ${matched} of ${scanned} scanned line(s) matched "${pattern}"` : '';
     return {
-      data: { namespace, pod, container: picked, lines, truncated, log },
-      summary: `${namespace}/${pod} [${picked}${container ? '' : ', picked automatically'}]: ${lines} line(s)${truncated ? ' (truncated)' : ''}`,
+      data: { namespace, pod, container: picked, lines, scanned, matched, truncated, log },
+      summary: `${namespace}/${pod} [${picked}${container ? '' : ', picked automatically'}]: ${lines} line(s)${truncated ? ' (truncated)' : ''}${found}`,
       raw: { label: `log of pod ${namespace}/${pod} container ${picked}`, field: 'log', text: log },
     };
   },
@@ -573,7 +699,7 @@ export const clusterAppStatus = defineTool({
   name: 'cluster_app_status',
   title: 'Application space status',
   description:
-    'Health of one namespace: workloads ready/total, pods by phase, latest events; a failed lane reports its own error.',
+    'Health of one namespace: workloads ready/total, pods by phase and the unhealthy ones (crash loops count), latest events.',
   toolset: 'cluster',
   input: {
     namespace: nsArg,
@@ -591,6 +717,9 @@ export const clusterAppStatus = defineTool({
         failed: z.number(),
         unknown: z.number(),
         total: z.number(),
+        unhealthy: z
+          .array(z.object({ name: z.string(), problem: z.string() }))
+          .describe('Pods that need a look, crash loops included (their phase stays running)'),
       })
       .optional(),
     events: z
@@ -642,13 +771,17 @@ export const clusterAppStatus = defineTool({
     if (pods.status === 'rejected') data.podsError = err(pods);
     else {
       const b = { running: 0, pending: 0, succeeded: 0, failed: 0, unknown: 0, total: 0 };
+      const unhealthy: Array<{ name: string; problem: string }> = [];
+      const now = Date.now();
       for (const p of pods.value.items ?? []) {
         const k = String(p?.status?.phase ?? '').toLowerCase() as keyof typeof b;
         if (k in b && k !== 'total') b[k]++;
         else b.unknown++;
         b.total++;
+        const problem = unhealthyReason(p, now);
+        if (problem) unhealthy.push({ name: p.metadata.name, problem });
       }
-      data.pods = b;
+      data.pods = { ...b, unhealthy };
     }
     if (evs.status === 'rejected') data.eventsError = err(evs);
     else {
@@ -668,7 +801,9 @@ export const clusterAppStatus = defineTool({
       data.workloads
         ? `deployments ${data.workloads.Deployment.ready}/${data.workloads.Deployment.total} ready`
         : `workloads failed: ${data.workloadsError}`,
-      data.pods ? `pods ${data.pods.running}/${data.pods.total} running` : `pods failed: ${data.podsError}`,
+      data.pods
+        ? `pods ${data.pods.total - data.pods.unhealthy.length}/${data.pods.total} healthy${data.pods.unhealthy.length ? ` (${data.pods.unhealthy.map((u: any) => `${u.name}: ${u.problem}`).join(', ')})` : ''}`
+        : `pods failed: ${data.podsError}`,
     ];
     return { data: data as any, summary: `${namespace}: ${lanes.join('; ')}` };
   },
