@@ -178,11 +178,11 @@ describe('cluster and dashboard tools', () => {
     expect(partial.structuredContent.workloads).toBeDefined();
   });
 
-  it('gives the dashboard overview with raw and display values', async () => {
+  it('gives the dashboard overview with each figure once, in the unit its field names', async () => {
     const r = await mcp.call('dashboard_overview');
     expect(r.isError, textOf(r)).toBeFalsy();
-    const { physical, user, ranking } = r.structuredContent.sections;
-    expect(physical.items.map((i: any) => i.raw.metric)).toEqual([
+    const { physical, quota, ranking } = r.structuredContent;
+    expect(physical.items.map((i: any) => i.metric)).toEqual([
       'cpu',
       'memory',
       'disk',
@@ -190,11 +190,16 @@ describe('cluster and dashboard tools', () => {
       'net_in',
       'net_out',
     ]);
-    expect(physical.items[0].display).toMatchObject({ value: '2.10 / 16.00', utilisation: '13%' });
-    expect(user.items[1].display).toMatchObject({ metric: 'Memory', used: '4.0 GiB', total: '16 GiB' });
-    expect(ranking.items.map((i: any) => i.raw.app)).toEqual(['n8n', 'jellyfin', 'firefox', 'files']);
-    expect(ranking.items.some((i: any) => i.raw.app === 'headless')).toBe(false);
-    expect(ranking.items[3].raw).toMatchObject({ pods: 1, deployment: 'files', owner_kind: 'Deployment' });
+    expect(physical.items[0]).toEqual({ metric: 'cpu', used: 2.1, total: 16, unit: 'cores', percent: 13 });
+    expect(quota.items[1]).toEqual({ metric: 'memory', used: 4, total: 16, unit: 'GiB', percent: 25 });
+    expect(ranking.items.map((i: any) => i.app)).toEqual(['n8n', 'jellyfin', 'firefox', 'files']);
+    expect(ranking.items[3]).toMatchObject({ rank: 4, pods: 1, namespace: 'user-space-alice' });
+    // No raw/display pairs: no figure appears twice in the text block.
+    const text = textOf(r);
+    expect(text).not.toMatch(/"raw"|"display"/);
+    expect(text).not.toMatch(/2\.10 \/ 16\.00|"utilisation"/); // the old display copy
+    expect(text).toMatch(/busiest: \w+ at \d+%/);
+    expect(text.length).toBeLessThan(1600);
   });
 
   it('reports a permission problem, not a login problem, for a normal user', async () => {
