@@ -1,5 +1,6 @@
 // market tools (design.md sec. 4, olares-api/market.md). Mutating verbs send exactly one request
 // for the operation; `wait: true` polls the state like `olares-cli market ... --watch`.
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import { log } from '../log.js';
@@ -146,6 +147,11 @@ const resultShape = {
   finalState: z.string().optional(),
   finalOpType: z.string().optional(),
   statesSeen: z.array(z.string()).optional(),
+  urls: z.array(z.string()).optional().describe("Where the user opens the app's entrances"),
+  generatedEnvs: z
+    .array(z.string())
+    .optional()
+    .describe('Env variables the server generated; values only in Settings'),
   cascade: z
     .boolean()
     .optional()
@@ -324,30 +330,32 @@ function accepted(message: string, sent: Sent) {
     : message;
 }
 
+/** The JSON holds the states seen and the URLs; the summary is the outcome in one line. */
 function summarize(r: OperationResult) {
-  return `${r.operation} '${r.app}': ${r.status === 'failed' ? 'FAILED: ' : ''}${r.message}${r.statesSeen?.length ? `\nstates: ${r.statesSeen.join(' -> ')}` : ''}`;
+  return `${r.operation} '${r.app}': ${r.status === 'failed' ? 'FAILED: ' : ''}${r.message}`;
 }
 
 export const marketList = defineTool({
   name: 'market_list',
   title: 'List Olares apps',
-  description: "List apps in the market catalog, or the user's installed apps with mine: true.",
+  description:
+    'Browse the market catalog; mine: true lists the market apps installed for this user with the catalog version (state and progress: market_status).',
   toolset: 'market',
   input: {
-    mine: z.boolean().optional().describe('Only apps installed for this user, with their state'),
-    category: z.string().optional(),
+    mine: z.boolean().optional().describe('Only market apps installed for this user'),
+    category: z.string().optional().describe('e.g. Productivity'),
     limit: z.number().int().min(1).max(500).optional().describe('Default 100'),
-    page: z.number().int().min(1).optional(),
+    page: z.number().int().min(1).optional().describe('1-based'),
   },
   output: {
     apps: z.array(
       z.object({
         name: z.string(),
         title: z.string(),
-        version: z.string(),
+        version: z.string().describe('Latest in the catalog'),
+        installed: z.string().optional().describe('Installed version (mine)'),
         source: z.string(),
         categories: z.array(z.string()),
-        state: z.string().optional(),
       }),
     ),
     total: z.number(),
@@ -361,9 +369,9 @@ export const marketList = defineTool({
       name: string;
       title: string;
       version: string;
+      installed?: string;
       source: string;
       categories: string[];
-      state?: string;
     }> = catalog;
     if (mine) {
       const rows = (await m.rows(ctx.signal)).filter((r) => !NOT_INSTALLED.has(r.state));
@@ -372,10 +380,10 @@ export const marketList = defineTool({
         return {
           name: r.name,
           title: c?.title ?? r.name,
-          version: r.version ?? '',
+          version: c?.version ?? '',
+          installed: r.version ?? '',
           source: r.source,
           categories: c?.categories ?? [],
-          state: r.state,
         };
       });
     }
@@ -394,7 +402,7 @@ export const marketGet = defineTool({
   name: 'market_get',
   title: 'Show an Olares app',
   description:
-    'Show a catalog app: version, description, entrances, env variables it needs and compute modes.',
+    'Show a market app: version, description, entrance URLs, env variables it needs and compute modes.',
   toolset: 'market',
   input: { app: appArg, source: z.string().optional().describe(`Default ${DEFAULT_SOURCE}`) },
   output: {
@@ -405,8 +413,15 @@ export const marketGet = defineTool({
     description: z.string().optional(),
     developer: z.string().optional(),
     categories: z.array(z.string()),
-    entrances: z.array(z.object({ name: z.string(), title: z.string().optional() })),
-    envs: z.array(z.object({ name: z.string(), required: z.boolean(), description: z.string().optional() })),
+    entrances: z.array(z.object({ name: z.string(), title: z.string().optional(), url: z.string() })),
+    envs: z.array(
+      z.object({
+        name: z.string(),
+        required: z.boolean(),
+        description: z.string().optional(),
+        secret: z.boolean().optional(),
+      }),
+    ),
     computeModes: z.array(z.string()),
   },
   annotations: READ,
@@ -421,13 +436,13 @@ export const marketGet = defineTool({
       description: d.description,
       developer: d.developer,
       categories: d.categories,
-      entrances: d.entrances,
+      entrances: m.entrances(d.name, d),
       envs: d.envs,
       computeModes: d.computeModes,
     };
     return {
       data,
-      summary: `${data.title} ${data.version} (${source})${data.envs.length ? `; envs: ${data.envs.map((e) => `${e.name}${e.required ? '*' : ''}`).join(', ')}` : ''}`,
+      summary: `${data.title} ${data.version} (${source})${data.envs.some((e) => e.required) ? '; it needs env variables: give them in envs, or have secrets generated with generateEnvs' : ''}`,
     };
   },
 });
@@ -479,19 +494,55 @@ export const marketStatus = defineTool({
 
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
+/** Where a person reads an app's env values: the server never returns the generated ones. */
+const SETTINGS_ENV_HINT = (title: string) => `Settings > Applications > ${title} > Environment variables`;
+
+/** A value for a secret env variable: 32 random bytes, URL-safe (any app accepts it as text). */
+const generateSecret = () => randomBytes(32).toString('base64url');
+
+/**
+ * The env values sent with an install: the caller's, plus a generated value for each name in
+ * generate. Only variables the catalog declares may be generated, and never one given a value
+ * too: a name from an injected prompt cannot add variables the app does not know.
+ */
+function envsToSend(
+  app: string,
+  declared: string[],
+  given: Record<string, string> | undefined,
+  generate: string[] | undefined,
+): Record<string, string> | undefined {
+  if (!generate?.length) return given;
+  const unknown = generate.filter((n) => !declared.includes(n));
+  if (unknown.length)
+    throw new InvalidInputError(
+      `generateEnvs names ${unknown.join(', ')}, which '${app}' does not declare (it declares: ${declared.join(', ') || 'none'}). Nothing was installed. Fix: name only variables market_get lists`,
+    );
+  const both = generate.filter((n) => given && n in given);
+  if (both.length)
+    throw new InvalidInputError(
+      `${both.join(', ')} is both given in envs and named in generateEnvs; keep one. Nothing was installed`,
+    );
+  return { ...given, ...Object.fromEntries(generate.map((n) => [n, generateSecret()])) };
+}
+
 export const marketInstall = defineTool({
   name: 'market_install',
   title: 'Install an Olares app',
   description:
-    'Install an app from the market. If it needs env variables or a compute mode, the error says which; call again with them.',
+    'Install a market app. A missing env variable or compute mode comes back as an error naming it. The result has the app URLs.',
   toolset: 'market',
   input: {
-    app: appArg,
+    app: appArg.describe('App name from market_list'),
     version: z.string().optional().describe('Default: latest in the catalog'),
     envs: z
       .record(z.string(), z.string())
       .optional()
       .describe('Env variables the app needs, e.g. {"API_KEY": "..."}'),
+    generateEnvs: z
+      .array(z.string().max(100))
+      .max(20)
+      .optional()
+      .describe('Env names (secrets) the server fills with random values; never returned'),
     computeMode: z.string().optional().describe('e.g. cpu or nvidia, when the app asks for one'),
     source: z.string().optional().describe(`Default ${DEFAULT_SOURCE}`),
     wait: waitArg,
@@ -502,10 +553,11 @@ export const marketInstall = defineTool({
     app: a.app,
     version: a.version,
     envNames: Object.keys(a.envs ?? {}),
+    generatedEnvNames: a.generateEnvs,
     computeMode: a.computeMode,
   }),
-  async handler({ app, version, envs, computeMode, source = DEFAULT_SOURCE, wait }, ctx) {
-    for (const name of Object.keys(envs ?? {}))
+  async handler({ app, version, envs, generateEnvs, computeMode, source = DEFAULT_SOURCE, wait }, ctx) {
+    for (const name of [...Object.keys(envs ?? {}), ...(generateEnvs ?? [])])
       if (!ENV_NAME.test(name))
         throw new InvalidInputError(
           `env name "${name.slice(0, 60)}" is invalid (letters, digits and _; must start with a letter)`,
@@ -521,24 +573,34 @@ export const marketInstall = defineTool({
         `'${app}' is already installed (state ${row.state}${row.version ? `, version ${row.version}` : ''}). Use market_upgrade for a newer version, or market_status to follow it`,
       );
     }
-    const target = version?.replace(/^v/, '') || (await m.detail(app, source, ctx.signal)).version;
+    const detail = await m.detail(app, source, ctx.signal);
+    const target = version?.replace(/^v/, '') || detail.version;
     if (!target)
       throw new InvalidInputError(
         `cannot determine the version of '${app}' in source '${source}'; pass version`,
       );
+    const declared = detail.envs.map((e) => e.name);
+    const sending = envsToSend(app, declared, envs, generateEnvs);
     const sent = await send('install', app, m, ctx.signal, () =>
-      m.install(app, { source, version: target, envs, computeMode }, ctx.signal),
+      m.install(app, { source, version: target, envs: sending, computeMode }, ctx.signal),
     );
+    const generated = generateEnvs?.length ? [...generateEnvs] : undefined;
+    const where = generated
+      ? `; generated ${generated.join(', ')}: the user reads the value in ${SETTINGS_ENV_HINT(detail.title)}`
+      : '';
     const base: OperationResult = {
       app,
       operation: 'install',
       status: 'accepted',
-      message: accepted(`install requested for version ${target}`, sent),
+      message: accepted(`install requested for version ${target}${where}`, sent),
       user,
       source,
       version: target,
+      urls: m.entrances(app, detail).map((e) => e.url),
+      generatedEnvs: generated,
     };
     const result = wait ? await waitFor('install', app, m, ctx, base, row?.statusTime) : base;
+    if (wait && where) result.message += where;
     return { data: result, summary: summarize(result) };
   },
 });
