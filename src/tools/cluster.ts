@@ -178,11 +178,10 @@ const UNHEALTHY_SCAN = 1000;
 export const clusterPods = defineTool({
   name: 'cluster_pods',
   title: 'List pods',
-  description:
-    'List pods (every visible namespace, or one) with ready, status, restarts and the last exit; unhealthy: true keeps only the pods that need a look.',
+  description: 'Pods: ready, status, restarts, last exit. unhealthy: true lists only those needing a look.',
   toolset: 'cluster',
   input: {
-    namespace: nsArg.optional().describe('Default: every namespace this user may see'),
+    namespace: nsArg.optional().describe('Default: all visible'),
     unhealthy: z
       .boolean()
       .optional()
@@ -191,7 +190,7 @@ export const clusterPods = defineTool({
     fieldSelector: z
       .string()
       .optional()
-      .describe('status.phase=, spec.nodeName=, metadata.name=, metadata.namespace= (only =)'),
+      .describe('status.phase=, spec.nodeName=, metadata.name=, metadata.namespace='),
     ...pageIn,
   },
   output: { pods: z.array(podRowSchema), ...pageOut },
@@ -241,7 +240,7 @@ export const clusterPodGet = defineTool({
   name: 'cluster_pod_get',
   title: 'Describe a pod',
   description:
-    "Show one pod: phase, node, IPs, owner, conditions and each container's image, state, restarts, last exit (reason, code, time) and env names.",
+    'One pod: phase, node, IPs, owner, conditions; per container image, state, restarts, last exit, env names.',
   toolset: 'cluster',
   input: { namespace: nsArg, pod: podArg },
   output: {
@@ -382,20 +381,16 @@ export const clusterPodLogs = defineTool({
   name: 'cluster_pod_logs',
   title: 'Pod logs',
   description:
-    "Last lines of a container's log (tail, default 50). pattern keeps only matching lines of the last 5000; previous reads the crashed instance.",
+    "Last lines of a container's log (tail, default 50); pattern keeps matching lines of the last 5000.",
   toolset: 'cluster',
   input: {
     namespace: nsArg,
     pod: podArg,
-    container: z.string().optional().describe("Default: the pod's only (or first) container"),
+    container: z.string().optional().describe('Default: the first container'),
     tail: z.number().int().min(1).max(10000).optional().describe('Last N lines, or N matches (default 50)'),
-    pattern: z
-      .string()
-      .max(200)
-      .optional()
-      .describe('Only lines containing this text, any case; a|b for either'),
+    pattern: z.string().max(200).optional().describe('Keep lines with this text, any case; a|b = either'),
     since: z.string().optional().describe('Only lines newer than this, e.g. 10m'),
-    previous: z.boolean().optional().describe('Log of the previous (crashed) container instance'),
+    previous: z.boolean().optional().describe("The crashed instance's log"),
     timestamps: z.boolean().optional().describe('Prefix each line with its time'),
     maxBytes: z
       .number()
@@ -470,18 +465,12 @@ export const clusterPodLogs = defineTool({
 export const clusterPodEvents = defineTool({
   name: 'cluster_pod_events',
   title: 'Pod events',
-  description: 'Kubernetes events of one pod, oldest first (scheduling, pulls, back-offs...).',
+  description: 'Events of one pod, oldest first (scheduling, pulls, back-offs...).',
   toolset: 'cluster',
   input: {
     namespace: nsArg,
     pod: podArg,
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .optional()
-      .describe('Events read from the namespace (default 200)'),
+    limit: z.number().int().min(1).max(1000).optional().describe('Namespace events read (default 200)'),
   },
   output: {
     events: z.array(
@@ -527,8 +516,8 @@ function podDeleteTool(op: 'delete' | 'restart') {
     title: op === 'delete' ? 'Delete a pod' : 'Restart a pod',
     description:
       op === 'delete'
-        ? 'Delete a pod (its controller, if any, recreates it; a standalone pod is gone).'
-        : 'Restart a pod by deleting it so its controller recreates it.',
+        ? 'Delete a pod (a controller recreates it; a standalone pod is gone).'
+        : 'Restart a pod: delete it so its controller recreates it.',
     toolset: 'cluster',
     input: {
       namespace: nsArg,
@@ -582,7 +571,7 @@ function podDeleteTool(op: 'delete' | 'restart') {
 export const clusterNodes = defineTool({
   name: 'cluster_nodes',
   title: 'List nodes',
-  description: 'Cluster nodes with status, roles, version, IP, CPU and memory (owner/admin only).',
+  description: 'Nodes with status, roles, version, IP, CPU and memory (owner/admin only).',
   toolset: 'cluster',
   input: {},
   output: {
@@ -638,7 +627,7 @@ export const clusterNodes = defineTool({
 export const clusterNamespaces = defineTool({
   name: 'cluster_namespaces',
   title: 'List namespaces',
-  description: 'Namespaces visible to this user, with phase and workspace.',
+  description: 'Namespaces this user may see, with phase and workspace.',
   toolset: 'cluster',
   input: { labelSelector: z.string().optional(), ...pageIn },
   output: {
@@ -666,9 +655,8 @@ export const clusterNamespaces = defineTool({
 
 export const clusterApps = defineTool({
   name: 'cluster_apps',
-  title: 'List application spaces',
-  description:
-    'Application spaces: namespaces grouped by the user they belong to, plus Shared and System (owner/admin only), as this user may see them.',
+  title: 'List app spaces',
+  description: 'App spaces: the namespaces of each user, plus Shared and System (owner/admin only).',
   toolset: 'cluster',
   input: {},
   output: {
@@ -688,7 +676,7 @@ export const clusterApps = defineTool({
       data: { groups },
       summary:
         groups.map((g) => `${g.group}: ${g.namespaces.join(', ')}`).join('\n') ||
-        'no application spaces visible to this profile',
+        'no app spaces visible to this profile',
     };
   },
 });
@@ -697,13 +685,13 @@ const lane = z.object({ ready: z.number(), total: z.number() });
 
 export const clusterAppStatus = defineTool({
   name: 'cluster_app_status',
-  title: 'Application space status',
+  title: 'Namespace health',
   description:
-    'Health of one namespace: workloads ready/total, pods by phase and the unhealthy ones (crash loops count), latest events.',
+    'One namespace: workloads ready/total, pods by phase, unhealthy pods (crash loops count), latest events.',
   toolset: 'cluster',
   input: {
     namespace: nsArg,
-    events: z.number().int().min(0).max(100).optional().describe('Latest events to include (default 5)'),
+    events: z.number().int().min(0).max(100).optional().describe('Latest events (default 5)'),
   },
   output: {
     namespace: z.string(),

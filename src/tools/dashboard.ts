@@ -173,12 +173,11 @@ function userRows(m: MetricMap) {
 
 export const dashboardOverview = defineTool({
   name: 'dashboard_overview',
-  title: 'Olares dashboard overview',
-  description:
-    "Box load at a glance: CPU, memory, disk, pods and network; the user's quota; market apps ranked by CPU.",
+  title: 'Dashboard overview',
+  description: "Box load: CPU, memory, disk, pods, network; the user's quota; market apps ranked by CPU.",
   toolset: 'dashboard',
   input: {
-    head: z.number().int().min(1).max(100).optional().describe('Top N apps in the ranking (default 10)'),
+    head: z.number().int().min(1).max(100).optional().describe('Top N market apps (default 10)'),
   },
   output: {
     fetchedAt: z.string(),

@@ -91,8 +91,7 @@ async function withRetries<T>(
 export const filesLs = defineTool({
   name: 'files_ls',
   title: 'List Olares files',
-  description:
-    'List a remote directory (e.g. drive/Home/Documents); directories first. Paginated with limit/page.',
+  description: 'List a remote directory, directories first.',
   toolset: 'files',
   input: {
     path: remotePathArg,
@@ -135,7 +134,7 @@ export const filesLs = defineTool({
 export const filesStat = defineTool({
   name: 'files_stat',
   title: 'Stat an Olares file',
-  description: 'Tell whether a remote path exists, is a file or directory, and its size.',
+  description: 'Whether a remote path exists, file or directory, and its size.',
   toolset: 'files',
   input: { path: remotePathArg },
   output: { path: z.string(), exists: z.boolean(), entry: entrySchema.optional() },
@@ -189,13 +188,7 @@ export const filesCat = defineTool({
   toolset: 'files',
   input: {
     path: remotePathArg,
-    maxBytes: z
-      .number()
-      .int()
-      .min(1)
-      .max(CAT_MAX)
-      .optional()
-      .describe('Cap in bytes (default 65536, max 1 MiB)'),
+    maxBytes: z.number().int().min(1).max(CAT_MAX).optional().describe('Cap in bytes (default 65536)'),
   },
   output: {
     path: z.string(),
@@ -247,13 +240,12 @@ export const filesCat = defineTool({
 export const filesDownload = defineTool({
   name: 'files_download',
   title: 'Download an Olares file',
-  description:
-    'Download a remote file to a local path (a folder if it ends with / or exists). Streams, resumes after dropped connections.',
+  description: 'Download a remote file; resumable.',
   toolset: 'files',
   input: {
     remotePath: remotePathArg,
-    localPath: z.string().describe('Local file or folder (absolute path inside the allowed local roots)'),
-    overwrite: z.boolean().optional().describe('Replace an existing local file (default false)'),
+    localPath: z.string().describe('Local file or folder ending with / (absolute, in the local roots)'),
+    overwrite: z.boolean().optional().describe('Replace an existing file'),
   },
   output: { remotePath: z.string(), localPath: z.string(), bytes: z.number(), resumed: z.number() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -414,13 +406,12 @@ async function existingRemoteNames(
 export const filesUpload = defineTool({
   name: 'files_upload',
   title: 'Upload to Olares',
-  description:
-    'Upload a local file or directory. remotePath ending with / is a folder (name kept). Resumable 8 MiB chunks with progress.',
+  description: 'Upload a local file or directory; resumable, with progress.',
   toolset: 'files',
   input: {
     localPath: z.string().describe('Local file or directory'),
     remotePath: z.string().describe('Target file, or folder ending with / (must exist)'),
-    overwrite: z.boolean().optional().describe('Replace an existing remote file (default false)'),
+    overwrite: z.boolean().optional().describe('Replace an existing file'),
   },
   output: { remotePath: z.string(), files: z.number(), bytes: z.number(), resumedFrom: z.number() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -579,11 +570,11 @@ async function waitCloudTask(
 export const filesMkdir = defineTool({
   name: 'files_mkdir',
   title: 'Create an Olares folder',
-  description: 'Create a remote directory; parents: true creates missing intermediates.',
+  description: 'Create a remote directory.',
   toolset: 'files',
   input: {
     path: remotePathArg,
-    parents: z.boolean().optional().describe('Create missing parents (like mkdir -p)'),
+    parents: z.boolean().optional().describe('Like mkdir -p'),
   },
   output: { path: z.string(), created: z.array(z.string()) },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -619,8 +610,7 @@ export const filesMkdir = defineTool({
 export const filesRm = defineTool({
   name: 'files_rm',
   title: 'Delete Olares files',
-  description:
-    'Delete remote files or directories (recursive: true for directories). Asks for confirmation when the client can.',
+  description: 'Delete remote files or directories (recursive: true for directories).',
   toolset: 'files',
   input: {
     paths: z.array(z.string()).min(1).max(200),
@@ -798,12 +788,11 @@ const pasteOutput = {
 export const filesCp = defineTool({
   name: 'files_cp',
   title: 'Copy Olares files',
-  description:
-    'Copy remote files/directories server-side and wait for the result. destination ending with / is a folder.',
+  description: 'Copy remote files/directories on the box.',
   toolset: 'files',
   input: {
     sources: z.array(z.string()).min(1).max(100),
-    destination: z.string().describe('Target folder ending with /, or exact target for one source'),
+    destination: z.string().describe('Folder ending with /, or the target of one source'),
   },
   output: pasteOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -817,12 +806,11 @@ export const filesCp = defineTool({
 export const filesMv = defineTool({
   name: 'files_mv',
   title: 'Move Olares files',
-  description:
-    'Move remote files/directories server-side and wait for the result. destination ending with / is a folder.',
+  description: 'Move remote files/directories on the box.',
   toolset: 'files',
   input: {
     sources: z.array(z.string()).min(1).max(100),
-    destination: z.string().describe('Target folder ending with /, or exact target for one source'),
+    destination: z.string().describe('Folder ending with /, or the target of one source'),
     dryRun: z.boolean().optional(),
   },
   output: pasteOutput,
@@ -851,7 +839,7 @@ export const filesMv = defineTool({
 export const filesRename = defineTool({
   name: 'files_rename',
   title: 'Rename an Olares file',
-  description: 'Rename a remote file or directory in place (use files_mv to move it elsewhere).',
+  description: 'Rename a remote file or directory in place (files_mv moves it).',
   toolset: 'files',
   input: { path: remotePathArg, newName: z.string().describe('New base name (no slashes)') },
   output: { path: z.string(), newPath: z.string() },
@@ -961,7 +949,7 @@ export const filesShareCreate = defineTool({
 export const filesShareList = defineTool({
   name: 'files_share_list',
   title: 'List Olares shares',
-  description: 'List the shares this identity created or received.',
+  description: 'Shares this identity created or received.',
   toolset: 'files',
   input: {},
   output: { shares: z.array(shareSchema) },

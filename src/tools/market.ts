@@ -166,9 +166,7 @@ const waitArg = z.boolean().optional();
 const cascadeArg = z
   .boolean()
   .optional()
-  .describe(
-    "Also stop/remove the app's shared server charts. Client/server and shared apps on Olares 1.12.6+ always cascade; default: only when the box decides so (single-user 1.12.5)",
-  );
+  .describe('Also stop/remove its shared server charts (default: the box decides)');
 const MUTATE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 
@@ -337,12 +335,11 @@ function summarize(r: OperationResult) {
 
 export const marketList = defineTool({
   name: 'market_list',
-  title: 'List Olares apps',
-  description:
-    'Browse the market catalog; mine: true lists the market apps installed for this user with the catalog version (state and progress: market_status).',
+  title: 'List market apps',
+  description: 'The market catalog, or (mine: true) the installed market apps; live state: market_status.',
   toolset: 'market',
   input: {
-    mine: z.boolean().optional().describe('Only market apps installed for this user'),
+    mine: z.boolean().optional().describe('Installed ones only'),
     category: z.string().optional().describe('e.g. Productivity'),
     limit: z.number().int().min(1).max(500).optional().describe('Default 100'),
     page: z.number().int().min(1).optional().describe('1-based'),
@@ -400,9 +397,8 @@ export const marketList = defineTool({
 
 export const marketGet = defineTool({
   name: 'market_get',
-  title: 'Show an Olares app',
-  description:
-    'Show a market app: version, description, entrance URLs, env variables it needs and compute modes.',
+  title: 'Show a market app',
+  description: 'A market app: version, description, entrance URLs, env variables and compute modes.',
   toolset: 'market',
   input: { app: appArg, source: z.string().optional().describe(`Default ${DEFAULT_SOURCE}`) },
   output: {
@@ -449,8 +445,8 @@ export const marketGet = defineTool({
 
 export const marketStatus = defineTool({
   name: 'market_status',
-  title: 'Olares app status',
-  description: "State of the user's installed apps, or of one app (running, stopped, installing, failed...).",
+  title: 'Market app status',
+  description: 'Live state of installed market apps, or one (running, installing with progress, failed...).',
   toolset: 'market',
   input: { app: appArg.optional() },
   output: {
@@ -527,23 +523,20 @@ function envsToSend(
 
 export const marketInstall = defineTool({
   name: 'market_install',
-  title: 'Install an Olares app',
+  title: 'Install an app',
   description:
-    'Install a market app. A missing env variable or compute mode comes back as an error naming it. The result has the app URLs.',
+    'Install a market app; an error names a missing env variable or compute mode. The result has its URLs.',
   toolset: 'market',
   input: {
-    app: appArg.describe('App name from market_list'),
-    version: z.string().optional().describe('Default: latest in the catalog'),
-    envs: z
-      .record(z.string(), z.string())
-      .optional()
-      .describe('Env variables the app needs, e.g. {"API_KEY": "..."}'),
+    app: appArg,
+    version: z.string().optional().describe('Default: latest'),
+    envs: z.record(z.string(), z.string()).optional().describe('Env values, e.g. {"API_KEY": "..."}'),
     generateEnvs: z
       .array(z.string().max(100))
       .max(20)
       .optional()
-      .describe('Env names (secrets) the server fills with random values; never returned'),
-    computeMode: z.string().optional().describe('e.g. cpu or nvidia, when the app asks for one'),
+      .describe('Secret env names the server fills; values never shown'),
+    computeMode: z.string().optional().describe('e.g. cpu or nvidia'),
     source: z.string().optional().describe(`Default ${DEFAULT_SOURCE}`),
     wait: waitArg,
   },
@@ -614,9 +607,7 @@ function lifecycleTool(
   const input = {
     app: appArg,
     wait: waitArg,
-    ...(op === 'upgrade'
-      ? { version: z.string().optional().describe('Default: latest in the catalog') }
-      : {}),
+    ...(op === 'upgrade' ? { version: z.string().optional().describe('Default: latest') } : {}),
     ...(op === 'stop' ? { cascade: cascadeArg } : {}),
     ...(destructive ? { dryRun: z.boolean().optional() } : {}),
   };
@@ -698,9 +689,8 @@ function lifecycleTool(
 
 export const marketUninstall = defineTool({
   name: 'market_uninstall',
-  title: 'Uninstall an Olares app',
-  description:
-    'Uninstall an app (deleteData also removes its private data). Asks for confirmation when the client can.',
+  title: 'Uninstall an app',
+  description: 'Uninstall a market app (deleteData also removes its data).',
   toolset: 'market',
   input: {
     app: appArg,
@@ -775,22 +765,22 @@ export const marketTools: ToolDeclaration<any, any>[] = [
   marketUninstall,
   lifecycleTool(
     'upgrade',
-    'Upgrade an Olares app',
-    'Upgrade an installed app to a newer catalog version.',
+    'Upgrade an app',
+    'Upgrade an installed market app to a newer catalog version.',
     false,
   ),
   // Stopping and restarting interrupt an app the user may be using: confirmed like deletes.
-  lifecycleTool('stop', 'Stop an Olares app', 'Stop (suspend) a running app; its data stays.', true),
-  lifecycleTool('resume', 'Resume an Olares app', 'Start a stopped app again.', false),
+  lifecycleTool('stop', 'Stop an app', 'Stop (suspend) a running market app; its data stays.', true),
+  lifecycleTool('resume', 'Resume an app', 'Start a stopped market app again.', false),
   lifecycleTool(
     'restart',
-    'Restart an Olares app',
-    'Restart an app (stop then resume; Olares >= 1.12.6).',
+    'Restart an app',
+    'Restart a market app (stop then resume; Olares >= 1.12.6).',
     true,
   ),
   lifecycleTool(
     'cancel',
-    'Cancel an Olares app operation',
+    'Cancel an app operation',
     'Cancel an install/upgrade in progress; an early install is torn down.',
     true,
   ),
