@@ -101,7 +101,7 @@ describe('market: generated secrets and app URLs', () => {
 
 describe('entrance URL rule', () => {
   it('matches the worked example cited in the wire fixture', async () => {
-    const { entranceUrls } = await import('../src/olares/market.js');
+    const { entranceUrls } = await import('../src/olares/links.js');
     const { readFileSync } = await import('node:fs');
     const fixture = JSON.parse(
       readFileSync(new URL('./fixtures/wire/market/apps-detail-entrances.json', import.meta.url), 'utf8'),

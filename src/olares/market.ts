@@ -2,10 +2,10 @@
 // audits/wire-market-cluster.md): catalog, per-user state, detail, the lifecycle operations with
 // both backend versions' bodies, the cascade rule of olares-cli, and failed checks in whatever
 // status the backend wraps them (the public market answers HTTP 500 around the app-service 422).
-import { createHash } from 'node:crypto';
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
 import { HttpStatusError, type OlaresHttp } from '../transport/http.js';
 import type { OlaresClients } from './index.js';
+import { entranceUrls } from './links.js';
 import {
   type AppDetail,
   type AppRow,
@@ -86,25 +86,6 @@ export function versionAtLeast(v: string, min: string): boolean {
   const b = core(min);
   for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
   return true;
-}
-
-/**
- * Where the user opens an app's entrances, derived as the box derives them: the app id is the
- * first 8 hex digits of md5(app name) (app-service GetAppID, framework/app-service/pkg/utils/app/
- * app.go; test/fixtures/wire/market/apps-detail-entrances.json), one entrance is served at
- * `https://<app id>.<terminus>`, and with several each gets its position appended to the id.
- */
-export function entranceUrls(
-  app: string,
-  detail: Pick<AppDetail, 'entrances' | 'entranceCount'>,
-  terminus: string,
-): Array<{ name: string; title?: string; url: string }> {
-  const appId = createHash('md5').update(app).digest('hex').slice(0, 8);
-  return detail.entrances.map((e) => ({
-    name: e.name,
-    title: e.title,
-    url: `https://${appId}${detail.entranceCount > 1 ? e.index : ''}.${terminus}`,
-  }));
 }
 
 export class MarketClient {

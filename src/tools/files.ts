@@ -13,6 +13,7 @@ import {
   RemotePath,
   uploadRoots,
 } from '../olares/files.js';
+import { publicShareUrl } from '../olares/links.js';
 import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
 import { createDownloadTemp, discardDownloadTemp, landDownload, openUploadSource } from './localFiles.js';
@@ -901,6 +902,7 @@ export const filesShareCreate = defineTool({
   output: {
     share: shareSchema,
     linkPassword: z.string().optional().describe('Give this to the people you share the public link with'),
+    link: z.string().optional().describe('The public link'),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler({ path, type, permission, expireDays }, ctx) {
@@ -939,9 +941,13 @@ export const filesShareCreate = defineTool({
       },
       ctx.signal,
     );
+    const link =
+      type === 'public'
+        ? publicShareUrl(share.id, (await ctx.olares()).session.identity.terminus)
+        : undefined;
     return {
-      data: { share, linkPassword: linkPassword || undefined },
-      summary: `shared ${p.display} (${type}, ${level}, id ${share.id})${linkPassword ? `; link password: ${linkPassword} (give it to the people you share the link with)` : ''}`,
+      data: { share, linkPassword: linkPassword || undefined, link },
+      summary: `shared ${p.display} (${type}, ${level})${link ? '; give link and linkPassword to the people you share it with' : ''}`,
     };
   },
 });
