@@ -185,7 +185,7 @@ export const clusterPods = defineTool({
     unhealthy: z
       .boolean()
       .optional()
-      .describe('Only failed, crash-looping, restarting, not-ready or long-pending pods'),
+      .describe('Only failed, crash-looping, restarting, not-ready, long-pending'),
     labelSelector: z.string().optional().describe('e.g. app=web,tier!=db'),
     fieldSelector: z
       .string()
@@ -389,9 +389,9 @@ export const clusterPodLogs = defineTool({
     container: z.string().optional().describe('Default: the first container'),
     tail: z.number().int().min(1).max(10000).optional().describe('Last N lines, or N matches (default 50)'),
     pattern: z.string().max(200).optional().describe('Keep lines with this text, any case; a|b = either'),
-    since: z.string().optional().describe('Only lines newer than this, e.g. 10m'),
+    since: z.string().optional().describe('e.g. 10m: newer lines only'),
     previous: z.boolean().optional().describe("The crashed instance's log"),
-    timestamps: z.boolean().optional().describe('Prefix each line with its time'),
+    timestamps: z.boolean().optional().describe('Prefix lines with time'),
     maxBytes: z
       .number()
       .int()

@@ -181,25 +181,61 @@ function trimPartialUtf8(buf: Buffer): Buffer {
   return buf.subarray(0, end);
 }
 
+/** Up to maxBytes of a file, from its start or (fromEnd) its end; the body is dumped after. */
+async function readWindow(
+  files: FilesClient,
+  p: RemotePath,
+  size: number,
+  maxBytes: number,
+  fromEnd: boolean,
+  signal: AbortSignal,
+) {
+  const from = fromEnd ? Math.max(0, size - maxBytes) : 0;
+  const res = await files.raw(p, { from, to: from + maxBytes - 1, signal });
+  const chunks: Buffer[] = [];
+  let got = 0;
+  for await (const chunk of res.body) {
+    const b = chunk as Buffer;
+    chunks.push(b.subarray(0, Math.max(0, maxBytes - got)));
+    got += b.length;
+    if (got >= maxBytes) break;
+  }
+  res.body.destroy();
+  return { buf: Buffer.concat(chunks), from };
+}
+
+/** The first or last `count` lines of a text; a window that starts mid-file drops its partial first line. */
+function pickLines(text: string, mode: 'head' | 'tail', count: number, startsMidFile: boolean) {
+  const all = text.split('\n');
+  if (all[all.length - 1] === '') all.pop();
+  if (startsMidFile) all.shift();
+  const kept = mode === 'head' ? all.slice(0, count) : all.slice(-count);
+  return { text: kept.length ? `${kept.join('\n')}\n` : '', lines: kept.length, more: all.length > count };
+}
+
 export const filesCat = defineTool({
   name: 'files_cat',
   title: 'Read an Olares text file',
-  description:
-    'Read a remote text file (capped at maxBytes, default 64 KiB). Binary files are refused; use files_download.',
+  description: 'Read a remote text file, or its first or last lines; binary files: files_download.',
   toolset: 'files',
   input: {
     path: remotePathArg,
+    head: z.number().int().min(1).max(100_000).optional().describe('First N lines'),
+    tail: z.number().int().min(1).max(100_000).optional().describe('Last N lines'),
     maxBytes: z.number().int().min(1).max(CAT_MAX).optional().describe('Cap in bytes (default 65536)'),
   },
   output: {
     path: z.string(),
     size: z.number(),
     bytes: z.number(),
-    truncated: z.boolean(),
+    truncated: z.boolean().describe('Only part of the file is shown'),
+    lines: z.number().describe('Lines shown'),
     content: z.string(),
   },
   annotations: READ,
-  async handler({ path, maxBytes = CAT_DEFAULT }, ctx) {
+  async handler({ path, head, tail, maxBytes = CAT_DEFAULT }, ctx) {
+    if (head && tail)
+      throw new InvalidInputError('give head or tail, not both (one call reads one end of the file)');
     const p = RemotePath.parse(path);
     const files = (await ctx.olares()).files;
     const entry = await statOrThrow(files, p, ctx.signal);
@@ -207,30 +243,42 @@ export const filesCat = defineTool({
       throw new InvalidInputError(
         `${p.display} is a directory: files_cat only works on files (use files_ls to list it)`,
       );
-    const res = await files.raw(p, { from: 0, to: maxBytes - 1, signal: ctx.signal });
-    const chunks: Buffer[] = [];
-    let got = 0;
-    for await (const chunk of res.body) {
-      const b = chunk as Buffer;
-      chunks.push(b.subarray(0, Math.max(0, maxBytes - got)));
-      got += b.length;
-      if (got >= maxBytes) break;
-    }
-    res.body.destroy();
-    const buf = Buffer.concat(chunks);
+    const { buf, from } = await readWindow(files, p, entry.size, maxBytes, Boolean(tail), ctx.signal);
     if (looksBinary(buf)) {
       throw new InvalidInputError(
         `${p.display} looks binary (${humanBytes(entry.size)}); files_cat shows text only. Use files_download to save it locally`,
       );
     }
-    const truncated = entry.size > buf.length;
-    const text = (truncated ? trimPartialUtf8(buf) : buf).toString('utf8');
-    const marker = truncated
-      ? `\n[... truncated: showed ${buf.length} of ${entry.size} bytes; raise maxBytes (max ${CAT_MAX}) or use files_download]`
+    const cut = from + buf.length < entry.size;
+    let text = (cut ? trimPartialUtf8(buf) : buf).toString('utf8');
+    let truncated = cut || from > 0;
+    let lines = text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1).length;
+    if (head || tail) {
+      const picked = pickLines(text, head ? 'head' : 'tail', (head ?? tail)!, from > 0);
+      ({ text, lines } = picked);
+      truncated = picked.more || truncated;
+    }
+    // The note is ours, not the file's: it goes in the summary, never into the content.
+    const shown = head
+      ? `first ${lines} line(s)`
+      : tail
+        ? `last ${lines} line(s)`
+        : cut
+          ? `first ${humanBytes(buf.length)}`
+          : '';
+    const more = truncated
+      ? `; more: ${tail ? 'a larger tail' : head ? 'a larger head' : 'raise maxBytes'} or files_download`
       : '';
     return {
-      data: { path: p.display, size: entry.size, bytes: buf.length, truncated, content: text + marker },
-      summary: `${p.display} (${humanBytes(entry.size)}${truncated ? `, first ${humanBytes(buf.length)}` : ''})${marker}`,
+      data: {
+        path: p.display,
+        size: entry.size,
+        bytes: Buffer.byteLength(text),
+        truncated,
+        lines,
+        content: text,
+      },
+      summary: `${shown || 'the whole file'}${more}`,
       raw: { label: `file ${p.display}`, field: 'content', text },
     };
   },

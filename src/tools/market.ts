@@ -446,7 +446,7 @@ export const marketGet = defineTool({
 export const marketStatus = defineTool({
   name: 'market_status',
   title: 'Market app status',
-  description: 'Live state of installed market apps, or one (running, installing with progress, failed...).',
+  description: 'Live state of installed market apps, or one (running, installing + progress, failed...).',
   toolset: 'market',
   input: { app: appArg.optional() },
   output: {
@@ -778,10 +778,5 @@ export const marketTools: ToolDeclaration<any, any>[] = [
     'Restart a market app (stop then resume; Olares >= 1.12.6).',
     true,
   ),
-  lifecycleTool(
-    'cancel',
-    'Cancel an app operation',
-    'Cancel an install/upgrade in progress; an early install is torn down.',
-    true,
-  ),
+  lifecycleTool('cancel', 'Cancel an app operation', 'Cancel an install or upgrade in progress.', true),
 ];
