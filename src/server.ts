@@ -31,7 +31,8 @@ Words, one meaning each:
 - namespace: one Kubernetes namespace; each installed market app runs in its own, <app>-<user>.
 - app space: the namespaces of one user (user-space-<user>, user-system-<user>, <app>-<user>), or the Shared and System groups (cluster_apps).
 - workload: a Deployment, StatefulSet or DaemonSet in a namespace; it runs the pods.
-"Is anything unhealthy": cluster_pods {unhealthy: true}. Why a pod restarts: cluster_pod_logs {previous: true, pattern: "error|panic"}.`;
+"Is anything unhealthy": cluster_pods {unhealthy: true}. Why a pod restarts: cluster_pod_logs {previous: true, pattern: "error|panic"}.
+A secret env variable an app needs (a key, a password): market_install {generateEnvs: [its name]}; the value is never shown, the user reads it in Settings.`;
 
 export function createServer(env: NodeJS.ProcessEnv = process.env) {
   const auth = new AuthContext(env);
