@@ -11,9 +11,25 @@
 // per task, 26,987 text chars (25,196 structured), 9 of 10 answered: the public share came back
 // without its link, the n8n secret was invented in the chat, the second login switched the
 // default, and one restarting pod's previous log (tail 200) cost 13.9k chars.
+//
+// Per task (calls / text chars / structured chars), main at the merge of the gate (ac4a195) with
+// its steps, then after the agent-fitness change with the steps below (unhealthy filter, pattern
+// filter, generated secret, approval page for the public link):
+//   task                          before             after
+//   connect me                    3 /  1106 /   520  3 / 1106 /  520
+//   what's in Documents           1 /   300 /   184  1 /  300 /  184
+//   install n8n                   2 /  1151 /   783  2 / 1463 / 1022  (secret generated, URL given)
+//   is anything unhealthy         3 /  6191 /  5725  1 /  897 /  791
+//   a pod keeps restarting, why   2 / 13984 / 13814  2 / 1425 /  996
+//   how loaded is the box         1 /  3185 /  3024  1 / 1383 / 1274
+//   delete the report             2 /   685 /   411  2 /  685 /  411
+//   share Documents publicly      1 /   345 /     0  2 /  817 /  281  (before: no link)
+//   connect bob too               2 /  1218 /   658  2 / 1218 /  658
+//   list bob's files once         1 /   674 /   567  1 /  674 /  567
+//   total                        18 / 28839 / 25686 17 / 9968 / 6704, 10 of 10 answered (before 9)
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { completeLogin } from '../test/helpers/browser.js';
+import { completeLogin, hiddenFields, httpRequest } from '../test/helpers/browser.js';
 import { connect, type McpSession, textOf } from '../test/helpers/mcp.js';
 import { makeBox, type TestBox } from '../test/helpers/sim.js';
 import { type BenchResult, report } from './lib.js';
@@ -55,13 +71,19 @@ async function personOpens(box: TestBox, text: string, olaresId: string) {
     await completeLogin(login, box.password(olaresId), () => box.totp(olaresId));
     return true;
   }
+  const approval = /http:\/\/127\.0\.0\.1:\d+\/approve\/[\w-]+/.exec(text)?.[0];
+  if (approval) {
+    const page = await httpRequest(approval);
+    const body = new URLSearchParams({ ...hiddenFields(page.html), decision: 'approve' }).toString();
+    await httpRequest(approval, { method: 'POST', body });
+    return true;
+  }
   return false;
 }
 
 type Task = { name: string; run(agent: Agent, box: TestBox): Promise<{ answered: boolean; note?: string }> };
 
 const isRestarting = (p: any) => (p.restarts ?? 0) > 0;
-const isUnhealthy = (p: any) => isRestarting(p) || (p.phase ?? p.status) !== 'Running' || p.ready === false;
 
 const TASKS: Task[] = [
   {
@@ -85,42 +107,41 @@ const TASKS: Task[] = [
     name: 'install n8n',
     async run(agent) {
       const info = await agent.call('market_get', { app: 'n8n' });
-      const required = JSON.stringify(info.structuredContent ?? {}).includes('N8N_ENCRYPTION_KEY');
-      const args: Record<string, unknown> = { app: 'n8n', wait: true };
-      // Without a way to have the server generate it, the agent invents the secret in the chat.
-      if (required) args.envs = { N8N_ENCRYPTION_KEY: 'invented-in-chat-0123456789' };
-      const r = await agent.call('market_install', args);
+      // The names of the variables it needs come from market_get; a secret is the server's to make.
+      const required: string[] = (info.structuredContent?.envs ?? [])
+        .filter((e: any) => e.required)
+        .map((e: any) => e.name);
+      const r = await agent.call('market_install', { app: 'n8n', wait: true, generateEnvs: required });
+      const url = r.structuredContent?.urls?.[0];
       return {
-        answered: !r.isError,
-        note: required ? 'secret env invented by the agent' : undefined,
+        answered: !r.isError && r.structuredContent?.status === 'success' && Boolean(url),
+        note: url ? undefined : 'no app URL in the result',
       };
     },
   },
   {
     name: 'is anything unhealthy',
     async run(agent) {
-      const pods = await agent.call('cluster_pods', {});
-      const rows: any[] = pods.structuredContent?.pods ?? pods.structuredContent?.items ?? [];
-      const bad = rows.filter(isUnhealthy);
-      // Today's rows lack the reason: the agent describes each unhealthy pod.
-      for (const p of bad.slice(0, 2))
-        await agent.call('cluster_pod_get', { namespace: p.namespace, pod: p.name });
-      return { answered: bad.length > 0 };
+      const pods = await agent.call('cluster_pods', { unhealthy: true });
+      const rows: any[] = pods.structuredContent?.pods ?? [];
+      // Each row names its problem and, for a restarting pod, the last exit: no describe needed.
+      return { answered: rows.length > 0 && rows.every((p) => p.problem) };
     },
   },
   {
     name: 'a pod keeps restarting, why',
     async run(agent) {
-      const pods = await agent.call('cluster_pods', {});
-      const rows: any[] = pods.structuredContent?.pods ?? pods.structuredContent?.items ?? [];
+      const pods = await agent.call('cluster_pods', { unhealthy: true });
+      const rows: any[] = pods.structuredContent?.pods ?? [];
       const p = rows.find(isRestarting);
       if (!p) return { answered: false, note: 'no restarting pod found in the list' };
       const logs = await agent.call('cluster_pod_logs', {
         namespace: p.namespace,
         pod: p.name,
         previous: true,
+        pattern: 'error|panic|fatal',
       });
-      return { answered: !logs.isError };
+      return { answered: !logs.isError && Boolean(p.lastExit) && logs.structuredContent?.lines > 0 };
     },
   },
   {
@@ -143,14 +164,18 @@ const TASKS: Task[] = [
   },
   {
     name: 'share Documents publicly',
-    async run(agent) {
-      const r = await agent.call('files_share_create', {
-        path: 'drive/Home/Documents',
-        type: 'public',
-        expireDays: 7,
-      });
-      const hasLink = /https?:\/\/\S+\/share/i.test(textOf(r));
-      return { answered: !r.isError && hasLink, note: hasLink ? undefined : 'no share link in the result' };
+    async run(agent, box) {
+      const args = { path: 'drive/Home/Documents', type: 'public', expireDays: 7 };
+      let r = await agent.call('files_share_create', args);
+      // Without forms a public link needs the user's click on an approval page, then the same call.
+      if (r.isError && (await personOpens(box, textOf(r), 'alice@olares.com')))
+        r = await agent.call('files_share_create', args);
+      const link = r.structuredContent?.link;
+      const view = r.structuredContent?.share?.permission === 1;
+      return {
+        answered: !r.isError && /^https:\/\/share\.\S+\/sharable-link\//.test(link ?? '') && view,
+        note: link ? undefined : 'no share link in the result',
+      };
     },
   },
   {

@@ -1,6 +1,6 @@
 // control-hub of the simulator (olares-api/cluster.md sec. 14, corrected by
 // audits/wire-market-cluster.md): a small cluster with namespaces, ~25 pods (one multi-container,
-// one with a previous crash), a node, workloads, events and logs. The owner sees everything. For
+// one crash-looping with its last termination, one pending), a node, workloads, events and logs. The owner sees everything. For
 // a normal user the simulator does what ks-apiserver-proxy (server/cache/user.js) does: it keeps
 // the namespaces whose '-'-split name holds the user name plus the shared ones, returns the whole
 // all-namespace pod list whatever page was asked, and filters namespace pages after paging them.
@@ -23,6 +23,8 @@ interface SimPod {
   containers: Array<{ name: string; image: string; port?: number }>;
   phase: 'Running' | 'Pending' | 'Succeeded' | 'Failed';
   waitingReason?: string;
+  /** Kubernetes core/v1 ContainerStateTerminated of the previous instance (containerStatuses[].lastState). */
+  lastTerminated?: { reason: string; exitCode: number; finishedAt: string };
   restarts: number;
   createdAt: string;
   hasPrevious?: boolean;
@@ -41,6 +43,7 @@ function seedPods(users: SimUser[]): SimPod[] {
       containers: opts.containers ?? [{ name: app, image: `beclab/${app}:1.0`, port: 8080 }],
       phase: opts.phase ?? 'Running',
       waitingReason: opts.waitingReason,
+      lastTerminated: opts.lastTerminated,
       restarts: opts.restarts ?? 0,
       createdAt: CREATED,
       hasPrevious: opts.hasPrevious,
@@ -71,11 +74,26 @@ function seedPods(users: SimUser[]): SimPod[] {
         { name: 'sidecar', image: 'beclab/envoy:1.25' },
       ],
     });
-    add(ns, 'crashy', { labels: { tier: 'app' }, restarts: 3, hasPrevious: true });
+    // Phase stays Running in a crash loop (Kubernetes keeps the pod; only the container waits).
+    add(ns, 'worker', {
+      labels: { tier: 'app' },
+      restarts: 12,
+      hasPrevious: true,
+      waitingReason: 'CrashLoopBackOff',
+      lastTerminated: { reason: 'Error', exitCode: 1, finishedAt: '2026-11-26T09:58:00Z' },
+    });
     add(ns, 'pending-app', { labels: { tier: 'app' }, phase: 'Pending', waitingReason: 'ContainerCreating' });
     add(`user-system-${u.local}`, 'vault-server', { labels: { tier: 'user-system' } });
   }
   return pods;
+}
+
+const ready = (p: SimPod) => p.phase === 'Running' && !p.waitingReason;
+
+function waitingMessage(p: SimPod, container: string): string {
+  return p.waitingReason === 'CrashLoopBackOff'
+    ? `back-off 5m0s restarting failed container=${container} pod=${p.name}_${p.namespace}(uid-${p.name})`
+    : '';
 }
 
 function podJson(p: SimPod) {
@@ -117,15 +135,26 @@ function podJson(p: SimPod) {
       podIP: p.phase === 'Pending' ? '' : `10.233.64.${(p.name.charCodeAt(0) + p.name.length) % 250}`,
       startTime: p.createdAt,
       qosClass: 'Burstable',
-      conditions: [{ type: 'Ready', status: p.phase === 'Running' ? 'True' : 'False' }],
+      conditions: [{ type: 'Ready', status: ready(p) ? 'True' : 'False' }],
       containerStatuses: p.containers.map((c) => ({
         name: c.name,
-        ready: p.phase === 'Running',
+        ready: ready(p),
         restartCount: p.restarts,
         image: c.image,
         state: p.waitingReason
-          ? { waiting: { reason: p.waitingReason } }
+          ? { waiting: { reason: p.waitingReason, message: waitingMessage(p, c.name) } }
           : { running: { startedAt: p.createdAt } },
+        ...(p.lastTerminated
+          ? {
+              lastState: {
+                terminated: {
+                  ...p.lastTerminated,
+                  startedAt: p.createdAt,
+                  containerID: `containerd://${p.name}-${c.name}`,
+                },
+              },
+            }
+          : {}),
       })),
     },
   };
@@ -252,6 +281,8 @@ export function registerCluster(sim: Simulator) {
         name: `${p.labels.app}-${suffix()}`,
         restarts: 0,
         hasPrevious: false,
+        waitingReason: p.phase === 'Pending' ? p.waitingReason : undefined,
+        lastTerminated: undefined,
         createdAt: new Date().toISOString(),
       });
     sendJson(r.res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
@@ -410,14 +441,14 @@ export function registerCluster(sim: Simulator) {
     const items =
       kind === 'deployments'
         ? apps.map((app) => {
-            const ready = pods.filter(
-              (p) => p.namespace === ns && p.labels.app === app && p.phase === 'Running',
+            const readyCount = pods.filter(
+              (p) => p.namespace === ns && p.labels.app === app && ready(p),
             ).length;
             return {
               kind: 'Deployment',
               metadata: { name: app, namespace: ns },
               spec: { replicas: 1 },
-              status: { replicas: 1, readyReplicas: ready },
+              status: { replicas: 1, readyReplicas: readyCount },
             };
           })
         : [];

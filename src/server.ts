@@ -8,6 +8,7 @@ import { AuthContext } from './auth/index.js';
 import { ConfigError } from './config.js';
 import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
 import { log } from './log.js';
+import { compactInputSchema } from './tools/argWords.js';
 import { resultText } from './tools/boxText.js';
 import { createContext, type ToolContext } from './tools/context.js';
 import { inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
@@ -24,7 +25,14 @@ Use them when the user mentions Olares, their personal cloud, its apps, files or
 Start with profile_list; if no profile is logged in, call profile_login and give the user the link: passwords and TOTP codes are typed on that page, never in chat.
 Every tool takes an optional profile (name or olaresId) to run as another identity for that call.
 Remote paths look like drive/Home/Documents/a.txt. Lists take limit and page (1-based); logs take tail.
-market_* wait: true polls until the app settles and reports progress. dryRun: true returns the plan and changes nothing. Destructive tools ask for confirmation when the client can show it.`;
+market_* wait: true polls until the app settles and reports progress. dryRun: true returns the plan and changes nothing. Destructive tools ask for confirmation when the client can show it.
+Words, one meaning each:
+- market app: an app from the market catalog, installed per user (market_* tools; there "app" alone means one).
+- namespace: one Kubernetes namespace; each installed market app runs in its own, <app>-<user>.
+- app space: the namespaces of one user (user-space-<user>, user-system-<user>, <app>-<user>), or the Shared and System groups (cluster_apps).
+- workload: a Deployment, StatefulSet or DaemonSet in a namespace; it runs the pods.
+"Is anything unhealthy": cluster_pods {unhealthy: true}. Why a pod restarts: cluster_pod_logs {previous: true, pattern: "error|panic"}.
+A secret env variable an app needs (a key, a password): market_install {generateEnvs: [its name]}; the value is never shown, the user reads it in Settings.`;
 
 export function createServer(env: NodeJS.ProcessEnv = process.env) {
   const auth = new AuthContext(env);
@@ -49,7 +57,7 @@ export function createServer(env: NodeJS.ProcessEnv = process.env) {
 /**
  * Tool JSON is paid for in every agent's context. Drop what carries no information: the draft-07
  * `$schema` URL on every schema, the default `execution.taskSupport: forbidden`, the title the
- * SDK copies into annotations, `additionalProperties: false`, the `profile` description (the instructions say it once), and the
+ * SDK copies into annotations, `additionalProperties: false`, bounds that say nothing (argWords.ts), and the
  * body of output schemas: every result is still validated against its full zod schema before it
  * leaves (the shapes are in test/__toolsnaps__ and the README), and an agent reads the JSON
  * itself. That halves the tool list; measured by bench/tool-surface.ts.
@@ -67,23 +75,13 @@ function compactToolList(server: McpServer) {
       // zod's strict objects say additionalProperties: false on every tool; arguments are still
       // checked strictly against the zod schema when a call arrives.
       if (tool.inputSchema?.additionalProperties === false) delete tool.inputSchema.additionalProperties;
-      const profile = tool.inputSchema?.properties?.profile;
-      if (profile) tool.inputSchema.properties.profile = { type: 'string' };
-      dropSafeIntegerBounds(tool.inputSchema);
+      compactInputSchema(tool.inputSchema);
       if (tool.outputSchema) tool.outputSchema = { type: 'object' };
       if (tool.execution?.taskSupport === 'forbidden') delete tool.execution;
       if (tool.annotations?.title === tool.title) delete tool.annotations.title;
     }
     return result;
   });
-}
-
-/** zod emits ±MAX_SAFE_INTEGER bounds for every int: noise to an agent. */
-function dropSafeIntegerBounds(schema: any) {
-  for (const p of Object.values<any>(schema?.properties ?? {})) {
-    if (p?.maximum === Number.MAX_SAFE_INTEGER) delete p.maximum;
-    if (p?.minimum === Number.MIN_SAFE_INTEGER) delete p.minimum;
-  }
 }
 
 function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaration<any, any>) {

@@ -63,10 +63,10 @@ describe('cluster and dashboard for a regular user', () => {
     const before = box.sim.count(CAPI_MONITORING);
     const r = await mcp.call('dashboard_overview');
     expect(r.isError, textOf(r)).toBeFalsy();
-    const { physical, user, ranking } = r.structuredContent.sections;
+    const { physical, quota: user, ranking } = r.structuredContent;
     expect(physical.error).toBeUndefined();
     expect(physical.note).toMatch(/sub-account may not read cluster-wide metrics/);
-    expect(physical.items[0].raw).toMatchObject({ metric: 'cpu', value: 1.05, total: 8 });
+    expect(physical.items[0]).toMatchObject({ metric: 'cpu', used: 1.05, total: 8, unit: 'cores' });
     expect(box.sim.count(CAPI_MONITORING)).toBe(before + 1);
     expect(user.items).toHaveLength(2);
     expect(ranking.items.length).toBeGreaterThan(0);
@@ -77,7 +77,7 @@ describe('cluster and dashboard for a regular user', () => {
     try {
       const r = await mcp.call('dashboard_overview');
       expect(r.isError, textOf(r)).toBeFalsy();
-      const { physical, user, ranking } = r.structuredContent.sections;
+      const { physical, quota: user, ranking } = r.structuredContent;
       expect(physical.error).toBeUndefined();
       expect(physical.items).toEqual([]);
       expect(physical.unavailable).toMatch(/^not available to this role: bob@olares.com/);

@@ -68,7 +68,7 @@ describe('cluster and dashboard tools', () => {
     expect(r.structuredContent.containers.map((c: any) => c.name)).toEqual(['n8n', 'sidecar']);
     expect(r.structuredContent.containers[0].envNames).toEqual(['TZ', 'DB_PASSWORD']);
     expect(JSON.stringify(r.structuredContent)).not.toContain('secretKeyRef');
-    const crashy = await podNamed('user-space-alice', 'crashy');
+    const crashy = await podNamed('user-space-alice', 'worker');
     const ev = await mcp.call('cluster_pod_events', { namespace: 'user-space-alice', pod: crashy });
     expect(ev.structuredContent.events.map((e: any) => e.reason)).toEqual(['Scheduled', 'Pulled', 'BackOff']);
   });
@@ -86,7 +86,7 @@ describe('cluster and dashboard tools', () => {
       pod: name,
       container: 'sidecar',
     });
-    expect(def.structuredContent.lines).toBe(200);
+    expect(def.structuredContent.lines).toBe(50);
     const capped = await mcp.call('cluster_pod_logs', {
       namespace: 'user-space-alice',
       pod: name,
@@ -96,7 +96,7 @@ describe('cluster and dashboard tools', () => {
     expect(capped.structuredContent.truncated).toBe(true);
     expect(capped.structuredContent.log).toMatch(/^\[\.\.\. \d+ earlier bytes cut at maxBytes=2048/);
     expect(capped.structuredContent.log.trim().endsWith('log line 500')).toBe(true);
-    const crashy = await podNamed('user-space-alice', 'crashy');
+    const crashy = await podNamed('user-space-alice', 'worker');
     const prev = await mcp.call('cluster_pod_logs', {
       namespace: 'user-space-alice',
       pod: crashy,
@@ -155,8 +155,16 @@ describe('cluster and dashboard tools', () => {
       ]),
     );
     const st = await mcp.call('cluster_app_status', { namespace: 'user-space-alice' });
+    // The crash-looping pod keeps its Running phase but is neither ready nor healthy.
     expect(st.structuredContent.pods).toMatchObject({ running: 4, pending: 1, total: 5 });
-    expect(st.structuredContent.workloads.Deployment).toEqual({ ready: 4, total: 5 });
+    expect(st.structuredContent.pods.unhealthy).toEqual([
+      { name: expect.stringMatching(/^pending-app-/), problem: 'pending too long' },
+      { name: expect.stringMatching(/^worker-/), problem: 'CrashLoopBackOff' },
+    ]);
+    expect(textOf(st)).toMatch(
+      /pods 3\/5 healthy \(pending-app-\w+: pending too long, worker-\w+: CrashLoopBackOff\)/,
+    );
+    expect(st.structuredContent.workloads.Deployment).toEqual({ ready: 3, total: 5 });
     expect(st.structuredContent.events).toHaveLength(5);
     box.sim.addFault({
       match: 'GET /control-hub/kapis/resources.kubesphere.io/v1alpha3/namespaces/:ns/pods',
@@ -170,11 +178,11 @@ describe('cluster and dashboard tools', () => {
     expect(partial.structuredContent.workloads).toBeDefined();
   });
 
-  it('gives the dashboard overview with raw and display values', async () => {
+  it('gives the dashboard overview with each figure once, in the unit its field names', async () => {
     const r = await mcp.call('dashboard_overview');
     expect(r.isError, textOf(r)).toBeFalsy();
-    const { physical, user, ranking } = r.structuredContent.sections;
-    expect(physical.items.map((i: any) => i.raw.metric)).toEqual([
+    const { physical, quota, ranking } = r.structuredContent;
+    expect(physical.items.map((i: any) => i.metric)).toEqual([
       'cpu',
       'memory',
       'disk',
@@ -182,11 +190,16 @@ describe('cluster and dashboard tools', () => {
       'net_in',
       'net_out',
     ]);
-    expect(physical.items[0].display).toMatchObject({ value: '2.10 / 16.00', utilisation: '13%' });
-    expect(user.items[1].display).toMatchObject({ metric: 'Memory', used: '4.0 GiB', total: '16 GiB' });
-    expect(ranking.items.map((i: any) => i.raw.app)).toEqual(['n8n', 'jellyfin', 'firefox', 'files']);
-    expect(ranking.items.some((i: any) => i.raw.app === 'headless')).toBe(false);
-    expect(ranking.items[3].raw).toMatchObject({ pods: 1, deployment: 'files', owner_kind: 'Deployment' });
+    expect(physical.items[0]).toEqual({ metric: 'cpu', used: 2.1, total: 16, unit: 'cores', percent: 13 });
+    expect(quota.items[1]).toEqual({ metric: 'memory', used: 4, total: 16, unit: 'GiB', percent: 25 });
+    expect(ranking.items.map((i: any) => i.app)).toEqual(['n8n', 'jellyfin', 'firefox', 'files']);
+    expect(ranking.items[3]).toMatchObject({ rank: 4, pods: 1, namespace: 'user-space-alice' });
+    // No raw/display pairs: no figure appears twice in the text block.
+    const text = textOf(r);
+    expect(text).not.toMatch(/"raw"|"display"/);
+    expect(text).not.toMatch(/2\.10 \/ 16\.00|"utilisation"/); // the old display copy
+    expect(text).toMatch(/busiest: \w+ at \d+%/);
+    expect(text.length).toBeLessThan(1600);
   });
 
   it('reports a permission problem, not a login problem, for a normal user', async () => {
@@ -207,6 +220,85 @@ describe('cluster and dashboard tools', () => {
       profile: 'bob',
     });
     expect(textOf(del)).toMatch(/permission denied/);
+  });
+
+  it('answers "is anything unhealthy" in one call, with the last exit of each restarting pod', async () => {
+    const r = await mcp.call('cluster_pods', { unhealthy: true });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    const rows = r.structuredContent.pods;
+    // alice is the owner: both users' crash loops and stuck pods, nothing healthy.
+    expect(rows.map((p: any) => `${p.namespace}/${p.name.replace(/-\w+$/, '')}:${p.problem}`).sort()).toEqual(
+      [
+        'user-space-alice/pending-app:pending too long',
+        'user-space-alice/worker:CrashLoopBackOff',
+        'user-space-bob/pending-app:pending too long',
+        'user-space-bob/worker:CrashLoopBackOff',
+      ],
+    );
+    expect(r.structuredContent.total).toBe(4);
+    const worker = rows.find((p: any) => p.namespace === 'user-space-alice' && p.name.startsWith('worker-'));
+    expect(worker).toMatchObject({
+      ready: '0/1',
+      status: 'CrashLoopBackOff',
+      restarts: 12,
+      lastExit: { container: 'worker', reason: 'Error', exitCode: 1, at: '2026-11-26T09:58:00Z' },
+    });
+    // Compact rows: what pod_get has (node, IPs, creation time) is not repeated per pod.
+    expect(Object.keys(worker).sort()).toEqual(
+      ['lastExit', 'name', 'namespace', 'problem', 'ready', 'restarts', 'status'].sort(),
+    );
+    const mine = await mcp.call('cluster_pods', { unhealthy: true, profile: 'bob' });
+    expect(mine.structuredContent.pods.every((p: any) => p.namespace === 'user-space-bob')).toBe(true);
+    expect(mine.structuredContent.total).toBe(2);
+    const healthyNs = await mcp.call('cluster_pods', { unhealthy: true, namespace: 'os-framework' });
+    expect(healthyNs.structuredContent.pods).toEqual([]);
+    expect(textOf(healthyNs)).toMatch(/no unhealthy pods in os-framework/);
+    const get = await mcp.call('cluster_pod_get', { namespace: 'user-space-alice', pod: worker.name });
+    expect(get.structuredContent.containers[0]).toMatchObject({
+      state: 'Waiting (CrashLoopBackOff)',
+      restartCount: 12,
+      lastExit: { reason: 'Error', exitCode: 1, at: '2026-11-26T09:58:00Z' },
+    });
+    expect(textOf(get)).toMatch(/last exit Error code 1/);
+  });
+
+  it('filters log lines by a pattern on the server and says how many matched of how many read', async () => {
+    const worker = await podNamed('user-space-alice', 'worker');
+    const r = await mcp.call('cluster_pod_logs', {
+      namespace: 'user-space-alice',
+      pod: worker,
+      previous: true,
+      pattern: 'PANIC|no-such-text',
+    });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ lines: 1, matched: 1, scanned: 500, truncated: false });
+    expect(r.structuredContent.log).toBe(`[previous] ${worker}/worker log line 500 panic: simulated crash\n`);
+    expect(textOf(r)).toMatch(/1 of 500 scanned line\(s\) matched "PANIC\|no-such-text"/);
+    // The tail applies to the matches: the last 3 of the lines holding "line 4".
+    const some = await mcp.call('cluster_pod_logs', {
+      namespace: 'user-space-alice',
+      pod: worker,
+      pattern: 'line 4',
+      tail: 3,
+    });
+    expect(some.structuredContent.matched).toBe(111); // 4, 40-49, 400-499
+    expect(some.structuredContent.log.trim().split('\n')).toEqual([
+      `${worker}/worker log line 497`,
+      `${worker}/worker log line 498`,
+      `${worker}/worker log line 499`,
+    ]);
+    const none = await mcp.call('cluster_pod_logs', {
+      namespace: 'user-space-alice',
+      pod: worker,
+      pattern: 'zzz',
+    });
+    expect(none.structuredContent).toMatchObject({ lines: 0, matched: 0, scanned: 500, log: '' });
+    const empty = await mcp.call('cluster_pod_logs', {
+      namespace: 'user-space-alice',
+      pod: worker,
+      pattern: ' | ',
+    });
+    expect(textOf(empty)).toMatch(/pattern is empty/);
   });
 
   it('refuses bad input with the fix and keeps serving', async () => {

@@ -218,10 +218,11 @@ describe('market tools (Olares 1.12.6)', () => {
     expect(unknown.isError).toBe(true);
     expect(textOf(unknown)).toMatch(/not found in source 'market.olares'.*market_list/);
     expect(bodies(box, 'install')).toHaveLength(installs); // refused before the install request
-    // With a version the box itself answers 404; the text says so and what to do.
-    const boxRefused = await mcp.call('market_install', { app: 'no-such-app', version: '1.0.0' });
-    expect(boxRefused.isError).toBe(true);
-    expect(textOf(boxRefused)).toMatch(/refused install of 'no-such-app'.*market_list/);
+    // With a version too: the catalog is read first (for the env names and the URLs), so nothing is sent.
+    const withVersion = await mcp.call('market_install', { app: 'no-such-app', version: '1.0.0' });
+    expect(withVersion.isError).toBe(true);
+    expect(textOf(withVersion)).toMatch(/not found in source 'market.olares'.*market_list/);
+    expect(bodies(box, 'install')).toHaveLength(installs);
     const stop = await mcp.call('market_stop', { app: 'no-such-app' });
     expect(stop.isError).toBe(true);
     expect(textOf(stop)).toMatch(/'no-such-app' is not installed/);

@@ -191,7 +191,7 @@ export class ControlHubClient {
     return this.http
       .json<unknown>('control-hub', '/capi/namespaces/group', { signal })
       .then((b) => parseGroups(b, 'GET /capi/namespaces/group'))
-      .catch(this.refine<AppGroup[]>('list application spaces'));
+      .catch(this.refine<AppGroup[]>('list app spaces'));
   }
 
   workloads(

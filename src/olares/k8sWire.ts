@@ -24,9 +24,11 @@ interface ContainerStatus {
   restartCount?: number;
   state?: {
     running?: Fields;
-    waiting?: { reason?: string };
-    terminated?: { reason?: string; exitCode?: number };
+    waiting?: { reason?: string; message?: string };
+    terminated?: { reason?: string; exitCode?: number; finishedAt?: string };
   };
+  /** The previous instance's end: why a restarting container last stopped. */
+  lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string } };
 }
 
 export interface Pod {

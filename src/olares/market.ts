@@ -5,6 +5,7 @@
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
 import { HttpStatusError, type OlaresHttp } from '../transport/http.js';
 import type { OlaresClients } from './index.js';
+import { entranceUrls } from './links.js';
 import {
   type AppDetail,
   type AppRow,
@@ -89,6 +90,11 @@ export function versionAtLeast(v: string, min: string): boolean {
 
 export class MarketClient {
   private version?: Promise<string>;
+
+  /** The URLs of an app's visible entrances for this user. */
+  entrances(app: string, detail: AppDetail) {
+    return entranceUrls(app, detail, this.http.session.identity.terminus);
+  }
 
   constructor(
     readonly http: OlaresHttp,

@@ -30,6 +30,8 @@ export interface AppEnv {
   name: string;
   required: boolean;
   description?: string;
+  /** OlaresManifest `type: password`: a value the user should not have to read in a chat. */
+  secret?: boolean;
 }
 
 export interface AppDetail {
@@ -39,7 +41,10 @@ export interface AppDetail {
   description?: string;
   developer?: string;
   categories: string[];
-  entrances: Array<{ name: string; title?: string }>;
+  /** Visible entrances; `index` is the position among all of them, hidden ones included. */
+  entrances: Array<{ name: string; title?: string; index: number }>;
+  /** How many entrances the app declares, hidden ones included (the host name rule needs it). */
+  entranceCount: number;
   envs: AppEnv[];
   computeModes: string[];
   /** `v2` with sub-charts = a client/server bundle (olares-cli isCSV2). */
@@ -158,6 +163,7 @@ function parseEnvs(r: Reader, v: unknown, field: string): AppEnv[] {
       name: r.optStr(e.envName, `${field}[${i}].envName`) ?? r.str(e.name, `${field}[${i}].envName`),
       required: e.required === true,
       description: r.optStr(e.description, `${field}[${i}].description`),
+      ...(e.type === 'password' ? { secret: true } : {}),
     };
   });
 }
@@ -195,12 +201,14 @@ export function parseDetail(data: unknown, name: string): AppDetail | undefined 
     categories: r.optArray(entry.categories, 'app_entry.categories').map(String),
     entrances: r
       .optArray(entry.entrances, 'app_entry.entrances')
-      .map((e, i) => r.record(e, `app_entry.entrances[${i}]`))
-      .filter((e) => e.invisible !== true)
-      .map((e, i) => ({
+      .map((e, i) => ({ e: r.record(e, `app_entry.entrances[${i}]`), i }))
+      .filter(({ e }) => e.invisible !== true)
+      .map(({ e, i }) => ({
         name: r.str(e.name, `app_entry.entrances[${i}].name`),
         title: localized(e.title) || undefined,
+        index: i,
       })),
+    entranceCount: r.optArray(entry.entrances, 'app_entry.entrances').length,
     envs,
     computeModes: r
       .optArray(entry.accelerator, 'app_entry.accelerator')
@@ -242,7 +250,7 @@ export function failedCheck(env: Envelope): FailedCheckError | undefined {
     if (missing.length) lines.push(`Missing required values: ${missing.join(', ')}`);
     if (invalid.length) lines.push(`Invalid values: ${invalid.join(', ')}`);
     lines.push(
-      `Fix: call market_install again with envs: {${[...missing, ...invalid].map((n) => `"${n}": "<value>"`).join(', ')}} (market_get shows what each variable means)`,
+      `Fix: call market_install again with envs: {${[...missing, ...invalid].map((n) => `"${n}": "<value>"`).join(', ')}} (market_get shows what each variable means); for a secret such as a key, generateEnvs: [${[...missing, ...invalid].map((n) => `"${n}"`).join(', ')}] has the server fill it without showing it`,
     );
     return new FailedCheckError(lines.join('\n'), { type, missingEnvs: missing, invalidEnvs: invalid });
   }

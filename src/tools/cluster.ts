@@ -5,6 +5,15 @@ import { InvalidInputError } from '../errors.js';
 import type { KsList } from '../olares/controlHub.js';
 import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
+import {
+  capBytes,
+  exitSchema,
+  lineMatcher,
+  podRow,
+  podRowSchema,
+  podStatus,
+  unhealthyReason,
+} from './podHealth.js';
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -65,40 +74,6 @@ export function checkLabelSelector(sel: string) {
   }
 }
 
-function podStatus(p: any): string {
-  const cs: any[] = p?.status?.containerStatuses ?? [];
-  return (
-    cs.find((c) => c.state?.waiting?.reason)?.state.waiting.reason ??
-    cs.find((c) => c.state?.terminated?.reason)?.state.terminated.reason ??
-    p?.status?.phase ??
-    'Unknown'
-  );
-}
-
-function podRow(p: any) {
-  const cs: any[] = p?.status?.containerStatuses ?? [];
-  return {
-    namespace: String(p?.metadata?.namespace ?? ''),
-    name: String(p?.metadata?.name ?? ''),
-    ready: `${cs.filter((c) => c.ready).length}/${(p?.spec?.containers ?? []).length}`,
-    status: podStatus(p),
-    restarts: cs.reduce((a, c) => a + Number(c.restartCount ?? 0), 0),
-    node: p?.spec?.nodeName || undefined,
-    ip: p?.status?.podIP || undefined,
-    createdAt: p?.metadata?.creationTimestamp,
-  };
-}
-
-const podRowSchema = z.object({
-  namespace: z.string(),
-  name: z.string(),
-  ready: z.string(),
-  status: z.string(),
-  restarts: z.number(),
-  node: z.string().optional(),
-  ip: z.string().optional(),
-  createdAt: z.string().optional(),
-});
 const pageOut = { total: z.number(), page: z.number(), limit: z.number(), nextPage: z.number().optional() };
 const pageIn = {
   limit: z.number().int().min(1).max(500).optional(),
@@ -128,39 +103,66 @@ export function pageOf<T>(list: KsList<T>, limit: number, page: number) {
   };
 }
 
+/** Pods read in one request when filtering for unhealthy ones: every pod of a home box. */
+const UNHEALTHY_SCAN = 1000;
+
 export const clusterPods = defineTool({
   name: 'cluster_pods',
   title: 'List pods',
-  description:
-    'List pods (all visible namespaces, or one), with label and field filters; paginated with a total.',
+  description: 'Pods: ready, status, restarts, last exit. unhealthy: true lists only those needing a look.',
   toolset: 'cluster',
   input: {
-    namespace: nsArg.optional(),
+    namespace: nsArg.optional().describe('Default: all visible'),
+    unhealthy: z
+      .boolean()
+      .optional()
+      .describe('Only failed, crash-looping, restarting, not-ready, long-pending'),
     labelSelector: z.string().optional().describe('e.g. app=web,tier!=db'),
     fieldSelector: z
       .string()
       .optional()
-      .describe('status.phase=, spec.nodeName=, metadata.name=, metadata.namespace= (only =)'),
+      .describe('status.phase=, spec.nodeName=, metadata.name=, metadata.namespace='),
     ...pageIn,
   },
   output: { pods: z.array(podRowSchema), ...pageOut },
   annotations: READ,
-  async handler({ namespace, labelSelector, fieldSelector, limit = 100, page = 1 }, ctx) {
+  async handler({ namespace, unhealthy, labelSelector, fieldSelector, limit = 100, page = 1 }, ctx) {
     if (namespace) checkName('namespace', namespace);
     if (labelSelector) checkLabelSelector(labelSelector);
     const filters = fieldSelector ? translateFieldSelector(fieldSelector) : {};
-    const list = await (await hub(ctx)).listPods(
-      { namespace, labelSelector, filters, limit, page },
-      ctx.signal,
-    );
-    const { items, total, nextPage } = pageOf(list, limit, page);
-    const pods = items.map(podRow);
+    const h = await hub(ctx);
+    let list: KsList<any>;
+    let rows: ReturnType<typeof podRow>[];
+    let total: number;
+    let nextPage: number | undefined;
+    if (unhealthy) {
+      list = await h.listPods(
+        { namespace, labelSelector, filters, limit: UNHEALTHY_SCAN, page: 1 },
+        ctx.signal,
+      );
+      const now = Date.now();
+      const bad = list.items.flatMap((p) => {
+        const problem = unhealthyReason(p, now);
+        return problem ? [{ ...podRow(p), problem }] : [];
+      });
+      rows = bad.slice((page - 1) * limit, page * limit);
+      total = bad.length;
+      nextPage = page * limit < bad.length ? page + 1 : undefined;
+    } else {
+      list = await h.listPods({ namespace, labelSelector, filters, limit, page }, ctx.signal);
+      const paged = pageOf(list, limit, page);
+      rows = paged.items.map(podRow);
+      total = paged.total;
+      nextPage = paged.nextPage;
+    }
     const from = (page - 1) * limit + 1;
+    const where = namespace ? ` in ${namespace}` : '';
+    const kind = unhealthy ? 'unhealthy pods' : 'pods';
     return {
-      data: { pods, total, page, limit, nextPage },
-      summary: pods.length
-        ? `pods ${from}-${from + pods.length - 1} of ${total}${nextPage ? ` (next: page ${nextPage})` : ''}`
-        : `no pods${namespace ? ` in ${namespace}` : ''}${page > 1 ? ` on page ${page} (total ${total})` : ''}`,
+      data: { pods: rows, total, page, limit, nextPage },
+      summary: rows.length
+        ? `${kind}${where} ${from}-${from + rows.length - 1} of ${total}${nextPage ? ` (next: page ${nextPage})` : ''}${unhealthy && list.totalItems > list.items.length ? `; only the first ${list.items.length} of ${list.totalItems} pods were checked` : ''}`
+        : `no ${kind}${where}${page > 1 ? ` on page ${page} (total ${total})` : ''}`,
     };
   },
 });
@@ -169,7 +171,7 @@ export const clusterPodGet = defineTool({
   name: 'cluster_pod_get',
   title: 'Describe a pod',
   description:
-    'Show one pod: phase, node, IPs, owner, conditions and containers (images, state, restarts, env names).',
+    'One pod: phase, node, IPs, owner, conditions; per container image, state, restarts, last exit, env names.',
   toolset: 'cluster',
   input: { namespace: nsArg, pod: podArg },
   output: {
@@ -192,6 +194,7 @@ export const clusterPodGet = defineTool({
         ready: z.boolean(),
         restartCount: z.number(),
         state: z.string(),
+        lastExit: exitSchema.omit({ container: true }).optional(),
         ports: z.array(z.string()),
         envNames: z.array(z.string()),
       }),
@@ -239,6 +242,13 @@ export const clusterPodGet = defineTool({
           ready: Boolean(s?.ready),
           restartCount: Number(s?.restartCount ?? 0),
           state: stateOf(s),
+          lastExit: s?.lastState?.terminated
+            ? {
+                reason: s.lastState.terminated.reason,
+                exitCode: s.lastState.terminated.exitCode,
+                at: s.lastState.terminated.finishedAt,
+              }
+            : undefined,
           ports: (c.ports ?? []).map(
             (pt: any) => `${pt.name ? `${pt.name}:` : ''}${pt.containerPort}/${pt.protocol ?? 'TCP'}`,
           ),
@@ -249,7 +259,7 @@ export const clusterPodGet = defineTool({
     };
     return {
       data,
-      summary: `${namespace}/${pod}: ${data.status} on ${data.node ?? '?'}; containers: ${data.containers.map((c: any) => `${c.name} (${c.state})`).join(', ')}`,
+      summary: `${namespace}/${pod}: ${data.status} on ${data.node ?? '?'}; containers: ${data.containers.map((c: any) => `${c.name} (${c.state}${c.lastExit ? `, last exit ${c.lastExit.reason ?? '?'} code ${c.lastExit.exitCode ?? '?'}` : ''})`).join(', ')}`,
     };
   },
 });
@@ -263,20 +273,25 @@ function parseSince(s: string): number {
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
+const LOG_TAIL_DEFAULT = 50;
+/** Lines read from the box when a pattern filters them: the tail applies to the matches. */
+const LOG_SCAN_WITH_PATTERN = 5000;
+
 export const clusterPodLogs = defineTool({
   name: 'cluster_pod_logs',
   title: 'Pod logs',
   description:
-    "Last lines of a container's log (tail default 200; previous: the crashed instance; since: e.g. 10m). Capped at maxBytes.",
+    "Last lines of a container's log (tail, default 50); pattern keeps matching lines of the last 5000.",
   toolset: 'cluster',
   input: {
     namespace: nsArg,
     pod: podArg,
-    container: z.string().optional().describe("Default: the pod's only (or first) container"),
-    tail: z.number().int().min(1).max(10000).optional().describe('Last N lines (default 200)'),
-    since: z.string().optional().describe('Only lines newer than this, e.g. 10m'),
-    previous: z.boolean().optional().describe('Log of the previous (crashed) container instance'),
-    timestamps: z.boolean().optional(),
+    container: z.string().optional().describe('Default: the first container'),
+    tail: z.number().int().min(1).max(10000).optional().describe('Last N lines, or N matches (default 50)'),
+    pattern: z.string().max(200).optional().describe('Keep lines with this text, any case; a|b = either'),
+    since: z.string().optional().describe('e.g. 10m: newer lines only'),
+    previous: z.boolean().optional().describe("The crashed instance's log"),
+    timestamps: z.boolean().optional().describe('Prefix lines with time'),
     maxBytes: z
       .number()
       .int()
@@ -290,16 +305,19 @@ export const clusterPodLogs = defineTool({
     pod: z.string(),
     container: z.string(),
     lines: z.number(),
+    scanned: z.number().optional().describe('Lines searched for the pattern'),
+    matched: z.number().optional().describe('Lines that matched, before the tail'),
     truncated: z.boolean(),
     log: z.string(),
   },
   annotations: READ,
   async handler(
-    { namespace, pod, container, tail, since, previous, timestamps, maxBytes = LOG_CAP_DEFAULT },
+    { namespace, pod, container, tail, pattern, since, previous, timestamps, maxBytes = LOG_CAP_DEFAULT },
     ctx,
   ) {
     checkName('namespace', namespace);
     checkName('pod', pod);
+    const matches = pattern !== undefined ? lineMatcher(pattern) : undefined;
     const h = await hub(ctx);
     let picked = container;
     if (!picked) {
@@ -309,33 +327,36 @@ export const clusterPodLogs = defineTool({
       picked = names[0];
     }
     const sinceSeconds = since ? parseSince(since) : undefined;
-    const tailLines = tail ?? (sinceSeconds ? undefined : 200);
+    const want = tail ?? (sinceSeconds && !matches ? undefined : LOG_TAIL_DEFAULT);
     const text = await h.podLogs(
       namespace,
       pod,
       {
         container: picked,
-        tailLines,
+        tailLines: matches ? (sinceSeconds ? undefined : LOG_SCAN_WITH_PATTERN) : want,
         sinceSeconds,
         previous: previous || undefined,
         timestamps: timestamps || undefined,
       },
       ctx.signal,
     );
-    // The server already cut to the last `tail` lines; keep the newest bytes if that is still too much.
-    const bytes = Buffer.byteLength(text);
-    let log = text;
-    let truncated = false;
-    if (bytes > maxBytes) {
-      const buf = Buffer.from(text);
-      const kept = buf.subarray(bytes - maxBytes).toString('utf8');
-      log = `[... ${bytes - maxBytes} earlier bytes cut at maxBytes=${maxBytes}; lower tail or raise maxBytes ...]\n${kept.slice(kept.indexOf('\n') + 1)}`;
-      truncated = true;
+    let body = text;
+    let scanned: number | undefined;
+    let matched: number | undefined;
+    if (matches) {
+      const all = text.split('\n').filter(Boolean);
+      const hits = all.filter(matches);
+      scanned = all.length;
+      matched = hits.length;
+      const kept = want ? hits.slice(-want) : hits;
+      body = kept.length ? `${kept.join('\n')}\n` : '';
     }
+    const { log, truncated } = capBytes(body, maxBytes);
     const lines = log.split('\n').filter(Boolean).length - (truncated ? 1 : 0);
+    const found = matches ? `; ${matched} of ${scanned} scanned line(s) matched "${pattern}"` : '';
     return {
-      data: { namespace, pod, container: picked, lines, truncated, log },
-      summary: `${namespace}/${pod} [${picked}${container ? '' : ', picked automatically'}]: ${lines} line(s)${truncated ? ' (truncated)' : ''}`,
+      data: { namespace, pod, container: picked, lines, scanned, matched, truncated, log },
+      summary: `${namespace}/${pod} [${picked}${container ? '' : ', picked automatically'}]: ${lines} line(s)${truncated ? ' (truncated)' : ''}${found}`,
       raw: { label: `log of pod ${namespace}/${pod} container ${picked}`, field: 'log', text: log },
     };
   },
@@ -344,18 +365,12 @@ export const clusterPodLogs = defineTool({
 export const clusterPodEvents = defineTool({
   name: 'cluster_pod_events',
   title: 'Pod events',
-  description: 'Kubernetes events of one pod, oldest first (scheduling, pulls, back-offs...).',
+  description: 'Events of one pod, oldest first (scheduling, pulls, back-offs...).',
   toolset: 'cluster',
   input: {
     namespace: nsArg,
     pod: podArg,
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .optional()
-      .describe('Events read from the namespace (default 200)'),
+    limit: z.number().int().min(1).max(1000).optional().describe('Namespace events read (default 200)'),
   },
   output: {
     events: z.array(
@@ -401,8 +416,8 @@ function podDeleteTool(op: 'delete' | 'restart') {
     title: op === 'delete' ? 'Delete a pod' : 'Restart a pod',
     description:
       op === 'delete'
-        ? 'Delete a pod (its controller, if any, recreates it; a standalone pod is gone).'
-        : 'Restart a pod by deleting it so its controller recreates it.',
+        ? 'Delete a pod (a controller recreates it; a standalone pod is gone).'
+        : 'Restart a pod: delete it so its controller recreates it.',
     toolset: 'cluster',
     input: {
       namespace: nsArg,
@@ -456,7 +471,7 @@ function podDeleteTool(op: 'delete' | 'restart') {
 export const clusterNodes = defineTool({
   name: 'cluster_nodes',
   title: 'List nodes',
-  description: 'Cluster nodes with status, roles, version, IP, CPU and memory (owner/admin only).',
+  description: 'Nodes with status, roles, version, IP, CPU and memory (owner/admin only).',
   toolset: 'cluster',
   input: {},
   output: {
@@ -512,7 +527,7 @@ export const clusterNodes = defineTool({
 export const clusterNamespaces = defineTool({
   name: 'cluster_namespaces',
   title: 'List namespaces',
-  description: 'Namespaces visible to this user, with phase and workspace.',
+  description: 'Namespaces this user may see, with phase and workspace.',
   toolset: 'cluster',
   input: { labelSelector: z.string().optional(), ...pageIn },
   output: {
@@ -540,9 +555,8 @@ export const clusterNamespaces = defineTool({
 
 export const clusterApps = defineTool({
   name: 'cluster_apps',
-  title: 'List application spaces',
-  description:
-    'Application spaces: namespaces grouped by the user they belong to, plus Shared and System (owner/admin only), as this user may see them.',
+  title: 'List app spaces',
+  description: 'App spaces: the namespaces of each user, plus Shared and System (owner/admin only).',
   toolset: 'cluster',
   input: {},
   output: {
@@ -566,7 +580,7 @@ export const clusterApps = defineTool({
       data: { groups, workspaces },
       summary:
         groups.map((g) => `${g.group}: ${g.namespaces.join(', ')}`).join('\n') ||
-        'no application spaces visible to this profile',
+        'no app spaces visible to this profile',
     };
   },
 });
@@ -575,13 +589,13 @@ const lane = z.object({ ready: z.number(), total: z.number() });
 
 export const clusterAppStatus = defineTool({
   name: 'cluster_app_status',
-  title: 'Application space status',
+  title: 'Namespace health',
   description:
-    'Health of one namespace: workloads ready/total, pods by phase, latest events; a failed lane reports its own error.',
+    'One namespace: workloads ready/total, pods by phase, unhealthy pods (crash loops count), latest events.',
   toolset: 'cluster',
   input: {
     namespace: nsArg,
-    events: z.number().int().min(0).max(100).optional().describe('Latest events to include (default 5)'),
+    events: z.number().int().min(0).max(100).optional().describe('Latest events (default 5)'),
   },
   output: {
     namespace: z.string(),
@@ -595,6 +609,9 @@ export const clusterAppStatus = defineTool({
         failed: z.number(),
         unknown: z.number(),
         total: z.number(),
+        unhealthy: z
+          .array(z.object({ name: z.string(), problem: z.string() }))
+          .describe('Pods that need a look, crash loops included (their phase stays running)'),
       })
       .optional(),
     events: z
@@ -646,13 +663,17 @@ export const clusterAppStatus = defineTool({
     if (pods.status === 'rejected') data.podsError = err(pods);
     else {
       const b = { running: 0, pending: 0, succeeded: 0, failed: 0, unknown: 0, total: 0 };
+      const unhealthy: Array<{ name: string; problem: string }> = [];
+      const now = Date.now();
       for (const p of pods.value.items ?? []) {
         const k = String(p?.status?.phase ?? '').toLowerCase() as keyof typeof b;
         if (k in b && k !== 'total') b[k]++;
         else b.unknown++;
         b.total++;
+        const problem = unhealthyReason(p, now);
+        if (problem) unhealthy.push({ name: p.metadata.name, problem });
       }
-      data.pods = b;
+      data.pods = { ...b, unhealthy };
     }
     if (evs.status === 'rejected') data.eventsError = err(evs);
     else {
@@ -672,7 +693,9 @@ export const clusterAppStatus = defineTool({
       data.workloads
         ? `deployments ${data.workloads.Deployment.ready}/${data.workloads.Deployment.total} ready`
         : `workloads failed: ${data.workloadsError}`,
-      data.pods ? `pods ${data.pods.running}/${data.pods.total} running` : `pods failed: ${data.podsError}`,
+      data.pods
+        ? `pods ${data.pods.total - data.pods.unhealthy.length}/${data.pods.total} healthy${data.pods.unhealthy.length ? ` (${data.pods.unhealthy.map((u: any) => `${u.name}: ${u.problem}`).join(', ')})` : ''}`
+        : `pods failed: ${data.podsError}`,
     ];
     return { data: data as any, summary: `${namespace}: ${lanes.join('; ')}` };
   },

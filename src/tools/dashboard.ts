@@ -1,5 +1,6 @@
 // dashboard_overview (olares-api/cluster.md sec. 12): physical resources, the user's quota and
-// the app ranking, each section with raw numbers and display strings; a failed section reports
+// the app ranking, each figure once, as a number in the unit its field names (no raw + display
+// copies: an agent reads numbers and a person reads the summary); a failed section reports
 // its own error while the others are still returned; a section the role may not read says so
 // (unavailable) instead of failing.
 import { z } from 'zod';
@@ -9,27 +10,37 @@ import type { ToolContext } from './context.js';
 import { defineTool, type ToolDeclaration } from './defineTool.js';
 
 const last = (m: MetricMap, name: string) => m.get(name)?.[0]?.value ?? Number.NaN;
-const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '-');
-function size(bytes: number) {
-  if (!Number.isFinite(bytes)) return '-';
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < u.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 && i > 0 ? 1 : 0)} ${u[i]}`;
-}
-const rate = (bps: number) => (Number.isFinite(bps) ? `${size(bps)}/s` : '-');
+/** A figure rounded to what a reader can use; a missing sample stays absent rather than NaN. */
+const round = (x: number, digits = 2) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : undefined);
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const KiB = 1024;
+const percent = (x: number | undefined) =>
+  x === undefined || !Number.isFinite(x) ? undefined : Math.round(x * 100);
 
-const item = z.object({ raw: z.record(z.string(), z.unknown()), display: z.record(z.string(), z.string()) });
-const section = z.object({
-  items: z.array(item),
+const figure = z.object({
+  metric: z.string(),
+  used: z.number().optional(),
+  total: z.number().optional(),
+  unit: z.string().describe('cores, GiB, pods or KiB/s'),
+  percent: z.number().optional(),
+});
+const rankRow = z.object({
+  rank: z.number(),
+  app: z.string(),
+  title: z.string(),
+  namespace: z.string(),
+  state: z.string(),
+  pods: z.number(),
+  cpuCores: z.number().optional(),
+  memoryMiB: z.number().optional(),
+  netInKiBps: z.number().optional(),
+  netOutKiBps: z.number().optional(),
+});
+const lane = {
   error: z.string().optional(),
   unavailable: z.string().optional().describe('This role may not read the section: not a failure'),
-  note: z.string().optional(),
-});
+};
 
 /** A section's outcome: a refusal for the role is "unavailable", never a failed overview. */
 async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: string; unavailable?: string }> {
@@ -87,44 +98,93 @@ async function ranking(ctx: ToolContext, username: string) {
       title: a.title,
       namespace: a.namespace,
       state: a.state,
-      is_system: isSystem,
       pods: podCount,
-      icon: a.icon,
-      deployment: a.deployment,
-      owner_kind: a.ownerKind,
       cpu: sumFor(m, `${p}_cpu_usage`, match),
       memory: sumFor(m, `${p}_memory_usage_wo_cache`, match),
-      net_in: sumFor(m, `${p}_net_bytes_received`, match),
-      net_out: sumFor(m, `${p}_net_bytes_transmitted`, match),
+      netIn: sumFor(m, `${p}_net_bytes_received`, match),
+      netOut: sumFor(m, `${p}_net_bytes_transmitted`, match),
     };
   });
   rows.sort((x, y) => y.cpu - x.cpu || x.title.localeCompare(y.title));
-  return rows.map((r, i) => ({
-    raw: { rank: i + 1, ...r },
-    display: {
-      rank: String(i + 1),
-      app: r.title,
-      cpu: r.cpu.toFixed(3),
-      memory: size(r.memory),
-      net_in: rate(r.net_in),
-      net_out: rate(r.net_out),
-    },
+  return rows.map(({ cpu, memory, netIn, netOut, ...r }, i) => ({
+    rank: i + 1,
+    ...r,
+    cpuCores: round(cpu, 3),
+    memoryMiB: round(memory / MiB, 1),
+    netInKiBps: round(netIn / KiB, 1),
+    netOutKiBps: round(netOut / KiB, 1),
+  }));
+}
+
+/** olares-cli's physical rows (cpu, memory, disk, pods, net_in, net_out), each figure once. */
+const PHYSICAL = [
+  ['cpu', 'cluster_cpu_usage', 'cluster_cpu_total', 'cluster_cpu_utilisation', 'cores', 1],
+  [
+    'memory',
+    'cluster_memory_usage_wo_cache',
+    'cluster_memory_total',
+    'cluster_memory_utilisation',
+    'GiB',
+    GiB,
+  ],
+  [
+    'disk',
+    'cluster_disk_size_usage',
+    'cluster_disk_size_capacity',
+    'cluster_disk_size_utilisation',
+    'GiB',
+    GiB,
+  ],
+  ['pods', 'cluster_pod_running_count', 'cluster_pod_quota', '', 'pods', 1],
+  ['net_in', 'cluster_net_bytes_received', '', '', 'KiB/s', KiB],
+  ['net_out', 'cluster_net_bytes_transmitted', '', '', 'KiB/s', KiB],
+] as const;
+
+function physicalRows(m: MetricMap) {
+  return PHYSICAL.map(([metric, v, t, u, unit, scale]) => {
+    const used = last(m, v);
+    const total = t ? last(m, t) : undefined;
+    const share = u ? last(m, u) : total ? used / total : undefined;
+    const digits = unit === 'pods' ? 0 : unit === 'KiB/s' ? 1 : 2;
+    return {
+      metric,
+      used: round(used / scale, digits),
+      total: total === undefined ? undefined : round(total / scale, digits),
+      unit,
+      percent: percent(share),
+    };
+  });
+}
+
+function userRows(m: MetricMap) {
+  return (
+    [
+      ['cpu', 'user_cpu_usage', 'user_cpu_total', 'user_cpu_utilisation', 'cores', 1],
+      ['memory', 'user_memory_usage_wo_cache', 'user_memory_total', 'user_memory_utilisation', 'GiB', GiB],
+    ] as const
+  ).map(([metric, u, t, p, unit, scale]) => ({
+    metric,
+    used: round(last(m, u) / scale),
+    total: round(last(m, t) / scale),
+    unit,
+    percent: percent(last(m, p)),
   }));
 }
 
 export const dashboardOverview = defineTool({
   name: 'dashboard_overview',
-  title: 'Olares dashboard overview',
-  description:
-    "Box health at a glance: CPU, memory, disk, pods and network; the user's quota; apps ranked by CPU.",
+  title: 'Dashboard overview',
+  description: "Box load: CPU, memory, disk, pods, network; the user's quota; market apps ranked by CPU.",
   toolset: 'dashboard',
   input: {
-    head: z.number().int().min(1).max(100).optional().describe('Top N apps in the ranking (default 10)'),
+    head: z.number().int().min(1).max(100).optional().describe('Top N market apps (default 10)'),
   },
   output: {
     fetchedAt: z.string(),
     user: z.string().optional(),
-    sections: z.object({ physical: section, user: section, ranking: section }),
+    physical: z.object({ items: z.array(figure), note: z.string().optional(), ...lane }),
+    quota: z.object({ items: z.array(figure), ...lane }),
+    ranking: z.object({ items: z.array(rankRow), ...lane }),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler({ head = 10 }, ctx) {
@@ -136,98 +196,34 @@ export const dashboardOverview = defineTool({
       settle(d.user(username, ctx.signal)),
       settle(ranking(ctx, username)),
     ]);
-
-    const physMetrics = phys.value?.metrics;
-    const physical = physMetrics
-      ? (
-          [
-            ['cpu', 'CPU', 'cluster_cpu_usage', 'cluster_cpu_total', 'cluster_cpu_utilisation', 'core'],
-            [
-              'memory',
-              'Memory',
-              'cluster_memory_usage_wo_cache',
-              'cluster_memory_total',
-              'cluster_memory_utilisation',
-              'bytes',
-            ],
-            [
-              'disk',
-              'Disk',
-              'cluster_disk_size_usage',
-              'cluster_disk_size_capacity',
-              'cluster_disk_size_utilisation',
-              'bytes',
-            ],
-            ['pods', 'Pods', 'cluster_pod_running_count', 'cluster_pod_quota', '', 'pods'],
-            ['net_in', 'Network in', 'cluster_net_bytes_received', '', '', 'bytes/s'],
-            ['net_out', 'Network out', 'cluster_net_bytes_transmitted', '', '', 'bytes/s'],
-          ] as const
-        ).map(([metric, label, v, t, u, unit]) => {
-          const value = last(physMetrics, v);
-          const total = t ? last(physMetrics, t) : undefined;
-          const utilisation = u ? last(physMetrics, u) : total ? value / total : undefined;
-          const fmt =
-            unit === 'bytes'
-              ? size
-              : unit === 'bytes/s'
-                ? rate
-                : (x: number) => (unit === 'core' ? x.toFixed(2) : String(Math.round(x)));
-          return {
-            raw: { metric, label, value, total, unit, utilisation },
-            display: {
-              metric: label,
-              value: total !== undefined ? `${fmt(value)} / ${fmt(total)}` : fmt(value),
-              unit,
-              utilisation: utilisation !== undefined ? pct(utilisation) : '',
-            },
-          };
-        })
-      : [];
-    const userItems = user.value
-      ? (
-          [
-            ['CPU', 'user_cpu_usage', 'user_cpu_total', 'user_cpu_utilisation'],
-            ['Memory', 'user_memory_usage_wo_cache', 'user_memory_total', 'user_memory_utilisation'],
-          ] as const
-        ).map(([metric, u, t, p]) => {
-          const used = last(user.value!, u);
-          const total = last(user.value!, t);
-          const fmt = metric === 'CPU' ? (x: number) => x.toFixed(2) : size;
-          return {
-            raw: { metric, used, total, utilisation: last(user.value!, p), user: username },
-            display: { metric, used: fmt(used), total: fmt(total), utilisation: pct(last(user.value!, p)) },
-          };
-        })
-      : [];
+    const physical = phys.value?.metrics ? physicalRows(phys.value.metrics) : [];
     const data = {
       fetchedAt: new Date().toISOString(),
       user: username,
-      sections: {
-        physical: {
-          items: physical,
-          error: phys.error,
-          unavailable: phys.unavailable,
-          note:
-            phys.value?.scope === 'user'
-              ? `this user's share of the box: a sub-account may not read cluster-wide metrics, so these come from the per-user monitoring path the web app uses`
-              : undefined,
-        },
-        user: { items: userItems, error: user.error, unavailable: user.unavailable },
-        ranking: {
-          items: (rank.value ?? []).slice(0, head),
-          error: rank.error,
-          unavailable: rank.unavailable,
-        },
+      physical: {
+        items: physical,
+        error: phys.error,
+        unavailable: phys.unavailable,
+        note:
+          phys.value?.scope === 'user'
+            ? `this user's share of the box: a sub-account may not read cluster-wide metrics, so these come from the per-user monitoring path the web app uses`
+            : undefined,
       },
+      quota: {
+        items: user.value ? userRows(user.value) : [],
+        error: user.error,
+        unavailable: user.unavailable,
+      },
+      ranking: { items: (rank.value ?? []).slice(0, head), error: rank.error, unavailable: rank.unavailable },
     };
-    const cpu = physical[0]?.display;
-    const mem = physical[1]?.display;
-    const failed = Object.entries(data.sections)
-      .filter(([, s]) => s.error)
-      .map(([k]) => k);
+    const failed = (['physical', 'quota', 'ranking'] as const).filter((k) => data[k].error);
+    // The figures are in the JSON below the summary: the summary only points at the busiest one.
+    const busiest = [...physical, ...data.quota.items]
+      .filter((f) => f.percent !== undefined)
+      .sort((x, y) => (y.percent ?? 0) - (x.percent ?? 0))[0];
     return {
       data,
-      summary: `${cpu ? `CPU ${cpu.value} cores (${cpu.utilisation}), memory ${mem?.value} (${mem?.utilisation})` : 'physical section unavailable'}; top app: ${data.sections.ranking.items[0]?.display.app ?? '-'}${failed.length ? `; failed sections: ${failed.join(', ')}` : ''}`,
+      summary: `${busiest ? `busiest: ${busiest.metric} at ${busiest.percent}%` : 'no utilisation figures'}${failed.length ? `; failed sections: ${failed.join(', ')}` : ''}`,
     };
   },
 });

@@ -59,7 +59,7 @@ export const profileArgSchema = z
   .string()
   .min(1)
   .optional()
-  .describe('Profile name or olaresId (default: current)');
+  .describe('Run as this profile (name or olaresId)');
 
 /** The zod object the SDK validates arguments against: unknown keys are refused. */
 export function inputSchemaOf(decl: ToolDeclaration<any, any>) {

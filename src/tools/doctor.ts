@@ -189,8 +189,7 @@ const serviceRow = z.object({
 export const doctor = defineTool({
   name: 'doctor',
   title: 'Diagnose olares-mcp',
-  description:
-    'Check credentials, token state, lock dir, service reachability and client support for a profile; lists the fix for each problem.',
+  description: 'Check credentials, token, lock dir, reachability and client support; names each fix.',
   toolset: 'doctor',
   input: {},
   output: {

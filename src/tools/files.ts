@@ -14,6 +14,7 @@ import {
   stagedName,
   uploadRoots,
 } from '../olares/files.js';
+import { publicShareUrl } from '../olares/links.js';
 import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
 import { createDownloadTemp, discardDownloadTemp, landDownload, openUploadSource } from './localFiles.js';
@@ -92,8 +93,7 @@ async function withRetries<T>(
 export const filesLs = defineTool({
   name: 'files_ls',
   title: 'List Olares files',
-  description:
-    'List a remote directory (e.g. drive/Home/Documents); directories first. Paginated with limit/page.',
+  description: 'List a remote directory, directories first.',
   toolset: 'files',
   input: {
     path: remotePathArg,
@@ -136,7 +136,7 @@ export const filesLs = defineTool({
 export const filesStat = defineTool({
   name: 'files_stat',
   title: 'Stat an Olares file',
-  description: 'Tell whether a remote path exists, is a file or directory, and its size.',
+  description: 'Whether a remote path exists, file or directory, and its size.',
   toolset: 'files',
   input: { path: remotePathArg },
   output: { path: z.string(), exists: z.boolean(), entry: entrySchema.optional() },
@@ -182,31 +182,61 @@ function trimPartialUtf8(buf: Buffer): Buffer {
   return buf.subarray(0, end);
 }
 
+/** Up to maxBytes of a file, from its start or (fromEnd) its end; the body is dumped after. */
+async function readWindow(
+  files: FilesClient,
+  p: RemotePath,
+  size: number,
+  maxBytes: number,
+  fromEnd: boolean,
+  signal: AbortSignal,
+) {
+  const from = fromEnd ? Math.max(0, size - maxBytes) : 0;
+  const res = await files.raw(p, { from, to: from + maxBytes - 1, signal });
+  const chunks: Buffer[] = [];
+  let got = 0;
+  for await (const chunk of res.body) {
+    const b = chunk as Buffer;
+    chunks.push(b.subarray(0, Math.max(0, maxBytes - got)));
+    got += b.length;
+    if (got >= maxBytes) break;
+  }
+  res.body.destroy();
+  return { buf: Buffer.concat(chunks), from };
+}
+
+/** The first or last `count` lines of a text; a window that starts mid-file drops its partial first line. */
+function pickLines(text: string, mode: 'head' | 'tail', count: number, startsMidFile: boolean) {
+  const all = text.split('\n');
+  if (all[all.length - 1] === '') all.pop();
+  if (startsMidFile) all.shift();
+  const kept = mode === 'head' ? all.slice(0, count) : all.slice(-count);
+  return { text: kept.length ? `${kept.join('\n')}\n` : '', lines: kept.length, more: all.length > count };
+}
+
 export const filesCat = defineTool({
   name: 'files_cat',
   title: 'Read an Olares text file',
-  description:
-    'Read a remote text file (capped at maxBytes, default 64 KiB). Binary files are refused; use files_download.',
+  description: 'Read a remote text file, or its first or last lines; binary files: files_download.',
   toolset: 'files',
   input: {
     path: remotePathArg,
-    maxBytes: z
-      .number()
-      .int()
-      .min(1)
-      .max(CAT_MAX)
-      .optional()
-      .describe('Cap in bytes (default 65536, max 1 MiB)'),
+    head: z.number().int().min(1).max(100_000).optional().describe('First N lines'),
+    tail: z.number().int().min(1).max(100_000).optional().describe('Last N lines'),
+    maxBytes: z.number().int().min(1).max(CAT_MAX).optional().describe('Cap in bytes (default 65536)'),
   },
   output: {
     path: z.string(),
     size: z.number(),
     bytes: z.number(),
-    truncated: z.boolean(),
+    truncated: z.boolean().describe('Only part of the file is shown'),
+    lines: z.number().describe('Lines shown'),
     content: z.string(),
   },
   annotations: READ,
-  async handler({ path, maxBytes = CAT_DEFAULT }, ctx) {
+  async handler({ path, head, tail, maxBytes = CAT_DEFAULT }, ctx) {
+    if (head && tail)
+      throw new InvalidInputError('give head or tail, not both (one call reads one end of the file)');
     const p = RemotePath.parse(path);
     const files = (await ctx.olares()).files;
     const entry = await statOrThrow(files, p, ctx.signal);
@@ -214,30 +244,42 @@ export const filesCat = defineTool({
       throw new InvalidInputError(
         `${p.display} is a directory: files_cat only works on files (use files_ls to list it)`,
       );
-    const res = await files.raw(p, { from: 0, to: maxBytes - 1, signal: ctx.signal });
-    const chunks: Buffer[] = [];
-    let got = 0;
-    for await (const chunk of res.body) {
-      const b = chunk as Buffer;
-      chunks.push(b.subarray(0, Math.max(0, maxBytes - got)));
-      got += b.length;
-      if (got >= maxBytes) break;
-    }
-    res.body.destroy();
-    const buf = Buffer.concat(chunks);
+    const { buf, from } = await readWindow(files, p, entry.size, maxBytes, Boolean(tail), ctx.signal);
     if (looksBinary(buf)) {
       throw new InvalidInputError(
         `${p.display} looks binary (${humanBytes(entry.size)}); files_cat shows text only. Use files_download to save it locally`,
       );
     }
-    const truncated = entry.size > buf.length;
-    const text = (truncated ? trimPartialUtf8(buf) : buf).toString('utf8');
-    const marker = truncated
-      ? `\n[... truncated: showed ${buf.length} of ${entry.size} bytes; raise maxBytes (max ${CAT_MAX}) or use files_download]`
+    const cut = from + buf.length < entry.size;
+    let text = (cut ? trimPartialUtf8(buf) : buf).toString('utf8');
+    let truncated = cut || from > 0;
+    let lines = text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1).length;
+    if (head || tail) {
+      const picked = pickLines(text, head ? 'head' : 'tail', (head ?? tail)!, from > 0);
+      ({ text, lines } = picked);
+      truncated = picked.more || truncated;
+    }
+    // The note is ours, not the file's: it goes in the summary, never into the content.
+    const shown = head
+      ? `first ${lines} line(s)`
+      : tail
+        ? `last ${lines} line(s)`
+        : cut
+          ? `first ${humanBytes(buf.length)}`
+          : '';
+    const more = truncated
+      ? `; more: ${tail ? 'a larger tail' : head ? 'a larger head' : 'raise maxBytes'} or files_download`
       : '';
     return {
-      data: { path: p.display, size: entry.size, bytes: buf.length, truncated, content: text + marker },
-      summary: `${p.display} (${humanBytes(entry.size)}${truncated ? `, first ${humanBytes(buf.length)}` : ''})${marker}`,
+      data: {
+        path: p.display,
+        size: entry.size,
+        bytes: Buffer.byteLength(text),
+        truncated,
+        lines,
+        content: text,
+      },
+      summary: `${shown || 'the whole file'}${more}`,
       raw: { label: `file ${p.display}`, field: 'content', text },
     };
   },
@@ -248,13 +290,12 @@ export const filesCat = defineTool({
 export const filesDownload = defineTool({
   name: 'files_download',
   title: 'Download an Olares file',
-  description:
-    'Download a remote file to a local path (a folder if it ends with / or exists). Streams, resumes after dropped connections.',
+  description: 'Download a remote file; resumable.',
   toolset: 'files',
   input: {
     remotePath: remotePathArg,
-    localPath: z.string().describe('Local file or folder (absolute path inside the allowed local roots)'),
-    overwrite: z.boolean().optional().describe('Replace an existing local file (default false)'),
+    localPath: z.string().describe('Local file or folder ending with / (absolute, in the local roots)'),
+    overwrite: z.boolean().optional().describe('Replace an existing file'),
   },
   output: { remotePath: z.string(), localPath: z.string(), bytes: z.number(), resumed: z.number() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -415,13 +456,12 @@ async function existingRemoteNames(
 export const filesUpload = defineTool({
   name: 'files_upload',
   title: 'Upload to Olares',
-  description:
-    'Upload a local file or directory. remotePath ending with / is a folder (name kept). Resumable 8 MiB chunks with progress.',
+  description: 'Upload a local file or directory; resumable, with progress.',
   toolset: 'files',
   input: {
     localPath: z.string().describe('Local file or directory'),
     remotePath: z.string().describe('Target file, or folder ending with / (must exist)'),
-    overwrite: z.boolean().optional().describe('Replace an existing remote file (default false)'),
+    overwrite: z.boolean().optional().describe('Replace an existing file'),
   },
   output: { remotePath: z.string(), files: z.number(), bytes: z.number(), resumedFrom: z.number() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -588,11 +628,11 @@ async function waitCloudTask(
 export const filesMkdir = defineTool({
   name: 'files_mkdir',
   title: 'Create an Olares folder',
-  description: 'Create a remote directory; parents: true creates missing intermediates.',
+  description: 'Create a remote directory.',
   toolset: 'files',
   input: {
     path: remotePathArg,
-    parents: z.boolean().optional().describe('Create missing parents (like mkdir -p)'),
+    parents: z.boolean().optional().describe('Like mkdir -p'),
   },
   output: { path: z.string(), created: z.array(z.string()) },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -635,8 +675,7 @@ export const filesMkdir = defineTool({
 export const filesRm = defineTool({
   name: 'files_rm',
   title: 'Delete Olares files',
-  description:
-    'Delete remote files or directories (recursive: true for directories). Asks for confirmation when the client can.',
+  description: 'Delete remote files or directories (recursive: true for directories).',
   toolset: 'files',
   input: {
     paths: z.array(z.string()).min(1).max(200),
@@ -815,12 +854,11 @@ const pasteOutput = {
 export const filesCp = defineTool({
   name: 'files_cp',
   title: 'Copy Olares files',
-  description:
-    'Copy remote files/directories server-side and wait for the result. destination ending with / is a folder.',
+  description: 'Copy remote files/directories on the box.',
   toolset: 'files',
   input: {
     sources: z.array(z.string()).min(1).max(100),
-    destination: z.string().describe('Target folder ending with /, or exact target for one source'),
+    destination: z.string().describe('Folder ending with /, or the target of one source'),
   },
   output: pasteOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -834,12 +872,11 @@ export const filesCp = defineTool({
 export const filesMv = defineTool({
   name: 'files_mv',
   title: 'Move Olares files',
-  description:
-    'Move remote files/directories server-side and wait for the result. destination ending with / is a folder.',
+  description: 'Move remote files/directories on the box.',
   toolset: 'files',
   input: {
     sources: z.array(z.string()).min(1).max(100),
-    destination: z.string().describe('Target folder ending with /, or exact target for one source'),
+    destination: z.string().describe('Folder ending with /, or the target of one source'),
     dryRun: z.boolean().optional(),
   },
   output: pasteOutput,
@@ -868,7 +905,7 @@ export const filesMv = defineTool({
 export const filesRename = defineTool({
   name: 'files_rename',
   title: 'Rename an Olares file',
-  description: 'Rename a remote file or directory in place (use files_mv to move it elsewhere).',
+  description: 'Rename a remote file or directory in place (files_mv moves it).',
   toolset: 'files',
   input: { path: remotePathArg, newName: z.string().describe('New base name (no slashes)') },
   output: { path: z.string(), newPath: z.string() },
@@ -916,7 +953,7 @@ export const filesShareCreate = defineTool({
   name: 'files_share_create',
   title: 'Share an Olares folder',
   description:
-    'Share a remote directory: internal (Olares users) or public link (drive only; expiry required, a link password is generated).',
+    'Share a remote folder with Olares users (internal) or by public link (drive only; needs expiry; gets a password).',
   toolset: 'files',
   input: {
     path: remotePathArg,
@@ -930,6 +967,7 @@ export const filesShareCreate = defineTool({
   output: {
     share: shareSchema,
     linkPassword: z.string().optional().describe('Give this to the people you share the public link with'),
+    link: z.string().optional().describe('The public link'),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler({ path, type, permission, expireDays }, ctx) {
@@ -974,9 +1012,13 @@ export const filesShareCreate = defineTool({
       },
       ctx.signal,
     );
+    const link =
+      type === 'public'
+        ? publicShareUrl(share.id, (await ctx.olares()).session.identity.terminus)
+        : undefined;
     return {
-      data: { share, linkPassword: linkPassword || undefined },
-      summary: `shared ${p.display} (${type}, ${level}, id ${share.id})${linkPassword ? `; link password: ${linkPassword} (give it to the people you share the link with)` : ''}`,
+      data: { share, linkPassword: linkPassword || undefined, link },
+      summary: `shared ${p.display} (${type}, ${level})${link ? '; give link and linkPassword to the people you share it with' : ''}`,
     };
   },
 });
@@ -984,7 +1026,7 @@ export const filesShareCreate = defineTool({
 export const filesShareList = defineTool({
   name: 'files_share_list',
   title: 'List Olares shares',
-  description: 'List the shares this identity created or received.',
+  description: 'Shares this identity created or received.',
   toolset: 'files',
   input: {},
   output: { shares: z.array(shareSchema) },

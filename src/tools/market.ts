@@ -1,5 +1,6 @@
 // market tools (design.md sec. 4, olares-api/market.md). Mutating verbs send exactly one request
 // for the operation; `wait: true` polls the state like `olares-cli market ... --watch`.
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import { log } from '../log.js';
@@ -146,6 +147,11 @@ const resultShape = {
   finalState: z.string().optional(),
   finalOpType: z.string().optional(),
   statesSeen: z.array(z.string()).optional(),
+  urls: z.array(z.string()).optional().describe("Where the user opens the app's entrances"),
+  generatedEnvs: z
+    .array(z.string())
+    .optional()
+    .describe('Env variables the server generated; values only in Settings'),
   cascade: z
     .boolean()
     .optional()
@@ -160,9 +166,7 @@ const waitArg = z.boolean().optional();
 const cascadeArg = z
   .boolean()
   .optional()
-  .describe(
-    "Also stop/remove the app's shared server charts. Client/server and shared apps on Olares 1.12.6+ always cascade; default: only when the box decides so (single-user 1.12.5)",
-  );
+  .describe('Also stop/remove its shared server charts (default: the box decides)');
 const MUTATE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 
@@ -324,30 +328,31 @@ function accepted(message: string, sent: Sent) {
     : message;
 }
 
+/** The JSON holds the states seen and the URLs; the summary is the outcome in one line. */
 function summarize(r: OperationResult) {
-  return `${r.operation} '${r.app}': ${r.status === 'failed' ? 'FAILED: ' : ''}${r.message}${r.statesSeen?.length ? `\nstates: ${r.statesSeen.join(' -> ')}` : ''}`;
+  return `${r.operation} '${r.app}': ${r.status === 'failed' ? 'FAILED: ' : ''}${r.message}`;
 }
 
 export const marketList = defineTool({
   name: 'market_list',
-  title: 'List Olares apps',
-  description: "List apps in the market catalog, or the user's installed apps with mine: true.",
+  title: 'List market apps',
+  description: 'The market catalog, or (mine: true) the installed market apps; live state: market_status.',
   toolset: 'market',
   input: {
-    mine: z.boolean().optional().describe('Only apps installed for this user, with their state'),
-    category: z.string().optional(),
+    mine: z.boolean().optional().describe('Installed ones only'),
+    category: z.string().optional().describe('e.g. Productivity'),
     limit: z.number().int().min(1).max(500).optional().describe('Default 100'),
-    page: z.number().int().min(1).optional(),
+    page: z.number().int().min(1).optional().describe('1-based'),
   },
   output: {
     apps: z.array(
       z.object({
         name: z.string(),
         title: z.string(),
-        version: z.string(),
+        version: z.string().describe('Latest in the catalog'),
+        installed: z.string().optional().describe('Installed version (mine)'),
         source: z.string(),
         categories: z.array(z.string()),
-        state: z.string().optional(),
       }),
     ),
     total: z.number(),
@@ -361,9 +366,9 @@ export const marketList = defineTool({
       name: string;
       title: string;
       version: string;
+      installed?: string;
       source: string;
       categories: string[];
-      state?: string;
     }> = catalog;
     if (mine) {
       const rows = (await m.rows(ctx.signal)).filter((r) => !NOT_INSTALLED.has(r.state));
@@ -372,10 +377,10 @@ export const marketList = defineTool({
         return {
           name: r.name,
           title: c?.title ?? r.name,
-          version: r.version ?? '',
+          version: c?.version ?? '',
+          installed: r.version ?? '',
           source: r.source,
           categories: c?.categories ?? [],
-          state: r.state,
         };
       });
     }
@@ -392,9 +397,8 @@ export const marketList = defineTool({
 
 export const marketGet = defineTool({
   name: 'market_get',
-  title: 'Show an Olares app',
-  description:
-    'Show a catalog app: version, description, entrances, env variables it needs and compute modes.',
+  title: 'Show a market app',
+  description: 'A market app: version, description, entrance URLs, env variables and compute modes.',
   toolset: 'market',
   input: { app: appArg, source: z.string().optional().describe(`Default ${DEFAULT_SOURCE}`) },
   output: {
@@ -405,8 +409,15 @@ export const marketGet = defineTool({
     description: z.string().optional(),
     developer: z.string().optional(),
     categories: z.array(z.string()),
-    entrances: z.array(z.object({ name: z.string(), title: z.string().optional() })),
-    envs: z.array(z.object({ name: z.string(), required: z.boolean(), description: z.string().optional() })),
+    entrances: z.array(z.object({ name: z.string(), title: z.string().optional(), url: z.string() })),
+    envs: z.array(
+      z.object({
+        name: z.string(),
+        required: z.boolean(),
+        description: z.string().optional(),
+        secret: z.boolean().optional(),
+      }),
+    ),
     computeModes: z.array(z.string()),
   },
   annotations: READ,
@@ -421,21 +432,21 @@ export const marketGet = defineTool({
       description: d.description,
       developer: d.developer,
       categories: d.categories,
-      entrances: d.entrances,
+      entrances: m.entrances(d.name, d),
       envs: d.envs,
       computeModes: d.computeModes,
     };
     return {
       data,
-      summary: `${data.title} ${data.version} (${source})${data.envs.length ? `; envs: ${data.envs.map((e) => `${e.name}${e.required ? '*' : ''}`).join(', ')}` : ''}`,
+      summary: `${data.title} ${data.version} (${source})${data.envs.some((e) => e.required) ? '; it needs env variables: give them in envs, or have secrets generated with generateEnvs' : ''}`,
     };
   },
 });
 
 export const marketStatus = defineTool({
   name: 'market_status',
-  title: 'Olares app status',
-  description: "State of the user's installed apps, or of one app (running, stopped, installing, failed...).",
+  title: 'Market app status',
+  description: 'Live state of installed market apps, or one (running, installing + progress, failed...).',
   toolset: 'market',
   input: { app: appArg.optional() },
   output: {
@@ -479,20 +490,53 @@ export const marketStatus = defineTool({
 
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
+/** Where a person reads an app's env values: the server never returns the generated ones. */
+const SETTINGS_ENV_HINT = (title: string) => `Settings > Applications > ${title} > Environment variables`;
+
+/** A value for a secret env variable: 32 random bytes, URL-safe (any app accepts it as text). */
+const generateSecret = () => randomBytes(32).toString('base64url');
+
+/**
+ * The env values sent with an install: the caller's, plus a generated value for each name in
+ * generate. Only variables the catalog declares may be generated, and never one given a value
+ * too: a name from an injected prompt cannot add variables the app does not know.
+ */
+function envsToSend(
+  app: string,
+  declared: string[],
+  given: Record<string, string> | undefined,
+  generate: string[] | undefined,
+): Record<string, string> | undefined {
+  if (!generate?.length) return given;
+  const unknown = generate.filter((n) => !declared.includes(n));
+  if (unknown.length)
+    throw new InvalidInputError(
+      `generateEnvs names ${unknown.join(', ')}, which '${app}' does not declare (it declares: ${declared.join(', ') || 'none'}). Nothing was installed. Fix: name only variables market_get lists`,
+    );
+  const both = generate.filter((n) => given && n in given);
+  if (both.length)
+    throw new InvalidInputError(
+      `${both.join(', ')} is both given in envs and named in generateEnvs; keep one. Nothing was installed`,
+    );
+  return { ...given, ...Object.fromEntries(generate.map((n) => [n, generateSecret()])) };
+}
+
 export const marketInstall = defineTool({
   name: 'market_install',
-  title: 'Install an Olares app',
+  title: 'Install an app',
   description:
-    'Install an app from the market. If it needs env variables or a compute mode, the error says which; call again with them.',
+    'Install a market app; an error names a missing env variable or compute mode. The result has its URLs.',
   toolset: 'market',
   input: {
     app: appArg,
-    version: z.string().optional().describe('Default: latest in the catalog'),
-    envs: z
-      .record(z.string(), z.string())
+    version: z.string().optional().describe('Default: latest'),
+    envs: z.record(z.string(), z.string()).optional().describe('Env values, e.g. {"API_KEY": "..."}'),
+    generateEnvs: z
+      .array(z.string().max(100))
+      .max(20)
       .optional()
-      .describe('Env variables the app needs, e.g. {"API_KEY": "..."}'),
-    computeMode: z.string().optional().describe('e.g. cpu or nvidia, when the app asks for one'),
+      .describe('Secret env names the server fills; values never shown'),
+    computeMode: z.string().optional().describe('e.g. cpu or nvidia'),
     source: z.string().optional().describe(`Default ${DEFAULT_SOURCE}`),
     wait: waitArg,
   },
@@ -502,10 +546,11 @@ export const marketInstall = defineTool({
     app: a.app,
     version: a.version,
     envNames: Object.keys(a.envs ?? {}),
+    generatedEnvNames: a.generateEnvs,
     computeMode: a.computeMode,
   }),
-  async handler({ app, version, envs, computeMode, source = DEFAULT_SOURCE, wait }, ctx) {
-    for (const name of Object.keys(envs ?? {}))
+  async handler({ app, version, envs, generateEnvs, computeMode, source = DEFAULT_SOURCE, wait }, ctx) {
+    for (const name of [...Object.keys(envs ?? {}), ...(generateEnvs ?? [])])
       if (!ENV_NAME.test(name))
         throw new InvalidInputError(
           `env name "${name.slice(0, 60)}" is invalid (letters, digits and _; must start with a letter)`,
@@ -521,24 +566,34 @@ export const marketInstall = defineTool({
         `'${app}' is already installed (state ${row.state}${row.version ? `, version ${row.version}` : ''}). Use market_upgrade for a newer version, or market_status to follow it`,
       );
     }
-    const target = version?.replace(/^v/, '') || (await m.detail(app, source, ctx.signal)).version;
+    const detail = await m.detail(app, source, ctx.signal);
+    const target = version?.replace(/^v/, '') || detail.version;
     if (!target)
       throw new InvalidInputError(
         `cannot determine the version of '${app}' in source '${source}'; pass version`,
       );
+    const declared = detail.envs.map((e) => e.name);
+    const sending = envsToSend(app, declared, envs, generateEnvs);
     const sent = await send('install', app, m, ctx.signal, () =>
-      m.install(app, { source, version: target, envs, computeMode }, ctx.signal),
+      m.install(app, { source, version: target, envs: sending, computeMode }, ctx.signal),
     );
+    const generated = generateEnvs?.length ? [...generateEnvs] : undefined;
+    const where = generated
+      ? `; generated ${generated.join(', ')}: the user reads the value in ${SETTINGS_ENV_HINT(detail.title)}`
+      : '';
     const base: OperationResult = {
       app,
       operation: 'install',
       status: 'accepted',
-      message: accepted(`install requested for version ${target}`, sent),
+      message: accepted(`install requested for version ${target}${where}`, sent),
       user,
       source,
       version: target,
+      urls: m.entrances(app, detail).map((e) => e.url),
+      generatedEnvs: generated,
     };
     const result = wait ? await waitFor('install', app, m, ctx, base, row?.statusTime) : base;
+    if (wait && where) result.message += where;
     return { data: result, summary: summarize(result) };
   },
 });
@@ -552,9 +607,7 @@ function lifecycleTool(
   const input = {
     app: appArg,
     wait: waitArg,
-    ...(op === 'upgrade'
-      ? { version: z.string().optional().describe('Default: latest in the catalog') }
-      : {}),
+    ...(op === 'upgrade' ? { version: z.string().optional().describe('Default: latest') } : {}),
     ...(op === 'stop' ? { cascade: cascadeArg } : {}),
     ...(destructive ? { dryRun: z.boolean().optional() } : {}),
   };
@@ -636,9 +689,8 @@ function lifecycleTool(
 
 export const marketUninstall = defineTool({
   name: 'market_uninstall',
-  title: 'Uninstall an Olares app',
-  description:
-    'Uninstall an app (deleteData also removes its private data). Asks for confirmation when the client can.',
+  title: 'Uninstall an app',
+  description: 'Uninstall a market app (deleteData also removes its data).',
   toolset: 'market',
   input: {
     app: appArg,
@@ -713,23 +765,18 @@ export const marketTools: ToolDeclaration<any, any>[] = [
   marketUninstall,
   lifecycleTool(
     'upgrade',
-    'Upgrade an Olares app',
-    'Upgrade an installed app to a newer catalog version.',
+    'Upgrade an app',
+    'Upgrade an installed market app to a newer catalog version.',
     false,
   ),
   // Stopping and restarting interrupt an app the user may be using: confirmed like deletes.
-  lifecycleTool('stop', 'Stop an Olares app', 'Stop (suspend) a running app; its data stays.', true),
-  lifecycleTool('resume', 'Resume an Olares app', 'Start a stopped app again.', false),
+  lifecycleTool('stop', 'Stop an app', 'Stop (suspend) a running market app; its data stays.', true),
+  lifecycleTool('resume', 'Resume an app', 'Start a stopped market app again.', false),
   lifecycleTool(
     'restart',
-    'Restart an Olares app',
-    'Restart an app (stop then resume; Olares >= 1.12.6).',
+    'Restart an app',
+    'Restart a market app (stop then resume; Olares >= 1.12.6).',
     true,
   ),
-  lifecycleTool(
-    'cancel',
-    'Cancel an Olares app operation',
-    'Cancel an install/upgrade in progress; an early install is torn down.',
-    true,
-  ),
+  lifecycleTool('cancel', 'Cancel an app operation', 'Cancel an install or upgrade in progress.', true),
 ];

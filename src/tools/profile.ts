@@ -24,9 +24,8 @@ const profileView = z.object({
 
 export const profileList = defineTool({
   name: 'profile_list',
-  title: 'List Olares profiles',
-  description:
-    'List configured Olares profiles (instance + identity) with login status; the current one is marked. Local only, no network.',
+  title: 'List profiles',
+  description: 'Profiles with login status; the current one is marked. Local, no network.',
   toolset: 'profile',
   input: {},
   output: { profiles: z.array(profileView), currentProfile: z.string().optional() },
@@ -47,11 +46,11 @@ export const profileList = defineTool({
 
 export const profileUse = defineTool({
   name: 'profile_use',
-  title: 'Switch Olares profile',
-  description: 'Make a profile current (by name or olaresId; "-" switches back to the previous one).',
+  title: 'Switch profile',
+  description: 'Make a profile current (name or olaresId; "-" = the previous one).',
   toolset: 'profile',
   allowInReadOnly: true,
-  input: { name: z.string().min(1).describe('Profile name, olaresId, or "-" for the previous profile') },
+  input: { name: z.string().min(1).describe('Name, olaresId, or "-" (the previous one)') },
   output: { name: z.string(), olaresId: z.string(), changed: z.boolean() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler({ name }, ctx) {
@@ -74,11 +73,11 @@ export const profileUse = defineTool({
 
 export const profileRemove = defineTool({
   name: 'profile_remove',
-  title: 'Remove Olares profile',
-  description: 'Remove a profile and delete its stored token (local only; no server logout).',
+  title: 'Remove a profile',
+  description: 'Remove a profile and its stored token (local; no server logout).',
   toolset: 'profile',
   input: {
-    name: z.string().min(1).describe('Profile name or olaresId'),
+    name: z.string().min(1).describe('Name or olaresId'),
     dryRun: z.boolean().optional(),
   },
   output: {
@@ -117,34 +116,22 @@ export const profileRemove = defineTool({
   },
 });
 
-const makeCurrentArg = z
-  .boolean()
-  .optional()
-  .describe('Also make it the current profile (asks the user); default: the current profile stays');
+const makeCurrentArg = z.boolean().optional().describe('Also make it current (asks the user)');
 
 export const profileImport = defineTool({
   name: 'profile_import',
-  title: 'Import Olares profile from a refresh token',
+  title: 'Import a profile',
   description:
-    'Add or renew a profile from a refresh token the user put in OLARES_REFRESH_TOKEN or in a file inside the local roots (name/path, never the token). A new auth host needs the user to confirm.',
+    "Add or renew a profile from a refresh token the user stored (env or file, never the value). A new auth host needs the user's yes.",
   toolset: 'profile',
   allowInReadOnly: true,
   input: {
     olaresId: z.string().describe('Identity, e.g. alice@olares.com'),
     name: z.string().min(1).optional().describe('Alias for the profile'),
-    refreshTokenEnv: z
-      .string()
-      .optional()
-      .describe('"OLARES_REFRESH_TOKEN": the server environment variable that holds the token'),
-    refreshTokenFile: z
-      .string()
-      .optional()
-      .describe('Absolute path of a file inside the local roots holding only the token'),
+    refreshTokenEnv: z.string().optional().describe('Must be OLARES_REFRESH_TOKEN'),
+    refreshTokenFile: z.string().optional().describe('Absolute path of a token file in the local roots'),
     makeCurrent: makeCurrentArg,
-    noSwitch: z
-      .boolean()
-      .optional()
-      .describe('Deprecated (removed in 0.3): not switching is the default now'),
+    noSwitch: z.boolean().optional().describe('Deprecated, ignored'),
   },
   output: {
     name: z.string(),
@@ -251,7 +238,7 @@ export const profileLogin = defineTool({
   name: 'profile_login',
   title: 'Log in to Olares',
   description:
-    'Log in to an Olares identity: gives the user a one-time local link where they type password and TOTP (never in chat). Check the outcome with profile_list.',
+    'Log in: gives the user a one-time local link to type password and TOTP (never in chat). Check with profile_list.',
   toolset: 'profile',
   allowInReadOnly: true,
   input: {

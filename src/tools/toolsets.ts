@@ -28,8 +28,12 @@ export const TOOLSETS: readonly ToolsetSpec[] = [
     alwaysOn: true,
   },
   { id: 'files', description: 'Files on the box: list, read, transfer, change, share', defaultOn: true },
-  { id: 'market', description: 'App market: browse, install and manage apps', defaultOn: true },
-  { id: 'cluster', description: 'Pods, logs, events, nodes, namespaces and app workloads', defaultOn: true },
+  { id: 'market', description: 'Market apps: browse, install and manage', defaultOn: true },
+  {
+    id: 'cluster',
+    description: 'Pods, logs, events, nodes, namespaces, app spaces and workloads',
+    defaultOn: true,
+  },
   { id: 'dashboard', description: 'Load and health of the box', defaultOn: true },
 ];
 
