@@ -286,6 +286,12 @@ export function registerFiles(sim: Simulator) {
       if (partial) await truncate(partial, start).catch(() => {});
       return sendJson(res, 400, { error: 'chunk does not match Content-Range' });
     }
+    // Which bytes of which file arrived: tests tell a resumed file from one sent again.
+    sim.journal.push({
+      key: 'POST /files/seafhttp/upload-aj/:id',
+      user: user!.olaresId,
+      body: { relativePath: `${received.fields.relative_path ?? ''}${name}`, start, end, total },
+    });
     if (end + 1 === total) {
       const dirLoc = await diskPath(user!, link.parentDir + (received.fields.relative_path ?? ''), true);
       if (!dirLoc) return sendJson(res, 400, { error: 'bad relative_path' });
