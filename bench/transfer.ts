@@ -16,7 +16,7 @@ import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type BenchResult, CLI, median, quick, report, round, startSimProcess } from './lib.js';
+import { type BenchResult, CLI, cpuSeconds, median, quick, report, round, startSimProcess } from './lib.js';
 import { connectStdio } from './mcp.js';
 
 const run = promisify(execFile);
@@ -32,13 +32,13 @@ const numberArg = (name: string, fallback: number) => {
   return n;
 };
 
-async function sha256(path: string) {
+export async function sha256(path: string) {
   const h = createHash('sha256');
   for await (const c of createReadStream(path, { highWaterMark: 4 * MiB })) h.update(c);
   return h.digest('hex');
 }
 
-async function peakRssMiB(pid: number | null | undefined): Promise<number> {
+export async function peakRssMiB(pid: number | null | undefined): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
 }
@@ -54,7 +54,7 @@ async function makeFile(path: string, bytes: number) {
   await fh.close();
 }
 
-async function firstFactor(url: string): Promise<string> {
+export async function firstFactor(url: string): Promise<string> {
   const password = createHash('md5').update(`${USER.password}@Olares2025`).digest('hex');
   const res = await fetch(`${url}/auth/api/firstfactor?hideCookie=true`, {
     method: 'POST',
@@ -67,7 +67,7 @@ async function firstFactor(url: string): Promise<string> {
 }
 
 /** Runs `fn` after flushing dirty pages, so no transfer pays for the writeback of the last one. */
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
   await run('sync');
   const t0 = performance.now();
   await fn();
@@ -163,25 +163,42 @@ export async function benchTransfer(): Promise<BenchResult> {
       curlDown: [] as number[],
       undiciDown: [] as number[],
     };
+    // CPU seconds per GiB: the server for the tool, the curl children for curl (profile, not wall).
+    const cpu = { toolUp: 0, curlUp: 0, toolDown: 0, curlDown: 0 };
+    const cpuOf = async (key: keyof typeof cpu, whose: 'server' | 'curl', fn: () => Promise<unknown>) => {
+      const who = whose === 'server' ? server!.pid : 'self-children';
+      const before = await cpuSeconds(who);
+      const result = await fn();
+      cpu[key] += (await cpuSeconds(who)) - before;
+      return result;
+    };
     let toolOk = true;
     let curlOk = true;
     for (let r = 0; r < rounds; r++) {
       const toolUp = async () => {
         ms.toolUp.push(
           await timed(() =>
-            callTool('files_upload', { localPath: src, remotePath: `drive/Home/tool-${r}.bin` }),
+            cpuOf('toolUp', 'server', () =>
+              callTool('files_upload', { localPath: src, remotePath: `drive/Home/tool-${r}.bin` }),
+            ),
           ),
         );
         if (r > 0) await rm(join(remoteHome, `tool-${r}.bin`));
       };
       const curlUp = async () => {
         const send = await curlUpload(`curl-${r}.bin`);
-        ms.curlUp.push(await timed(send));
+        ms.curlUp.push(await timed(() => cpuOf('curlUp', 'curl', send)));
         await rm(join(remoteHome, `curl-${r}.bin`));
       };
       const toolDown = async () => {
         const out = join(local, 'tool.out');
-        ms.toolDown.push(await timed(() => callTool('files_download', { remotePath: down, localPath: out })));
+        ms.toolDown.push(
+          await timed(() =>
+            cpuOf('toolDown', 'server', () =>
+              callTool('files_download', { remotePath: down, localPath: out }),
+            ),
+          ),
+        );
         if (r === 0) toolOk = (await sha256(out)) === digest;
         await rm(out);
       };
@@ -196,7 +213,7 @@ export async function benchTransfer(): Promise<BenchResult> {
           out,
           `${url}/files/api/raw/${down}`,
         ];
-        ms.curlDown.push(await timed(() => run('curl', args)));
+        ms.curlDown.push(await timed(() => cpuOf('curlDown', 'curl', () => run('curl', args))));
         if (r === 0) curlOk = (await sha256(out)) === digest;
         await rm(out);
       };
@@ -216,6 +233,7 @@ export async function benchTransfer(): Promise<BenchResult> {
     if (process.env.BENCH_VERBOSE) process.stderr.write(`${JSON.stringify(ms)}\n`);
     const peakRss = await peakRssMiB(server!.pid);
     const mibps = (xs: number[]) => round(sizeMiB / (median(xs) / 1000), 1);
+    const perGiB = (seconds: number) => round(seconds / rounds / (sizeMiB / 1024), 2);
     const upRatio = round(median(ms.curlUp) / median(ms.toolUp));
     const downRatio = round(median(ms.curlDown) / median(ms.toolDown));
     return {
@@ -231,12 +249,16 @@ export async function benchTransfer(): Promise<BenchResult> {
         upRatio,
         downRatio,
         toolVsUndiciStreamDown: round(median(ms.undiciDown) / median(ms.toolDown)),
+        toolUpCpuSecPerGiB: perGiB(cpu.toolUp),
+        curlUpCpuSecPerGiB: perGiB(cpu.curlUp),
+        toolDownCpuSecPerGiB: perGiB(cpu.toolDown),
+        curlDownCpuSecPerGiB: perGiB(cpu.curlDown),
         serverPeakRssMiB: round(peakRss, 1),
         sha256Match: String(toolOk && curlOk),
       },
       ratio: Math.min(upRatio, downRatio),
-      goal: 'median throughput >= 0.7x curl both ways, server peak RSS <= 150 MiB',
-      pass: upRatio >= 0.7 && downRatio >= 0.7 && peakRss <= 150 && toolOk && curlOk,
+      goal: 'median throughput >= 0.9x curl both ways, server peak RSS <= 150 MiB',
+      pass: upRatio >= 0.9 && downRatio >= 0.9 && peakRss <= 150 && toolOk && curlOk,
     };
   } finally {
     await server?.close().catch(() => {});

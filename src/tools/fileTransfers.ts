@@ -18,7 +18,7 @@ import {
 } from './localFolders.js';
 
 /** Files in flight at once: enough to hide per-request latency, few enough for a small box. */
-export const TRANSFER_CONCURRENCY = 4;
+export const TRANSFER_CONCURRENCY = 8;
 /** A folder download lists at most this many files (one call, one progress stream). */
 const MAX_FOLDER_FILES = 100_000;
 
