@@ -8,7 +8,8 @@
 // A plain undici stream download (bench/undici-download.mjs) runs beside them for reference.
 //
 // Usage: node --import tsx bench/transfer.ts [--size-mb N] [--rounds N]
-// (default 1024 MiB x 3 rounds; --quick: 16 MiB x 1). BENCH_VERBOSE=1 prints every timing.
+// (default 1024 MiB x 3 rounds; --quick: 16 MiB x 1). BENCH_VERBOSE=1 prints every timing;
+// BENCH_CPU_PROF=<dir> profiles the server.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -99,7 +100,9 @@ export async function benchTransfer(): Promise<BenchResult> {
     const src = join(local, 'payload.bin');
     await makeFile(src, bytes);
     const digest = await sha256(src);
-    server = await connectStdio(process.execPath, [CLI], {
+    // BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there when it exits.
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+    server = await connectStdio(process.execPath, [...prof, CLI], {
       PATH: process.env.PATH ?? '',
       HOME: work,
       OLARES_MCP_HOME: join(work, 'home'),
