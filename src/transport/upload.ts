@@ -49,8 +49,9 @@ export const bodyLength = (b: FileRangeBody) => b.head.length + (b.end - b.start
 const PIECE_BYTES = 1024 * 1024;
 const MAX_ANSWER_BYTES = 256 * 1024;
 // Pairs of read buffers, handed out per upload and returned when it ends: concurrent uploads
-// each get their own pair, and the pool never keeps more pairs than ran at once.
+// each get their own pair; a few are kept for the next chunks.
 const freePairs: Buffer[][] = [];
+const MAX_FREE_PAIRS = 4;
 const takePair = () => freePairs.pop() ?? [Buffer.allocUnsafe(PIECE_BYTES), Buffer.allocUnsafe(PIECE_BYTES)];
 
 /** Reads the whole range into one buffer (small bodies on pooled connections). */
@@ -146,7 +147,16 @@ export function postFromFile(
   const answer: Buffer[] = [];
   let answerBytes = 0;
   let settled = false;
+  // The buffers go back once the send loop has stopped: no read or write may still use them,
+  // or another upload would get bytes read for this one.
+  let sending = false;
+  let released = false;
   const pair = takePair();
+  const release = () => {
+    if (released) return;
+    released = true;
+    if (freePairs.length < MAX_FREE_PAIRS) freePairs.push(pair);
+  };
 
   return new Promise<PostResult>((resolve, reject) => {
     const finish = (err?: unknown) => {
@@ -154,8 +164,7 @@ export function postFromFile(
       settled = true;
       opts.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
-      // The buffers go back only once no write can still be reading them.
-      setImmediate(() => freePairs.push(pair));
+      if (!sending) release();
       const parsed = err ? undefined : parseAnswer(Buffer.concat(answer));
       if (parsed) resolve(parsed);
       else reject(err ?? new UnreachableError(u.host, 'the connection closed before the answer'));
@@ -183,10 +192,17 @@ export function postFromFile(
 
     socket.setTimeout(opts.idleTimeoutMs);
     socket.once(u.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
-      send().catch((err) => {
-        // A server may answer (e.g. 401) and close before reading the whole body: keep its answer.
-        if (err instanceof LocalFileShrankError || !answerBytes) finish(err);
-      });
+      if (settled) return;
+      sending = true;
+      send()
+        .catch((err) => {
+          // A server may answer (e.g. 401) and close before reading the whole body: keep its answer.
+          if (err instanceof LocalFileShrankError || !answerBytes) finish(err);
+        })
+        .finally(() => {
+          sending = false;
+          release();
+        });
     });
     socket.on('data', (d: Buffer) => {
       answerBytes += d.length;
