@@ -101,7 +101,9 @@ export async function benchTransfer(): Promise<BenchResult> {
     await makeFile(src, bytes);
     const digest = await sha256(src);
     // BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there when it exits.
-    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+    const prof = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
+      : [];
     server = await connectStdio(process.execPath, [...prof, CLI], {
       PATH: process.env.PATH ?? '',
       HOME: work,
