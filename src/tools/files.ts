@@ -261,7 +261,7 @@ export const filesDownload = defineTool({
     localPath: z.string(),
     bytes: z.number(),
     resumed: z.number(),
-    files: z.number().optional().describe('Files that landed (folder downloads)'),
+    files: z.number().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler({ remotePath, localPath, overwrite }, ctx) {
