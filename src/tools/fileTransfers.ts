@@ -364,8 +364,10 @@ async function downloadFile(
   const temp = await createDownloadTemp(target);
   let written = 0;
   let resumed = 0;
+  let attempts = 0;
   try {
     await hooks.retry(`download ${file.remote.display}`, ctx.signal, async (attempt) => {
+      attempts = attempt;
       // Resume from what reached the disk, whatever the counter says.
       written = attempt > 1 ? (await temp.handle.stat()).size : 0;
       if (attempt > 1 && written > 0) resumed++;
@@ -386,10 +388,12 @@ async function downloadFile(
         },
       });
     });
-    const final = await temp.handle.stat();
-    if (file.size && final.size !== file.size)
+    // One attempt wrote an empty file from byte 0 on: its size is what was written. After a
+    // retry the disk says (a restart may have left a longer tail).
+    const size = attempts > 1 ? (await temp.handle.stat()).size : written;
+    if (file.size && size !== file.size)
       throw new OlaresMcpError(
-        `download ${file.remote.display}: got ${final.size} bytes but the server listed ${file.size}; nothing was written under its name. Try again`,
+        `download ${file.remote.display}: got ${size} bytes but the server listed ${file.size}; nothing was written under its name. Try again`,
         { code: 'transport', retryable: true },
       );
     await landDownload(temp, target, overwrite);
