@@ -119,7 +119,8 @@ export async function benchTransferFiles(): Promise<BenchResult> {
       });
     const linkRes = await fetch(
       `${url}/files/upload/upload-link/olares/?file_path=${encodeURIComponent('/drive/Home/')}&from=web`,
-      { headers: { 'x-authorization': token } },
+      // Node routes take only the cookie, as behind the real gateway.
+      { headers: { 'x-authorization': token, cookie: `auth_token=${token}` } },
     );
     const link = (await linkRes.text()).trim();
     const curlUpConfig = async (top: string) => {
@@ -131,6 +132,7 @@ export async function benchTransferFiles(): Promise<BenchResult> {
         [
           `url = "${url}/files${link}?ret-json=1"`,
           `header = "X-Authorization: ${token}"`,
+          `header = "Cookie: auth_token=${token}"`,
           `header = "Content-Range: bytes 0-${size - 1}/${size}"`,
           'form = "resumableChunkNumber=1"',
           `form = "resumableFilename=${r.slice(r.lastIndexOf('/') + 1)}"`,

@@ -135,7 +135,8 @@ export async function benchTransfer(): Promise<BenchResult> {
     const curlUpload = async (name: string) => {
       const linkRes = await fetch(
         `${url}/files/upload/upload-link/olares/?file_path=${encodeURIComponent('/drive/Home/')}&from=web`,
-        { headers: { 'x-authorization': token } },
+        // Node routes take only the cookie, as behind the real gateway.
+        { headers: { 'x-authorization': token, cookie: `auth_token=${token}` } },
       );
       const link = (await linkRes.text()).trim();
       const config = join(work, 'curl.cfg');
@@ -146,6 +147,7 @@ export async function benchTransfer(): Promise<BenchResult> {
             [
               `url = "${url}/files${link}?ret-json=1"`,
               `header = "X-Authorization: ${token}"`,
+              `header = "Cookie: auth_token=${token}"`,
               `header = "Content-Range: bytes ${start}-${end}/${bytes}"`,
               `form = "resumableChunkNumber=${i + 1}"`,
               `form = "resumableFilename=${name}"`,

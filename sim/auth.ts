@@ -107,7 +107,20 @@ export function registerAuth(sim: Simulator) {
     sendJson(res, 200, {
       code: 0,
       message: '',
-      data: { olaresId: user!.olaresId, osVersion: sim.options.osVersion, wizardStatus: 'completed' },
+      // OlaresInfo of BFL, as olares-cli models it (cli/pkg/whoami/version.go).
+      data: {
+        olaresId: user!.olaresId,
+        wizardStatus: 'completed',
+        enableReverseProxy: false,
+        tailScaleEnable: false,
+        osVersion: sim.options.osVersion,
+        loginBackground: '',
+        avatar: '',
+        id: '',
+        did: '',
+        olaresd: '',
+        style: '',
+      },
     });
   });
 

@@ -32,8 +32,12 @@ export interface Route {
   method: string;
   /** `/api/x/:id/*` — `:name` matches one segment, a trailing `*` the rest (into params['*']). */
   pattern: string;
-  /** Protected routes answer 401 JSON unless a valid access token comes with the request. */
-  auth: boolean;
+  /**
+   * Protected routes answer 401 JSON unless a valid access token comes with the request.
+   * `cookie`: only the `auth_token` cookie counts, as on the node routes behind the envoy
+   * gateway, whose ext_authz forwards the cookie but not X-Authorization.
+   */
+  auth: boolean | 'cookie';
   handler: Handler;
 }
 

@@ -27,6 +27,20 @@ export interface SimOptions {
   rotateRefreshTokens?: boolean;
   /** Seconds past `exp` the box still takes an access token (its clock runs behind; default 0). */
   clockToleranceSec?: number;
+  /** Nodes of the files backend (default: a master `olares` and a worker `olares-worker`). */
+  filesNodes?: Array<{ name: string; master: boolean }>;
+  /**
+   * Whether only the master's files pod takes drive/sync uploads. Unconfirmed on a real box
+   * (wire-auth-files.md sec. 3), so the simulator offers both; default false.
+   */
+  driveUploadNeedsMaster?: boolean;
+  /** `random` (default) as the real /api/nodes/ iterates a Go map; `listed` keeps filesNodes' order. */
+  filesNodeOrder?: 'random' | 'listed';
+  /**
+   * Every protected route takes only the auth_token cookie. Which header the files app's own
+   * entrance reads on the envoy gateway is unconfirmed (wire-auth-files.md sec. 3); default false.
+   */
+  cookieOnlyEverywhere?: boolean;
   /**
    * HTTP status of a failed install check: 500 (default) is the public market wrapping the
    * app-service answer in its task envelope; 422 stands for a newer backend passing it through
@@ -45,6 +59,8 @@ export interface Fault {
   ms?: number;
   /** status: code to answer with. */
   status?: number;
+  /** status: the JSON body to answer with (default: a KO envelope naming the fault). */
+  body?: unknown;
   /** dropAfterBytes: destroy the connection once this many response-body bytes went out. */
   bytes?: number;
   /** How many requests it hits (default: every request until cleared). */
@@ -87,6 +103,13 @@ export class Simulator {
       marketStepMs: opts.marketStepMs ?? 300,
       rotateRefreshTokens: opts.rotateRefreshTokens ?? true,
       clockToleranceSec: opts.clockToleranceSec ?? 0,
+      filesNodes: opts.filesNodes ?? [
+        { name: 'olares', master: true },
+        { name: 'olares-worker', master: false },
+      ],
+      driveUploadNeedsMaster: opts.driveUploadNeedsMaster ?? false,
+      filesNodeOrder: opts.filesNodeOrder ?? 'random',
+      cookieOnlyEverywhere: opts.cookieOnlyEverywhere ?? false,
       marketCheckStatus: opts.marketCheckStatus ?? 500,
       marketRawData: opts.marketRawData ?? false,
       filesRoot: opts.filesRoot,
@@ -98,8 +121,19 @@ export class Simulator {
     return `${this.url}/{service}`;
   }
 
-  route(service: Service, method: string, pattern: string, handler: Handler, opts: { auth?: boolean } = {}) {
+  route(
+    service: Service,
+    method: string,
+    pattern: string,
+    handler: Handler,
+    opts: { auth?: boolean | 'cookie' } = {},
+  ) {
     this.routes.push({ service, method, pattern, handler, auth: opts.auth ?? true });
+  }
+
+  /** Every endpoint key this box serves, `METHOD /service<pattern>` as `counters` spells it. */
+  routeKeys(): string[] {
+    return this.routes.map((r) => `${r.method} /${r.service}${r.pattern}`);
   }
 
   onClose(fn: () => Promise<void> | void) {
@@ -256,15 +290,16 @@ export class Simulator {
         return;
       }
       if (fault?.kind === 'status') {
-        sendJson(res, fault.status ?? 500, {
-          status: 'KO',
-          message: `injected fault: HTTP ${fault.status ?? 500}`,
-        });
+        sendJson(
+          res,
+          fault.status ?? 500,
+          fault.body ?? { status: 'KO', message: `injected fault: HTTP ${fault.status ?? 500}` },
+        );
         return;
       }
       if (fault?.kind === 'dropAfterBytes') this.armDropAfter(res, fault.bytes ?? 0);
       const r: SimRequest = { req, res, service, method, path, url, params };
-      if (route.auth && !(await this.requireUser(r))) {
+      if (route.auth && !(await this.requireUser(r, route.auth === 'cookie'))) {
         // Tests assert that no streaming body was ever spent on a refused token.
         this.counters.set(`${key} 401`, (this.counters.get(`${key} 401`) ?? 0) + 1);
         return;
@@ -313,8 +348,9 @@ export class Simulator {
   }
 
   /** Checks X-Authorization (or the auth_token cookie) and answers 401 JSON when it fails. */
-  async requireUser(r: SimRequest): Promise<boolean> {
-    const header = r.req.headers['x-authorization'];
+  async requireUser(r: SimRequest, cookieOnly = false): Promise<boolean> {
+    const header =
+      cookieOnly || this.options.cookieOnlyEverywhere ? undefined : r.req.headers['x-authorization'];
     const cookie = /(?:^|;\s*)auth_token=([^;]+)/.exec(r.req.headers.cookie ?? '')?.[1];
     const token = (Array.isArray(header) ? header[0] : header) || cookie;
     if (!token) {

@@ -10,7 +10,8 @@ import { makeBox, type TestBox } from './helpers/sim.js';
 
 const CHUNK = 64 * 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const CHUNK_ROUTE = 'POST /files/seafhttp/upload-aj/:id';
+// Drive chunks go to the node-bound link the files pod hands out (handlefunc.go).
+const CHUNK_ROUTE = 'POST /files/upload/upload-link/:node/:uid';
 
 describe('files tools', () => {
   let box: TestBox;

@@ -19,6 +19,7 @@ import {
   type Scratch,
   scratch,
 } from './helpers/packaging.js';
+import { selfSignedCert } from './helpers/tls.js';
 
 const exec = promisify(execFile);
 const MCPB_CLI = join(ROOT, 'node_modules', '@anthropic-ai', 'mcpb', 'dist', 'cli', 'cli.js');
@@ -178,23 +179,9 @@ describe.skipIf(offline)('npm run mcpb: the desktop bundle', () => {
   it.skipIf(!opensslVersion)(
     `signs the bundle when MCPB_SIGNING_KEY is set${opensslVersion ? '' : ' (skipped: no openssl to make a test certificate)'}`,
     async () => {
+      selfSignedCert(tmp.dir, 'olares-mcp test signer');
       const key = join(tmp.dir, 'key.pem');
       const cert = join(tmp.dir, 'cert.pem');
-      await exec('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=olares-mcp test signer',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ]);
       const signed = join(tmp.dir, 'signed.mcpb');
       copyFileSync(bundle, signed);
       // The key as a file path, the certificate as PEM text: CI secrets come in both forms.

@@ -251,7 +251,8 @@ describe('the confirmation gate', () => {
 
   it('approval link: approve, call again, runs once; replay refused; other arguments asked again; wrong Host refused', async () => {
     const mcp = await client(); // no forms: risky changes need the link
-    const args = { path: 'drive/Home/Documents/shared', type: 'internal', permission: 'view' };
+    // Internal shares are always admin on the box (files_share_create refuses less), so ask for that.
+    const args = { path: 'drive/Home/Documents/shared', type: 'internal', permission: 'admin' };
     box.sim.resetCounters();
     const first = await mcp.call('files_share_create', args);
     expect(first.isError).toBe(true);
@@ -292,7 +293,7 @@ describe('the confirmation gate', () => {
 
     // Same arguments in another key order: runs, once.
     const run = await mcp.call('files_share_create', {
-      permission: 'view',
+      permission: 'admin',
       type: 'internal',
       path: 'drive/Home/Documents/shared',
     });
@@ -323,7 +324,7 @@ describe('the confirmation gate', () => {
     const r = await mcp.call('files_share_create', {
       path: 'drive/Home/Documents/other',
       type: 'internal',
-      permission: 'upload',
+      permission: 'admin',
     });
     expect(r.isError).toBe(true);
     expect(approvalUrlIn(textOf(r))).toBeTruthy();
@@ -370,7 +371,7 @@ describe('the confirmation gate', () => {
       urls.push(r.structuredContent.loginUrl);
     }
     for (const path of ['drive/Home/Documents/shared', 'drive/Home/Documents/other']) {
-      const r = await mcp.call('files_share_create', { path, type: 'internal', permission: 'edit' });
+      const r = await mcp.call('files_share_create', { path, type: 'internal', permission: 'admin' });
       urls.push(approvalUrlIn(textOf(r))!);
     }
     expect(urls.every(Boolean)).toBe(true);

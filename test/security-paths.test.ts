@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
-const CHUNK_ROUTE = 'POST /files/seafhttp/upload-aj/:id';
+// Drive chunks go to the node-bound link the files pod hands out (handlefunc.go).
+const CHUNK_ROUTE = 'POST /files/upload/upload-link/:node/:uid';
 const REFUSED = /local-path tools are refused/;
 const url = (dir: string) => pathToFileURL(dir).href;
 

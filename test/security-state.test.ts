@@ -9,7 +9,8 @@ import { skippedStateChecks } from '../src/auth/stateDir.js';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
-const CHUNK_ROUTE = 'POST /files/seafhttp/upload-aj/:id';
+// Drive chunks go to the node-bound link the files pod hands out (handlefunc.go).
+const CHUNK_ROUTE = 'POST /files/upload/upload-link/:node/:uid';
 const isRoot = process.geteuid?.() === 0;
 const needsRoot = (title: string) =>
   isRoot ? title : `${title} (skipped: only root can chown to another uid here)`;

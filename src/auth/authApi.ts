@@ -1,6 +1,6 @@
 // The auth host's three calls (olares-api/auth.md sec. 2-4).
 import { createHash } from 'node:crypto';
-import { OlaresMcpError } from '../errors.js';
+import { OlaresMcpError, WireReader } from '../errors.js';
 import { AuthenticationFailedError, RefreshRejectedError } from './errors.js';
 import { httpRequest, mapNetworkError } from './net.js';
 
@@ -62,24 +62,53 @@ async function post(
   }
 }
 
-function parseEnvelope(endpoint: string, text: string, failure: string): TokenGrant {
-  let env: any;
+/** Authelia's envelope: `{status:"OK", data:{...}}` or `{status:"KO", message}`. */
+interface Envelope {
+  ok: boolean;
+  status: string;
+  message?: string;
+  data?: Record<string, unknown>;
+}
+
+function readEnvelope(endpoint: string, text: string): Envelope {
+  const r = new WireReader('auth', `POST ${endpoint}`);
+  let raw: unknown;
   try {
-    env = JSON.parse(text);
-  } catch (err) {
-    throw new AuthHttpError(endpoint, 200, `unparseable body (${(err as Error).message})`);
+    raw = JSON.parse(text);
+  } catch {
+    r.fail('body', `is not JSON: ${truncate(text, 80)}`);
   }
-  if (String(env?.status).toUpperCase() !== 'OK') {
-    throw new AuthenticationFailedError(
-      `${failure}: ${env?.status}${env?.message ? `: ${env.message}` : ''}`,
-    );
+  const o = r.object(raw, 'body');
+  const status = r.string(o, 'status');
+  return {
+    ok: status.toUpperCase() === 'OK',
+    status,
+    message: r.optString(o, 'message'),
+    data: r.optObject(o.data, 'data'),
+  };
+}
+
+/** The KO message of an error answer, if it carries one. */
+function koMessage(text: string): string | undefined {
+  try {
+    const m = (JSON.parse(text) as { message?: unknown })?.message;
+    return typeof m === 'string' && m ? truncate(m, 200) : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+export function parseEnvelope(endpoint: string, text: string, failure: string): TokenGrant {
+  const env = readEnvelope(endpoint, text);
+  if (!env.ok)
+    throw new AuthenticationFailedError(`${failure}: ${env.status}${env.message ? `: ${env.message}` : ''}`);
+  const r = new WireReader('auth', `POST ${endpoint}`);
   const d = env.data ?? {};
   return {
-    accessToken: String(d.access_token ?? ''),
-    refreshToken: d.refresh_token ? String(d.refresh_token) : undefined,
-    sessionId: d.session_id ? String(d.session_id) : undefined,
-    fa2: d.fa2 === true,
+    accessToken: r.optString(d, 'access_token', 'data.') ?? '',
+    refreshToken: r.optString(d, 'refresh_token', 'data.') || undefined,
+    sessionId: r.optString(d, 'session_id', 'data.') || undefined,
+    fa2: r.optBoolean(d, 'fa2', 'data.') === true,
   };
 }
 
@@ -106,10 +135,16 @@ export async function firstFactor(
     opts,
   );
   if (res.status === 401) {
+    // 401 also means "LLDAP is unavailable" and the like: the server's message tells them apart.
+    const said = koMessage(res.text);
     throw new AuthenticationFailedError(
-      'first-factor authentication failed: wrong password or unknown user. Fix: check the olaresId and password and try again',
+      `first-factor authentication failed${said ? ` (the server said: ${said})` : ''}: wrong password or unknown user, or the box could not check them. Fix: check the olaresId and password and try again`,
     );
   }
+  if (res.status === 429)
+    throw new AuthenticationFailedError(
+      `first-factor authentication refused: ${koMessage(res.text) ?? 'too many failed login attempts'}. Fix: wait a few minutes before trying again`,
+    );
   if (res.status !== 200) throw new AuthHttpError(endpoint, res.status, res.text);
   const grant = parseEnvelope(endpoint, res.text, 'first-factor authentication failed');
   return { ...grant, cookies: res.setCookie.map((c) => c.split(';')[0]).join('; ') };
@@ -158,14 +193,9 @@ export async function refreshGrant(
   if (res.status === 401 || res.status === 403 || res.status === 459)
     throw new RefreshRejectedError(res.status, truncate(res.text));
   if (res.status !== 200) throw new AuthHttpError(endpoint, res.status, res.text);
-  let env: any;
-  try {
-    env = JSON.parse(res.text);
-  } catch {
-    throw new AuthHttpError(endpoint, 200, 'unparseable body');
-  }
-  if (String(env?.status).toUpperCase() !== 'OK') {
-    throw new OlaresMcpError(`refresh failed: ${env?.status}${env?.message ? `: ${env.message}` : ''}`, {
+  const env = readEnvelope(endpoint, res.text);
+  if (!env.ok) {
+    throw new OlaresMcpError(`refresh failed: ${env.status}${env.message ? `: ${env.message}` : ''}`, {
       code: 'refresh_failed',
       retryable: true,
     });

@@ -2,6 +2,7 @@
 // on <home>/locks/<id>.refresh, then a re-read of the store, refreshing only if the stored token
 // is still the stale one (olares-api/auth.md sec. 12, design.md sec. 6).
 
+import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
 import { type AuthCallOptions, refreshGrant } from './authApi.js';
 import { NotLoggedInError, RefreshRejectedError, TokenInvalidatedError } from './errors.js';
@@ -17,6 +18,12 @@ export class Refresher {
   private readonly probes = new Map<string, { answer: Promise<boolean>; settle(refused: boolean): void }>();
   /** Counts network refreshes this process made (doctor, tests). */
   refreshCount = 0;
+  /**
+   * Pause before the one retry of a refused refresh. With the LLDAP provider every failure of
+   * the user backend, a restart included, comes back as 401 (Authelia handler_refresh.go), so a
+   * single refusal does not yet prove the grant dead.
+   */
+  rejectRetryMs = 2000;
 
   constructor(
     private readonly locksDir: string,
@@ -116,15 +123,24 @@ export class Refresher {
       if (fresher) return fresher;
       log.debug(`refresh ${olaresId}: lock taken after ${Date.now() - started} ms; calling /api/refresh`);
       if (!record.refreshToken) throw new NotLoggedInError(olaresId);
+      const ask = () => {
+        this.refreshCount++;
+        return refreshGrant({ refreshToken: record.refreshToken!, accessToken: record.accessToken }, auth);
+      };
       let grant: Awaited<ReturnType<typeof refreshGrant>>;
       try {
-        this.refreshCount++;
-        grant = await refreshGrant(
-          { refreshToken: record.refreshToken, accessToken: record.accessToken },
-          auth,
-        );
+        grant = await ask().catch(async (err) => {
+          if (!(err instanceof RefreshRejectedError)) throw err;
+          log.debug(`refresh ${olaresId}: refused; one more try in ${this.rejectRetryMs} ms`);
+          // Still inside the lock: proper-lockfile keeps touching it meanwhile, so no other
+          // process takes it over as stale, and it says so (compromised) if that failed.
+          await new Promise((r) => setTimeout(r, this.rejectRetryMs));
+          assertStillHeld(lock!, olaresId);
+          return ask();
+        });
       } catch (err) {
         if (!(err instanceof RefreshRejectedError)) throw err;
+        assertStillHeld(lock, olaresId);
         const at = Date.now();
         await store.markInvalidated(olaresId, at).catch((e) => {
           process.stderr.write(
@@ -133,6 +149,7 @@ export class Refresher {
         });
         throw new TokenInvalidatedError(olaresId, at);
       }
+      assertStillHeld(lock, olaresId);
       await store.set({
         olaresId,
         accessToken: grant.accessToken,
@@ -147,4 +164,13 @@ export class Refresher {
       await lock.release();
     }
   }
+}
+
+/** Writes only under a lock that is still ours: another process may have taken it over. */
+function assertStillHeld(lock: HeldLock, olaresId: string) {
+  if (lock.compromised)
+    throw new OlaresMcpError(
+      `refresh of ${olaresId}: the refresh lock was lost while waiting for the box (another olares-mcp took it over); nothing was written. Calling again picks up that process's token`,
+      { code: 'lock_lost', retryable: true },
+    );
 }

@@ -1,8 +1,10 @@
-// Typed client for the files service (olares-api/files.md): the front-end path model, listing,
-// raw download with Range, the chunked resumable upload, rm, mkdir, paste tasks, rename, shares.
+// Typed client for the files service (olares-api/files.md, corrected by
+// shared/audits/wire-auth-files.md): the front-end path model, listing, raw download with Range
+// (following the sync 302), the chunked resumable upload, rm, mkdir, paste tasks on the right
+// node, rename, shares. Every answer goes through a parser here; nothing untyped leaves.
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { InvalidInputError, OlaresMcpError } from '../errors.js';
+import { InvalidInputError, OlaresMcpError, type WireObject, WireReader } from '../errors.js';
 import {
   type FileSink,
   type GetToFileResult,
@@ -47,6 +49,57 @@ export class RemoteNotFoundError extends OlaresMcpError {
   constructor(path: string, what = 'not found on the server') {
     super(`${path}: ${what}. Fix: check the path with files_ls on its parent`, { code: 'not_found' });
   }
+}
+
+/** A task id the node does not know: it ran on another node, or finished over 12 hours ago. */
+export class TaskNotFoundError extends OlaresMcpError {
+  constructor(node: string, taskId: string) {
+    super(
+      `files task ${taskId} is not known on node ${node} (tasks live on the node that started them and are dropped after 12 hours). Fix: check the destination with files_ls`,
+      { code: 'not_found' },
+    );
+  }
+}
+
+/** The server refused an upload chunk for good (a 4xx, or a 500 such as "Invalid MD5"). */
+export class UploadRefusedError extends OlaresMcpError {
+  constructor(name: string, cause: HttpStatusError) {
+    super(`upload of ${name} refused: ${cause.message}`, { code: cause.code, retryable: false });
+  }
+}
+
+/** The message of a files-backend error body (`{code:1,message}` or `{error}`), if any. */
+export function serverMessage(err: HttpStatusError): string | undefined {
+  try {
+    const body = JSON.parse(err.body) as { message?: unknown; error?: unknown };
+    const m = body?.message ?? body?.error;
+    return typeof m === 'string' ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How the real backend says "not there": 500 "Directory not exist." from a listing, 400 "File
+ * not exist" from raw (resources_service.go, raw_service.go); no resources or raw path answers 404.
+ */
+export function isNotFoundAnswer(err: unknown): boolean {
+  if (!(err instanceof HttpStatusError)) return false;
+  if (err.status === 404) return true;
+  const m = serverMessage(err);
+  return (
+    (err.status === 500 && m === 'Directory not exist.') || (err.status === 400 && m === 'File not exist')
+  );
+}
+
+/** Chunk failures worth another try, as olares-cli decides: gateway trouble, not the server's no. */
+const TRANSIENT_CHUNK_STATUS = new Set([502, 503, 504]);
+
+/** The name an overwrite uploads under before it takes the original's place. */
+export function stagedName(name: string, seed: string): string {
+  const tag = `replacing-${createHash('sha256').update(seed).digest('hex').slice(0, 8)}`;
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? `${name.slice(0, dot)}.${tag}${name.slice(dot)}` : `${name}.${tag}`;
 }
 
 /** A front-end path such as `drive/Home/Documents/a.txt`, parsed per files.md sec. 2.1. */
@@ -158,19 +211,65 @@ export interface Listing {
   items: Entry[];
 }
 
-function toEntry(raw: any): Entry {
+function parseEntry(r: WireReader, raw: unknown, at: string): Entry {
+  const o = r.object(raw, at);
+  const m = o.modified;
   const modified =
-    typeof raw?.modified === 'string' && raw.modified
-      ? raw.modified
-      : typeof raw?.modified === 'number'
-        ? new Date(raw.modified * 1000).toISOString()
-        : undefined;
+    typeof m === 'string' && m ? m : typeof m === 'number' ? new Date(m * 1000).toISOString() : undefined;
+  const size = r.optNumber(o, 'size', `${at}.`) || r.optNumber(o, 'fileSize', `${at}.`) || 0;
   return {
-    name: String(raw?.name ?? ''),
-    isDir: raw?.isDir === true,
-    size: Number(raw?.size || raw?.fileSize || 0),
+    name: r.string(o, 'name', `${at}.`),
+    isDir: r.optBoolean(o, 'isDir', `${at}.`) === true,
+    size,
     modified,
-    type: raw?.type ? String(raw.type) : undefined,
+    type: r.optString(o, 'type', `${at}.`) || undefined,
+  };
+}
+
+/** A drive/cache/external/sync listing has `items`; a cloud (rclone) one has `data`. */
+export function parseListing(body: unknown, endpoint: string, path: string): Listing {
+  const r = new WireReader('files', endpoint);
+  const o = r.object(body, 'body');
+  const key = Array.isArray(o.items) ? 'items' : Array.isArray(o.data) ? 'data' : undefined;
+  if (!key && o.items !== null && o.data !== null)
+    r.fail('items', 'should be an array (or data, for cloud drives)');
+  const items = key ? (o[key] as unknown[]).map((x, i) => parseEntry(r, x, `${key}[${i}]`)) : [];
+  return {
+    path,
+    numDirs: r.optNumber(o, 'numDirs') ?? items.filter((i) => i.isDir).length,
+    numFiles: r.optNumber(o, 'numFiles') ?? items.filter((i) => !i.isDir).length,
+    items,
+  };
+}
+
+export interface FilesNode {
+  name: string;
+  master: boolean;
+}
+
+export function parseNodes(body: unknown): FilesNode[] {
+  const r = new WireReader('files', 'GET /api/nodes/');
+  const data = r.object(r.object(body, 'body').data, 'data');
+  return r.array(data.nodes, 'data.nodes').map((n, i) => {
+    const o = r.object(n, `data.nodes[${i}]`);
+    return { name: r.string(o, 'name', `data.nodes[${i}].`), master: o.master === true };
+  });
+}
+
+export function parseTask(body: unknown, node: string, taskId: string): TaskStatus {
+  const r = new WireReader('files', 'GET /api/task/<node>/');
+  const o = r.object(body, 'body');
+  const t = r.optObject(o.task, 'task');
+  if (!t) throw new TaskNotFoundError(node, taskId);
+  const raw = r.string(t, 'status', 'task.');
+  const status = raw === 'cancelled' ? 'canceled' : raw;
+  if (!['pending', 'running', 'paused', 'completed', 'failed', 'canceled'].includes(status))
+    r.fail('task.status', `has the unknown value "${raw.slice(0, 40)}"`);
+  return {
+    id: taskId,
+    status: (status === 'paused' ? 'running' : status) as TaskStatus['status'],
+    progress: r.optNumber(t, 'progress', 'task.'),
+    message: r.optString(t, 'failed_reason', 'task.') || undefined,
   };
 }
 
@@ -190,36 +289,40 @@ export interface TaskStatus {
   message?: string;
 }
 
+const REDIRECTS = [301, 302, 303, 307, 308];
+const MAX_REDIRECTS = 3;
+
+export function parseLastChunk(text: string): { taskId?: string } {
+  const r = new WireReader('files', 'POST <upload link> (last chunk)');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    r.fail('body', `is not JSON: ${text.slice(0, 80)}`);
+  }
+  const first = r.array(parsed, 'body')[0];
+  if (first === undefined) return {};
+  const taskId = r.optString(r.object(first, 'body[0]'), 'taskId', 'body[0].');
+  return taskId ? { taskId } : {};
+}
+
 export class FilesClient {
-  private node?: Promise<string>;
+  private nodes?: Promise<FilesNode[]>;
 
   constructor(readonly http: OlaresHttp) {}
 
   private notFound<T>(p: RemotePath, what?: string) {
     return (err: unknown): T => {
-      if (err instanceof HttpStatusError && err.status === 404)
-        throw new RemoteNotFoundError(p.display, what);
+      if (isNotFoundAnswer(err)) throw new RemoteNotFoundError(p.display, what);
       throw err;
     };
   }
 
   async list(dir: RemotePath, signal?: AbortSignal): Promise<Listing> {
     const body = await this.http
-      .json<any>('files', `/api/resources/${dir.encoded(true)}`, { signal })
-      .catch(this.notFound<any>(dir, 'directory not found on the server'));
-    const rawItems: any[] =
-      Array.isArray(body?.items) && body.items.length
-        ? body.items
-        : Array.isArray(body?.data)
-          ? body.data
-          : (body?.items ?? []);
-    const items = rawItems.map(toEntry);
-    return {
-      path: dir.display,
-      numDirs: Number(body?.numDirs ?? items.filter((i) => i.isDir).length),
-      numFiles: Number(body?.numFiles ?? items.filter((i) => !i.isDir).length),
-      items,
-    };
+      .json<unknown>('files', `/api/resources/${dir.encoded(true)}`, { signal })
+      .catch(this.notFound<unknown>(dir, 'directory not found on the server'));
+    return parseListing(body, 'GET /api/resources/<dir>/', dir.display);
   }
 
   /** Never GETs a file URL (the real backend reads the content into that answer): lists the parent. */
@@ -235,7 +338,11 @@ export class FilesClient {
     return listing.items.find((i) => i.name === p.name);
   }
 
-  /** The raw bytes as a stream (files_cat); `from`/`to` ask for a Range. Caller consumes or dumps the body. */
+  /**
+   * The raw bytes as a stream (files_cat); `from`/`to` ask for a Range. `inline=true` as the CLI's
+   * `files cat` sends it; a sync file still answers with a same-origin 302 to the seafile file
+   * server, which is followed with the same Range. Caller consumes or dumps the body.
+   */
   async raw(
     p: RemotePath,
     opts: { from?: number; to?: number; signal?: AbortSignal } = {},
@@ -243,34 +350,57 @@ export class FilesClient {
     const headers: Record<string, string> = {};
     if (opts.from !== undefined || opts.to !== undefined)
       headers.range = `bytes=${opts.from ?? 0}-${opts.to ?? ''}`;
-    return this.http
-      .request('files', `/api/raw/${p.encoded(false)}`, {
+    const get = (path: string, query?: Record<string, string>) =>
+      this.http.request('files', path, {
         headers,
+        query,
         signal: opts.signal,
         bodyTimeoutMs: 60_000,
-        allowStatus: [416],
-      })
-      .catch(this.notFound<Response>(p));
+        allowStatus: [416, ...REDIRECTS],
+      });
+    let res = await get(`/api/raw/${p.encoded(false)}`, { inline: 'true' }).catch(this.notFound<Response>(p));
+    for (let hop = 0; REDIRECTS.includes(res.statusCode); hop++) {
+      const next = this.redirectPath(p, res.headers.location, hop);
+      await res.body.dump();
+      res = await get(next);
+    }
+    return res;
   }
 
   /**
    * Writes the raw bytes into `sink`, from byte `from` on (Range); 416 means nothing is left.
-   * `size` (the listed file size) lets transport pick the connection.
+   * `size` (the listed file size) lets transport pick the connection. Sync files answer with a
+   * same-origin 302 to the seafile file server; it is followed with the auth headers and Range.
    */
   async download(
     p: RemotePath,
     opts: { from?: number; size?: number; signal?: AbortSignal; sink: FileSink },
   ): Promise<{ statusCode: number; written: number }> {
-    return this.http
-      .download('files', `/api/raw/${p.encoded(false)}`, {
+    const get = (path: string) =>
+      this.http.download('files', path, {
         sink: opts.sink,
         size: opts.size === undefined ? undefined : opts.size - (opts.from ?? 0),
         headers: opts.from ? { range: `bytes=${opts.from}-` } : {},
         signal: opts.signal,
         idleTimeoutMs: 60_000,
-        allowStatus: [416],
-      })
-      .catch(this.notFound<GetToFileResult>(p));
+        allowStatus: [416, ...REDIRECTS],
+      });
+    let res = await get(`/api/raw/${p.encoded(false)}`).catch(this.notFound<GetToFileResult>(p));
+    for (let hop = 0; REDIRECTS.includes(res.statusCode); hop++)
+      res = await get(this.redirectPath(p, res.headers.location, hop));
+    return res;
+  }
+
+  /** Where a redirect of a raw read points, below the files service; refuses other hosts. */
+  private redirectPath(p: RemotePath, location: string | string[] | undefined, hop: number): string {
+    const where = Array.isArray(location) ? location[0] : location;
+    const path = where ? this.http.sameOriginPath('files', where) : undefined;
+    if (hop >= MAX_REDIRECTS || !path)
+      throw new OlaresMcpError(
+        `files answered the read of ${p.display} with ${hop >= MAX_REDIRECTS ? 'too many redirects' : `a redirect to ${where ? 'another host' : 'nowhere'}`}; nothing was read. This box's files service does not behave as olares-mcp expects`,
+        { code: 'olares_error' },
+      );
+    return path;
   }
 
   async mkdir(p: RemotePath, signal?: AbortSignal): Promise<void> {
@@ -282,21 +412,20 @@ export class FilesClient {
         allowStatus: [409],
       })
       .then((r) => r.body.dump())
-      .catch(
-        this.notFound<void>(
-          p.parent,
-          'parent directory does not exist (pass parents: true to create missing intermediates)',
-        ),
-      );
+      .catch(this.notFound<void>(p.parent, 'parent directory does not exist'));
   }
 
+  /** Creates an empty file; the server renames on a collision (`x (1).txt`), so stat first. */
   async createEmptyFile(p: RemotePath, signal?: AbortSignal): Promise<void> {
     await this.http
       .request('files', `/api/resources/${p.encoded(false)}`, { method: 'POST', body: '', signal })
       .then((r) => r.body.dump());
   }
 
-  /** One DELETE for entries of one parent directory. */
+  /**
+   * One DELETE for entries of one parent directory. Missing entries answer 500 "delete failed
+   * paths" with the dirents in `data` (the others are gone by then).
+   */
   async remove(parent: RemotePath, dirents: string[], signal?: AbortSignal): Promise<void> {
     await this.http
       .request('files', `/api/resources/${parent.encoded(true)}`, {
@@ -305,41 +434,97 @@ export class FilesClient {
         signal,
       })
       .then((r) => r.body.dump())
-      .catch(this.notFound<void>(parent));
+      .catch((err) => {
+        if (err instanceof HttpStatusError && serverMessage(err) === 'delete failed paths') {
+          let failed: unknown;
+          try {
+            failed = JSON.parse(err.body).data;
+          } catch {}
+          const names = Array.isArray(failed) ? failed.map(String).join(', ') : dirents.join(', ');
+          throw new RemoteNotFoundError(parent.display, `could not delete ${names.slice(0, 300)}`);
+        }
+        return this.notFound<void>(parent)(err);
+      });
   }
 
+  /**
+   * The backend decodes `destination` twice (the framework, then url.PathUnescape in the posix
+   * driver), so the name is encoded twice: `100% done` and `a%41` arrive as typed.
+   */
   async rename(p: RemotePath, isDir: boolean, newName: string, signal?: AbortSignal): Promise<void> {
     await this.http
       .request('files', `/api/resources/${p.encoded(isDir)}`, {
         method: 'PATCH',
-        query: { destination: newName },
+        query: { destination: encodeURIComponent(newName) },
         signal,
       })
       .then((r) => r.body.dump())
       .catch((err) => {
-        if (err instanceof HttpStatusError && err.status === 409) {
+        const m = err instanceof HttpStatusError ? serverMessage(err) : undefined;
+        if (err instanceof HttpStatusError && (err.status === 409 || /already exists/.test(m ?? ''))) {
           throw new OlaresMcpError(
             `rename ${p.display}: "${newName}" already exists in ${p.parent.display}. Fix: pick another name or remove the existing entry first`,
             { code: 'conflict' },
           );
         }
+        if (err instanceof HttpStatusError && err.status === 500 && /not exists?\b/.test(m ?? ''))
+          throw new RemoteNotFoundError(p.display);
         return this.notFound<void>(p)(err);
       });
   }
 
-  defaultNode(signal?: AbortSignal): Promise<string> {
-    this.node ??= this.http.json<any>('files', '/api/nodes/', { signal }).then((body) => {
-      const name = body?.data?.nodes?.[0]?.name;
-      if (!name)
-        throw new OlaresMcpError('files-backend returned no Drive nodes; cannot upload or paste', {
-          code: 'olares_error',
-        });
-      return String(name);
+  /**
+   * Puts `staged` (just uploaded beside `original`; the server never overwrites) in the
+   * original's place: delete the original, then rename. If the delete fails the original stays
+   * and the staged copy goes; if the rename fails, the error names where the new bytes are.
+   */
+  async replaceWith(original: RemotePath, staged: RemotePath, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.remove(original.parent, [`/${original.name}`], signal);
+    } catch (err) {
+      await this.remove(staged.parent, [`/${staged.name}`]).catch(() => {});
+      throw new OlaresMcpError(
+        `overwrite of ${original.display}: could not delete the old file (${(err as Error).message}); it was kept unchanged and the upload was discarded`,
+        { code: 'olares_error', retryable: (err as OlaresMcpError).retryable },
+      );
+    }
+    try {
+      await this.rename(staged, false, original.name, signal);
+    } catch (err) {
+      throw new OlaresMcpError(
+        `overwrite of ${original.display}: the old file was deleted but renaming the new one failed (${(err as Error).message}). The new content is at ${staged.display}. Fix: rename it with files_rename`,
+        { code: 'olares_error' },
+      );
+    }
+  }
+
+  private listNodes(signal?: AbortSignal): Promise<FilesNode[]> {
+    this.nodes ??= this.http.json<unknown>('files', '/api/nodes/', { signal }).then(parseNodes);
+    this.nodes.catch(() => {
+      this.nodes = undefined;
     });
-    this.node.catch(() => {
-      this.node = undefined;
-    });
-    return this.node;
+    return this.nodes;
+  }
+
+  /**
+   * The master node: only its files pod copies into drive (posix_paste.go copyToDrive). The list
+   * comes from a Go map, so its order means nothing; never take the first.
+   */
+  async defaultNode(signal?: AbortSignal): Promise<string> {
+    const nodes = await this.listNodes(signal);
+    const master = nodes.filter((n) => n.master);
+    if (master.length === 1) return master[0].name;
+    if (!master.length && nodes.length === 1) return nodes[0].name;
+    throw new OlaresMcpError(
+      `the files service lists ${nodes.length} node(s) and ${master.length} master(s) (${nodes.map((n) => n.name).join(', ') || 'none'}); cannot tell which one takes uploads and copies`,
+      { code: 'olares_error' },
+    );
+  }
+
+  /** The node whose pod must run a paste into `dst`: its own for cache/external, else the master. */
+  async nodeFor(dst: RemotePath, signal?: AbortSignal): Promise<string> {
+    if (dst.fileType === 'cache' || dst.fileType === 'external') return dst.extend;
+    return this.defaultNode(signal);
   }
 
   async paste(
@@ -349,37 +534,24 @@ export class FilesClient {
     node: string,
     signal?: AbortSignal,
   ): Promise<string> {
-    const body = await this.http.json<any>('files', `/api/paste/${encodeURIComponent(node)}/`, {
+    const body = await this.http.json<unknown>('files', `/api/paste/${encodeURIComponent(node)}/`, {
       method: 'PATCH',
       json: { action, source, destination },
       signal,
     });
-    if (body?.code === -1) {
-      throw new OlaresMcpError(
-        `paste ${source} → ${destination}: ${body.message || 'server rejected the request (code -1); check for unsupported characters in the paths'}`,
-        { code: 'olares_error' },
-      );
-    }
-    if (!body?.task_id)
-      throw new OlaresMcpError(`paste ${source} → ${destination}: server returned no task_id`, {
-        code: 'olares_error',
-      });
-    return String(body.task_id);
+    const r = new WireReader('files', 'PATCH /api/paste/<node>/');
+    const taskId = r.string(r.object(body, 'body'), 'task_id');
+    if (!taskId) r.fail('task_id', 'is empty');
+    return taskId;
   }
 
+  /** A 200 without a task means the node does not know the id: fails at once, never polls on. */
   async task(node: string, taskId: string, signal?: AbortSignal): Promise<TaskStatus> {
-    const body = await this.http.json<any>('files', `/api/task/${encodeURIComponent(node)}/`, {
+    const body = await this.http.json<unknown>('files', `/api/task/${encodeURIComponent(node)}/`, {
       query: { task_id: taskId },
       signal,
     });
-    const t = body?.data ?? body?.task ?? body;
-    const status = t?.status === 'cancelled' ? 'canceled' : (t?.status ?? 'running');
-    return {
-      id: taskId,
-      status,
-      progress: t?.progress,
-      message: t?.failed_reason || t?.message || undefined,
-    };
+    return parseTask(body, node, taskId);
   }
 
   // ---- upload (files.md sec. 8.3) -----------------------------------------------------------
@@ -391,7 +563,7 @@ export class FilesClient {
     signal?: AbortSignal,
   ): Promise<number> {
     try {
-      const body = await this.http.json<any>(
+      const body = await this.http.json<{ uploadedBytes?: unknown } | undefined>(
         'files',
         `/upload/file-uploaded-bytes/${encodeURIComponent(node)}/`,
         {
@@ -472,26 +644,28 @@ export class FilesClient {
     );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const path = `${c.link}${c.link.includes('?') ? '&' : '?'}ret-json=1`;
-    const res = await this.http.upload('files', path.startsWith('/') ? path : `/${path}`, {
-      body: { head, file: c.file, start: c.start, end: c.end, tail },
-      signal: c.signal,
-      timeoutMs: 120_000,
-      headers: {
-        'content-type': `multipart/form-data; boundary=${boundary}`,
-        'content-range': `bytes ${c.start}-${c.end}/${c.total}`,
-        'content-disposition': `attachment; filename="${encodeURIComponent(c.remoteName)}"`,
-        accept: 'application/json; text/javascript, */*; q=0.01',
-      },
-    });
+    const res = await this.http
+      .upload('files', path.startsWith('/') ? path : `/${path}`, {
+        body: { head, file: c.file, start: c.start, end: c.end, tail },
+        signal: c.signal,
+        timeoutMs: 120_000,
+        headers: {
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-range': `bytes ${c.start}-${c.end}/${c.total}`,
+          'content-disposition': `attachment; filename="${encodeURIComponent(c.remoteName)}"`,
+          accept: 'application/json; text/javascript, */*; q=0.01',
+        },
+      })
+      .catch((err) => {
+        // "Invalid MD5", "parent dir is not exist" and the like come as 500: sending again won't help.
+        if (err instanceof HttpStatusError && !TRANSIENT_CHUNK_STATUS.has(err.status))
+          throw new UploadRefusedError(c.relativePath, err);
+        throw err;
+      });
     if (c.end + 1 < c.total) return {};
-    // The last chunk's answer names the transfer task for cloud targets (files.md sec. 8.5).
-    try {
-      const parsed = JSON.parse(res.text);
-      const taskId = Array.isArray(parsed) ? parsed[0]?.taskId : undefined;
-      return typeof taskId === 'string' && taskId ? { taskId } : {};
-    } catch {
-      return {};
-    }
+    // The last chunk's answer: [{id, name, size, state, taskId?}]; a taskId (cloud targets, and
+    // drive files of 2 GiB or more) names a task that finishes the file on the server.
+    return parseLastChunk(res.text);
   }
 
   // ---- shares (files.md sec. 13) ------------------------------------------------------------
@@ -509,20 +683,17 @@ export class FilesClient {
     };
     if (opts.expireInMs) body.expire_in = opts.expireInMs;
     const env = await this.http
-      .json<any>('files', `/api/share/share_path/${p.encoded(true)}`, { method: 'POST', json: body, signal })
-      .catch(this.notFound<any>(p));
-    if (env?.code)
-      throw new OlaresMcpError(`share create: server rejected (code ${env.code}): ${env.message ?? ''}`, {
-        code: 'olares_error',
-      });
-    if (!env?.data?.id)
-      throw new OlaresMcpError('share create: server returned no share id', { code: 'olares_error' });
-    return toShare(env.data);
+      .json<unknown>('files', `/api/share/share_path/${p.encoded(true)}`, {
+        method: 'POST',
+        json: body,
+        signal,
+      })
+      .catch(this.notFound<unknown>(p));
+    return parseShareCreated(env);
   }
 
   async listShares(signal?: AbortSignal): Promise<ShareRecord[]> {
-    const env = await this.http.json<any>('files', '/api/share/share_path/', { signal });
-    return (env?.share_paths ?? []).map(toShare);
+    return parseShareList(await this.http.json<unknown>('files', '/api/share/share_path/', { signal }));
   }
 
   async removeShares(ids: string[], signal?: AbortSignal): Promise<void> {
@@ -536,15 +707,35 @@ export class FilesClient {
   }
 }
 
-function toShare(r: any): ShareRecord {
+function parseShare(r: WireReader, raw: unknown, at: string): ShareRecord {
+  const o: WireObject = r.object(raw, at);
+  const f = `${at}.`;
   return {
-    id: String(r.id),
-    path: `${r.file_type}/${r.extend}${r.path}`,
-    name: String(r.name ?? ''),
-    shareType: String(r.share_type ?? ''),
-    permission: Number(r.permission ?? 0),
-    expireTime: r.expire_time || undefined,
+    id: r.string(o, 'id', f),
+    path: `${r.string(o, 'file_type', f)}/${r.string(o, 'extend', f)}${r.string(o, 'path', f)}`,
+    name: r.optString(o, 'name', f) ?? '',
+    shareType: r.string(o, 'share_type', f),
+    permission: r.optNumber(o, 'permission', f) ?? 0,
+    expireTime: r.optString(o, 'expire_time', f) || undefined,
   };
+}
+
+export function parseShareCreated(body: unknown): ShareRecord {
+  const r = new WireReader('files', 'POST /api/share/share_path/<dir>/');
+  const o = r.object(body, 'body');
+  if (o.code !== 0)
+    throw new OlaresMcpError(
+      `share create: server rejected (code ${String(o.code)}): ${r.optString(o, 'message') ?? ''}`,
+      { code: 'olares_error' },
+    );
+  return parseShare(r, o.data, 'data');
+}
+
+export function parseShareList(body: unknown): ShareRecord[] {
+  const r = new WireReader('files', 'GET /api/share/share_path/');
+  const o = r.object(body, 'body');
+  if (o.share_paths === null || o.share_paths === undefined) return [];
+  return r.array(o.share_paths, 'share_paths').map((x, i) => parseShare(r, x, `share_paths[${i}]`));
 }
 
 const MIME: Record<string, string> = {
@@ -555,6 +746,8 @@ const MIME: Record<string, string> = {
   js: 'application/javascript',
   png: 'image/png',
   jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  htm: 'text/html',
   gif: 'image/gif',
   pdf: 'application/pdf',
   mp4: 'video/mp4',

@@ -552,14 +552,18 @@ export const clusterApps = defineTool({
         namespaces: z.array(z.string()),
       }),
     ),
+    workspaces: z
+      .array(z.object({ workspace: z.string(), namespaces: z.array(z.string()) }))
+      .describe('Deprecated (removed in 0.3): groups under its old name'),
   },
   annotations: READ,
   async handler(_args, ctx) {
     const groups = (await (await hub(ctx)).appGroups(ctx.signal))
       .map((g) => ({ group: g.title, namespaces: g.namespaces }))
       .sort((a, b) => a.group.localeCompare(b.group));
+    const workspaces = groups.map((g) => ({ workspace: g.group, namespaces: g.namespaces }));
     return {
-      data: { groups },
+      data: { groups, workspaces },
       summary:
         groups.map((g) => `${g.group}: ${g.namespaces.join(', ')}`).join('\n') ||
         'no application spaces visible to this profile',

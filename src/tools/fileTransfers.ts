@@ -64,7 +64,7 @@ export function humanBytes(n: number) {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-/** One progress stream per call: a notification per 1% of the bytes (at least 64 KiB), and the last. */
+/** One progress stream per call: a notification per 1% of the bytes at most, and the last. */
 export class TransferProgress {
   private done = 0;
   private reported = 0;
@@ -74,7 +74,7 @@ export class TransferProgress {
     private readonly total: number,
     private readonly ctx: ToolContext,
   ) {
-    this.step = Math.max(Math.ceil(total / 100), 64 * 1024);
+    this.step = Math.max(Math.ceil(total / 100), 1);
   }
 
   add(bytes: number, note: () => string) {

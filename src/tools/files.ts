@@ -11,6 +11,7 @@ import {
   type FilesClient,
   RemoteNotFoundError,
   RemotePath,
+  stagedName,
   uploadRoots,
 } from '../olares/files.js';
 import type { ToolContext } from './context.js';
@@ -472,6 +473,8 @@ export const filesUpload = defineTool({
         targets: existing,
         kind: 'risky',
       });
+    // The box never overwrites: each taken name is uploaded beside and swapped in afterwards.
+    const replacing = await stageOverwrites(files, folder, items, overwrite, ctx);
     const node = roots.nodeFromPath ?? (await files.defaultNode(ctx.signal));
     const chunkSize = chunkBytes(ctx.auth.env);
     const total = items.reduce((a, i) => a + i.size, 0);
@@ -498,9 +501,10 @@ export const filesUpload = defineTool({
         afterLastChunk: (taskId, what) => waitCloudTask(files, node, taskId, what, ctx),
       },
     );
+    for (const r of replacing) await files.replaceWith(r.original, r.staged, ctx.signal);
     const shown = source.isDir
       ? `${folder.child(basename(source.path)).display}/`
-      : folder.child(items[0].relativePath).display;
+      : (replacing[0]?.original ?? folder.child(items[0].relativePath)).display;
     return {
       data: { remotePath: shown, files: items.length, bytes: total, resumedFrom },
       summary: `uploaded ${items.length} file(s), ${humanBytes(total)}, to ${shown}${resumedFrom ? ` (resumed from ${humanBytes(resumedFrom)})` : ''}`,
@@ -508,7 +512,10 @@ export const filesUpload = defineTool({
   },
 });
 
-/** Cloud targets (awss3/google/dropbox) finish in a server task after the last chunk (files.md sec. 8.5). */
+/**
+ * Cloud targets, and drive/sync files of 2 GiB or more, finish in a server task after the last
+ * chunk (files.md sec. 8.5; posix.go UploadFinalize).
+ */
 async function waitCloudTask(
   files: FilesClient,
   node: string,
@@ -522,20 +529,22 @@ async function waitCloudTask(
     if (t.status === 'completed') return;
     if (t.status === 'failed')
       throw new OlaresMcpError(
-        `cloud transfer task ${taskId} for ${what} failed: ${t.message ?? 'server reported failure with no reason'}`,
+        `server-side finishing task ${taskId} for ${what} failed: ${t.message ?? 'server reported failure with no reason'}`,
         { code: 'olares_error' },
       );
     if (t.status === 'canceled')
-      throw new OlaresMcpError(`cloud transfer task ${taskId} for ${what} was cancelled server-side`, {
+      throw new OlaresMcpError(`server-side finishing task ${taskId} for ${what} was cancelled server-side`, {
         code: 'olares_error',
       });
     if (Date.now() - started > TASK_CAP_MS)
       throw new OlaresMcpError(
-        `cloud transfer task ${taskId} for ${what} is still running after 10 minutes; check the folder later with files_ls`,
+        `server-side finishing task ${taskId} for ${what} is still running after 10 minutes; check the folder later with files_ls`,
         { code: 'timeout' },
       );
     if (ctx.signal.aborted)
-      throw new OlaresMcpError(`stopped waiting for cloud transfer task ${taskId}`, { code: 'cancelled' });
+      throw new OlaresMcpError(`stopped waiting for server-side finishing task ${taskId}`, {
+        code: 'cancelled',
+      });
     await new Promise((r) => setTimeout(r, TASK_POLL_MS));
   }
 }
@@ -567,6 +576,13 @@ export const filesMkdir = defineTool({
     const files = (await ctx.olares()).files;
     const chain: RemotePath[] = [];
     for (let q = p; !q.isRoot; q = q.parent) chain.unshift(q);
+    // The server creates missing parents on its own (posix Create does MkdirAll): without
+    // `parents`, check the parent here so a typo deep in the path is not silently built.
+    if (!parents && !p.parent.isRoot && !(await files.stat(p.parent, ctx.signal))?.isDir)
+      throw new RemoteNotFoundError(
+        p.parent.display,
+        'parent directory does not exist (pass parents: true to create missing intermediates)',
+      );
     const created: string[] = [];
     for (const q of parents ? chain : [p]) {
       const existing = await files.stat(q, ctx.signal);
@@ -704,7 +720,8 @@ async function runPaste(
   files: FilesClient,
   ctx: ToolContext,
 ) {
-  const node = await files.defaultNode(ctx.signal);
+  // The pod that takes a paste must be the destination's node (cache/external) or the master.
+  const node = await files.nodeFor(pairs[0].target, ctx.signal);
   const results: Array<{ source: string; destination: string; status: string; message?: string }> = [];
   for (const [i, { src, isDir, target }] of pairs.entries()) {
     const taskId = await files.paste(action, src.wire(isDir), target.wire(isDir), node, ctx.signal);
@@ -891,6 +908,12 @@ export const filesShareCreate = defineTool({
       );
     if (type === 'public' && !expireDays)
       throw new InvalidInputError('public links require an expiration; pass expireDays');
+    // The server forces ADMIN on internal shares whatever is sent (share_service.go:140): asking
+    // for less would hand out more than the caller meant.
+    if (type === 'internal' && permission && permission !== 'admin')
+      throw new InvalidInputError(
+        `internal shares always grant admin on the server; "${permission}" cannot be honoured (nothing was shared). Drop permission, or share a public link with type: "public"`,
+      );
     const files = (await ctx.olares()).files;
     const entry = await statOrThrow(files, p, ctx.signal);
     if (!entry.isDir)
@@ -978,3 +1001,53 @@ export const filesTools: ToolDeclaration<any, any>[] = [
   filesShareList,
   filesShareRemove,
 ];
+
+/**
+ * The server never overwrites (a taken name becomes `name(1).ext`), so replacing a file means
+ * uploading beside it under a staged name and swapping afterwards (FilesClient.replaceWith). That
+ * holds for every file of a directory upload too. Without `overwrite`, any taken name is refused
+ * before anything is sent. Each parent is listed once.
+ */
+async function stageOverwrites(
+  files: FilesClient,
+  folder: RemotePath,
+  items: UploadItem[],
+  overwrite: boolean | undefined,
+  ctx: ToolContext,
+): Promise<Array<{ original: RemotePath; staged: RemotePath }>> {
+  const listings = new Map<string, Map<string, Entry> | undefined>();
+  const entryAt = async (p: RemotePath) => {
+    const key = p.parent.display;
+    if (!listings.has(key)) {
+      const listing = await files.list(p.parent, ctx.signal).catch((err) => {
+        if (err instanceof RemoteNotFoundError) return undefined;
+        throw err;
+      });
+      listings.set(key, listing && new Map(listing.items.map((i) => [i.name, i])));
+    }
+    return listings.get(key)?.get(p.name);
+  };
+  const plans: Array<{ original: RemotePath; staged: RemotePath }> = [];
+  const taken: string[] = [];
+  for (const item of items) {
+    const original = item.relativePath.split('/').reduce((p, seg) => p.child(seg), folder);
+    const existing = await entryAt(original);
+    if (!existing) continue;
+    if (existing.isDir)
+      throw new InvalidInputError(`remote ${original.display} is a directory; overwrite replaces files only`);
+    taken.push(original.display);
+    if (!overwrite) continue;
+    const staged = original.parent.child(stagedName(original.name, `${original.display}\0${item.size}`));
+    // A staged copy left whole by an earlier attempt would make this upload land as `staged(1)`.
+    if (await entryAt(staged)) await files.remove(original.parent, [`/${staged.name}`], ctx.signal);
+    item.relativePath = `${item.relativePath.slice(0, -original.name.length)}${staged.name}`;
+    plans.push({ original, staged });
+  }
+  if (taken.length && !overwrite)
+    throw new InvalidInputError(
+      taken.length === 1
+        ? `remote ${taken[0]} already exists. Fix: pass overwrite: true to replace it, or choose another remotePath`
+        : `remote ${taken.slice(0, 5).join(', ')}${taken.length > 5 ? ` and ${taken.length - 5} more` : ''} already exist. Fix: pass overwrite: true to replace them, or choose another remotePath`,
+    );
+  return plans;
+}

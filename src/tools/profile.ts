@@ -141,6 +141,10 @@ export const profileImport = defineTool({
       .optional()
       .describe('Absolute path of a file inside the local roots holding only the token'),
     makeCurrent: makeCurrentArg,
+    noSwitch: z
+      .boolean()
+      .optional()
+      .describe('Deprecated (removed in 0.3): not switching is the default now'),
   },
   output: {
     name: z.string(),

@@ -37,6 +37,16 @@ export interface RequestOptions {
 export type Response = Dispatcher.ResponseData;
 
 const AUTH_FAILURE = new Set([401, 403, 459]);
+
+/**
+ * The files backend's own refusals: the token was fine, the user may not do this (drive/Common
+ * for non-admins, read-only sync repos; beclab/files handler/utils.go Gate). A refresh won't help.
+ */
+const BACKEND_DENIAL =
+  /^\s*\{\s*"(?:error|code)"\s*:\s*(?:"Permission denied\."|1\s*,\s*"message"\s*:\s*"Permission denied\.")/;
+
+/** A response whose body was read to judge a 403; `final` when it is no token problem. */
+type Judged = Response & { deniedText?: string; final?: boolean };
 const OWN_CONNECTION_MIN_BYTES = 1024 * 1024;
 const PREFLIGHT_SKEW_SEC = 60;
 
@@ -70,6 +80,26 @@ export class OlaresHttp {
     return url;
   }
 
+  /**
+   * The path below `service`'s base URL that a redirect's Location names, or undefined when it
+   * leaves that origin (auth headers must never follow it elsewhere). A root-relative Location
+   * such as the files backend's `/seafhttp/...` is on the service's own host.
+   */
+  sameOriginPath(service: ServiceName, location: string): string | undefined {
+    const base = new URL(this.session.baseUrl(service));
+    if (location.startsWith('/') && !location.startsWith('//')) return location;
+    let target: URL;
+    try {
+      target = new URL(location, `${base.href.replace(/\/$/, '')}/`);
+    } catch {
+      return undefined;
+    }
+    if (target.origin !== base.origin) return undefined;
+    const prefix = base.pathname.replace(/\/$/, '');
+    if (prefix && !target.pathname.startsWith(`${prefix}/`)) return undefined;
+    return target.pathname.slice(prefix.length) + target.search;
+  }
+
   /** Sends the request; returns 2xx (and allowStatus) responses, throws typed errors otherwise. */
   async request(service: ServiceName, path: string, opts: RequestOptions = {}): Promise<Response> {
     const method = (
@@ -77,14 +107,15 @@ export class OlaresHttp {
     ).toUpperCase();
     const url = this.url(service, path, opts.query);
     const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.body;
-    const res = await this.authorized(
+    const res: Judged = await this.authorized(
       isReplayable(body),
-      (token) => this.send(url, method, token, body, opts),
+      (token) => this.send(url, method, token, body, opts).then(judge403),
       (refused) => refused.body.dump().catch(() => {}),
     );
     if ((res.statusCode >= 200 && res.statusCode < 300) || opts.allowStatus?.includes(res.statusCode))
       return res;
-    throw this.statusError(res.statusCode, service, method, path, await res.body.text().catch(() => ''));
+    const text = res.deniedText ?? (await res.body.text().catch(() => ''));
+    throw this.statusError(res.statusCode, service, method, path, text);
   }
 
   /**
@@ -191,7 +222,7 @@ export class OlaresHttp {
    * `onStatus` when the answer's status is known, if that comes before its promise settles (a
    * download settles only at the end of its body).
    */
-  private async authorized<R extends { statusCode: number }>(
+  private async authorized<R extends { statusCode: number; final?: boolean }>(
     replayable: boolean,
     send: (token: string, onStatus: (status: number) => void) => Promise<R>,
     discard: (refused: R) => Promise<unknown>,
@@ -214,9 +245,9 @@ export class OlaresHttp {
       }
       res = await send(token, (status) => tell(AUTH_FAILURE.has(status)));
     } finally {
-      tell(res !== undefined && AUTH_FAILURE.has(res.statusCode));
+      tell(res !== undefined && AUTH_FAILURE.has(res.statusCode) && !res.final);
     }
-    if (AUTH_FAILURE.has(res.statusCode) && replayable) {
+    if (AUTH_FAILURE.has(res.statusCode) && replayable && !res.final) {
       await discard(res);
       token = await creds.refresh(token);
       res = await send(token, () => {});
@@ -313,6 +344,13 @@ export class OlaresHttp {
 export type { FileSink, GetToFileResult } from './download.js';
 export { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
 export { type FileRangeBody, LocalFileShrankError } from './upload.js';
+
+/** Reads a 403's body to tell the files backend's own "Permission denied." from an edge refusal. */
+async function judge403(res: Response): Promise<Judged> {
+  if (res.statusCode !== 403) return res;
+  const deniedText = await res.body.text().catch(() => '');
+  return Object.assign(res, { deniedText, final: BACKEND_DENIAL.test(deniedText) });
+}
 
 /** A pooled undici response into the sink: 2xx bodies to the file, others kept for the error. */
 async function drainToSink(
