@@ -1,5 +1,6 @@
 // Shared bench helpers: spawning MCP servers, medians, a tiny reporter.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -77,4 +78,13 @@ export function startSimProcess(
     child.once('exit', (code) => fail(new Error(`simulator exited (${code}) before listening: ${out}`)));
     child.once('error', fail);
   });
+}
+
+/** CPU seconds a process used so far (utime + stime), from /proc; 0 where there is none. */
+export async function cpuSeconds(pid: number | 'self-children' | null | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid === 'self-children' ? 'self' : pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command name: utime, stime are fields 14-15, cutime, cstime 16-17 (1-based).
+  const at = pid === 'self-children' ? 13 : 11;
+  return (Number(fields[at]) + Number(fields[at + 1])) / 100 || 0;
 }

@@ -9,6 +9,7 @@ import { benchStampede } from './stampede.js';
 import { benchStartup } from './startup.js';
 import { benchToolSurface } from './tool-surface.js';
 import { benchTransfer } from './transfer.js';
+import { benchTransferFiles } from './transfer-files.js';
 
 const results: BenchResult[] = [];
 const run = async (fn: () => Promise<BenchResult>) => {
@@ -25,6 +26,7 @@ await run(benchToolSurface);
 await run(benchStampede);
 await run(benchCallOverhead);
 await run(benchTransfer);
+await run(benchTransferFiles);
 await run(benchMarketWait);
 await run(benchAgentTasks);
 process.stdout.write(`${JSON.stringify(results)}\n`);

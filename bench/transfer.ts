@@ -8,7 +8,8 @@
 // A plain undici stream download (bench/undici-download.mjs) runs beside them for reference.
 //
 // Usage: node --import tsx bench/transfer.ts [--size-mb N] [--rounds N]
-// (default 1024 MiB x 3 rounds; --quick: 16 MiB x 1). BENCH_VERBOSE=1 prints every timing.
+// (default 1024 MiB x 3 rounds; --quick: 16 MiB x 1). BENCH_VERBOSE=1 prints every timing;
+// BENCH_CPU_PROF=<dir> profiles the server.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -16,7 +17,7 @@ import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type BenchResult, CLI, median, quick, report, round, startSimProcess } from './lib.js';
+import { type BenchResult, CLI, cpuSeconds, median, quick, report, round, startSimProcess } from './lib.js';
 import { connectStdio } from './mcp.js';
 
 const run = promisify(execFile);
@@ -32,13 +33,13 @@ const numberArg = (name: string, fallback: number) => {
   return n;
 };
 
-async function sha256(path: string) {
+export async function sha256(path: string) {
   const h = createHash('sha256');
   for await (const c of createReadStream(path, { highWaterMark: 4 * MiB })) h.update(c);
   return h.digest('hex');
 }
 
-async function peakRssMiB(pid: number | null | undefined): Promise<number> {
+export async function peakRssMiB(pid: number | null | undefined): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
 }
@@ -54,7 +55,7 @@ async function makeFile(path: string, bytes: number) {
   await fh.close();
 }
 
-async function firstFactor(url: string): Promise<string> {
+export async function firstFactor(url: string): Promise<string> {
   const password = createHash('md5').update(`${USER.password}@Olares2025`).digest('hex');
   const res = await fetch(`${url}/auth/api/firstfactor?hideCookie=true`, {
     method: 'POST',
@@ -67,7 +68,7 @@ async function firstFactor(url: string): Promise<string> {
 }
 
 /** Runs `fn` after flushing dirty pages, so no transfer pays for the writeback of the last one. */
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
   await run('sync');
   const t0 = performance.now();
   await fn();
@@ -99,7 +100,11 @@ export async function benchTransfer(): Promise<BenchResult> {
     const src = join(local, 'payload.bin');
     await makeFile(src, bytes);
     const digest = await sha256(src);
-    server = await connectStdio(process.execPath, [CLI], {
+    // BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there when it exits.
+    const prof = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
+      : [];
+    server = await connectStdio(process.execPath, [...prof, CLI], {
       PATH: process.env.PATH ?? '',
       HOME: work,
       OLARES_MCP_HOME: join(work, 'home'),
@@ -165,25 +170,42 @@ export async function benchTransfer(): Promise<BenchResult> {
       curlDown: [] as number[],
       undiciDown: [] as number[],
     };
+    // CPU seconds per GiB: the server for the tool, the curl children for curl (profile, not wall).
+    const cpu = { toolUp: 0, curlUp: 0, toolDown: 0, curlDown: 0 };
+    const cpuOf = async (key: keyof typeof cpu, whose: 'server' | 'curl', fn: () => Promise<unknown>) => {
+      const who = whose === 'server' ? server!.pid : 'self-children';
+      const before = await cpuSeconds(who);
+      const result = await fn();
+      cpu[key] += (await cpuSeconds(who)) - before;
+      return result;
+    };
     let toolOk = true;
     let curlOk = true;
     for (let r = 0; r < rounds; r++) {
       const toolUp = async () => {
         ms.toolUp.push(
           await timed(() =>
-            callTool('files_upload', { localPath: src, remotePath: `drive/Home/tool-${r}.bin` }),
+            cpuOf('toolUp', 'server', () =>
+              callTool('files_upload', { localPath: src, remotePath: `drive/Home/tool-${r}.bin` }),
+            ),
           ),
         );
         if (r > 0) await rm(join(remoteHome, `tool-${r}.bin`));
       };
       const curlUp = async () => {
         const send = await curlUpload(`curl-${r}.bin`);
-        ms.curlUp.push(await timed(send));
+        ms.curlUp.push(await timed(() => cpuOf('curlUp', 'curl', send)));
         await rm(join(remoteHome, `curl-${r}.bin`));
       };
       const toolDown = async () => {
         const out = join(local, 'tool.out');
-        ms.toolDown.push(await timed(() => callTool('files_download', { remotePath: down, localPath: out })));
+        ms.toolDown.push(
+          await timed(() =>
+            cpuOf('toolDown', 'server', () =>
+              callTool('files_download', { remotePath: down, localPath: out }),
+            ),
+          ),
+        );
         if (r === 0) toolOk = (await sha256(out)) === digest;
         await rm(out);
       };
@@ -198,7 +220,7 @@ export async function benchTransfer(): Promise<BenchResult> {
           out,
           `${url}/files/api/raw/${down}`,
         ];
-        ms.curlDown.push(await timed(() => run('curl', args)));
+        ms.curlDown.push(await timed(() => cpuOf('curlDown', 'curl', () => run('curl', args))));
         if (r === 0) curlOk = (await sha256(out)) === digest;
         await rm(out);
       };
@@ -218,6 +240,7 @@ export async function benchTransfer(): Promise<BenchResult> {
     if (process.env.BENCH_VERBOSE) process.stderr.write(`${JSON.stringify(ms)}\n`);
     const peakRss = await peakRssMiB(server!.pid);
     const mibps = (xs: number[]) => round(sizeMiB / (median(xs) / 1000), 1);
+    const perGiB = (seconds: number) => round(seconds / rounds / (sizeMiB / 1024), 2);
     const upRatio = round(median(ms.curlUp) / median(ms.toolUp));
     const downRatio = round(median(ms.curlDown) / median(ms.toolDown));
     return {
@@ -233,12 +256,16 @@ export async function benchTransfer(): Promise<BenchResult> {
         upRatio,
         downRatio,
         toolVsUndiciStreamDown: round(median(ms.undiciDown) / median(ms.toolDown)),
+        toolUpCpuSecPerGiB: perGiB(cpu.toolUp),
+        curlUpCpuSecPerGiB: perGiB(cpu.curlUp),
+        toolDownCpuSecPerGiB: perGiB(cpu.toolDown),
+        curlDownCpuSecPerGiB: perGiB(cpu.curlDown),
         serverPeakRssMiB: round(peakRss, 1),
         sha256Match: String(toolOk && curlOk),
       },
       ratio: Math.min(upRatio, downRatio),
-      goal: 'median throughput >= 0.7x curl both ways, server peak RSS <= 150 MiB',
-      pass: upRatio >= 0.7 && downRatio >= 0.7 && peakRss <= 150 && toolOk && curlOk,
+      goal: 'median throughput >= 0.9x curl both ways, server peak RSS <= 150 MiB',
+      pass: upRatio >= 0.9 && downRatio >= 0.9 && peakRss <= 150 && toolOk && curlOk,
     };
   } finally {
     await server?.close().catch(() => {});

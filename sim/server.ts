@@ -67,6 +67,8 @@ export interface Fault {
   times?: number;
   /** Let this many matching requests through before the fault starts hitting. */
   skip?: number;
+  /** Only requests this says yes to (e.g. one file's chunk, told by its headers); in-process only. */
+  when?: (req: import('node:http').IncomingMessage) => boolean;
 }
 
 interface RefreshGrant {
@@ -281,7 +283,7 @@ export class Simulator {
       if (!params) continue;
       const key = `${method} /${service}${route.pattern}`;
       this.counters.set(key, (this.counters.get(key) ?? 0) + 1);
-      const fault = this.takeFault(key);
+      const fault = this.takeFault(key, req);
       if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms ?? 1000));
       if (fault?.kind === 'drop') {
         req.socket.destroy();
@@ -312,9 +314,11 @@ export class Simulator {
     });
   }
 
-  private takeFault(key: string): Fault | undefined {
-    const idx = this.faults.findIndex((f) =>
-      typeof f.match === 'string' ? key.endsWith(f.match) || key === f.match : f.match.test(key),
+  private takeFault(key: string, req: import('node:http').IncomingMessage): Fault | undefined {
+    const idx = this.faults.findIndex(
+      (f) =>
+        (typeof f.match === 'string' ? key.endsWith(f.match) || key === f.match : f.match.test(key)) &&
+        (!f.when || f.when(req)),
     );
     if (idx < 0) return undefined;
     const fault = this.faults[idx];

@@ -135,7 +135,7 @@ describe.skipIf(offline)('npm run mcpb: the desktop bundle', () => {
     mkdirSync(documents, { recursive: true });
     const launch = desktopLaunch(manifest, app, documents);
     const env = cleanEnv(home, launch.env);
-    expect(Object.values(env).filter((v) => v.includes('node_modules'))).toEqual([]);
+    expect(Object.values(env).filter((v) => v.includes(join(ROOT, 'node_modules')))).toEqual([]);
     const cwd = join(tmp.dir, 'empty');
     mkdirSync(cwd);
     const { client } = await connectWith(launch.command, launch.args, env, cwd);

@@ -4,7 +4,6 @@
 // node, rename, shares. Every answer goes through a parser here; nothing untyped leaves.
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { InvalidInputError, OlaresMcpError, type WireObject, WireReader } from '../errors.js';
 import {
   type FileSink,
@@ -644,26 +643,14 @@ export class FilesClient {
       `${fields.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quoted}"\r\nContent-Type: ${mime}\r\n\r\n`,
     );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-    const length = head.length + (c.end - c.start + 1) + tail.length;
-    const body = Readable.from(
-      (async function* () {
-        yield head;
-        yield* readRange(c.file, c.start, c.end);
-        yield tail;
-      })(),
-      { objectMode: false },
-    );
     const path = `${c.link}${c.link.includes('?') ? '&' : '?'}ret-json=1`;
     const res = await this.http
-      .request('files', path.startsWith('/') ? path : `/${path}`, {
-        method: 'POST',
-        body,
+      .upload('files', path.startsWith('/') ? path : `/${path}`, {
+        body: { head, file: c.file, start: c.start, end: c.end, tail },
         signal: c.signal,
-        bodyTimeoutMs: 120_000,
         timeoutMs: 120_000,
         headers: {
           'content-type': `multipart/form-data; boundary=${boundary}`,
-          'content-length': String(length),
           'content-range': `bytes ${c.start}-${c.end}/${c.total}`,
           'content-disposition': `attachment; filename="${encodeURIComponent(c.remoteName)}"`,
           accept: 'application/json; text/javascript, */*; q=0.01',
@@ -675,13 +662,10 @@ export class FilesClient {
           throw new UploadRefusedError(c.relativePath, err);
         throw err;
       });
-    if (c.end + 1 < c.total) {
-      await res.body.dump();
-      return {};
-    }
+    if (c.end + 1 < c.total) return {};
     // The last chunk's answer: [{id, name, size, state, taskId?}]; a taskId (cloud targets, and
     // drive files of 2 GiB or more) names a task that finishes the file on the server.
-    return parseLastChunk(await res.body.text());
+    return parseLastChunk(res.text);
   }
 
   // ---- shares (files.md sec. 13) ------------------------------------------------------------
@@ -776,23 +760,6 @@ const MIME: Record<string, string> = {
 function mimeOf(name: string) {
   const ext = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '';
   return MIME[ext] ?? 'application/octet-stream';
-}
-
-const READ_PIECE = 1024 * 1024;
-
-/** Bytes start..end (inclusive) of an open file; a file that shrank meanwhile is an error. */
-async function* readRange(file: FileHandle, start: number, end: number): AsyncGenerator<Buffer> {
-  for (let pos = start; pos <= end; ) {
-    const buf = Buffer.allocUnsafe(Math.min(READ_PIECE, end - pos + 1));
-    const { bytesRead } = await file.read(buf, 0, buf.length, pos);
-    if (bytesRead === 0)
-      throw new OlaresMcpError(
-        `the local file got shorter during the upload (no bytes at offset ${pos}). Fix: upload it again once nothing writes to it`,
-        { code: 'local_file_changed' },
-      );
-    pos += bytesRead;
-    yield buf.subarray(0, bytesRead);
-  }
 }
 
 /** The upload destination mapping of files.md sec. 8.1. */

@@ -170,8 +170,7 @@ export const clusterPods = defineTool({
 export const clusterPodGet = defineTool({
   name: 'cluster_pod_get',
   title: 'Describe a pod',
-  description:
-    'One pod: phase, node, IPs, owner, conditions; per container image, state, restarts, last exit, env names.',
+  description: 'One pod: phase, node, owner, conditions; per container: image, state, restarts, last exit.',
   toolset: 'cluster',
   input: { namespace: nsArg, pod: podArg },
   output: {
@@ -590,8 +589,7 @@ const lane = z.object({ ready: z.number(), total: z.number() });
 export const clusterAppStatus = defineTool({
   name: 'cluster_app_status',
   title: 'Namespace health',
-  description:
-    'One namespace: workloads ready/total, pods by phase, unhealthy pods (crash loops count), latest events.',
+  description: 'One namespace: workloads ready/total, pods by phase, unhealthy pods, latest events.',
   toolset: 'cluster',
   input: {
     namespace: nsArg,

@@ -17,7 +17,8 @@ import {
 import { publicShareUrl } from '../olares/links.js';
 import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
-import { createDownloadTemp, discardDownloadTemp, landDownload, openUploadSource } from './localFiles.js';
+import { downloadFolder, uploadItems } from './fileTransfers.js';
+import { createDownloadTemp, discardDownloadTemp, landDownload } from './localFiles.js';
 import { refuseHardlink, resolveLocalSource, resolveLocalTarget } from './localPaths.js';
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
@@ -290,23 +291,32 @@ export const filesCat = defineTool({
 export const filesDownload = defineTool({
   name: 'files_download',
   title: 'Download an Olares file',
-  description: 'Download a remote file; resumable.',
+  description: 'Download a remote file or folder (recursive); resumable.',
   toolset: 'files',
   input: {
     remotePath: remotePathArg,
     localPath: z.string().describe('Local file or folder ending with / (absolute, in the local roots)'),
     overwrite: z.boolean().optional().describe('Replace an existing file'),
   },
-  output: { remotePath: z.string(), localPath: z.string(), bytes: z.number(), resumed: z.number() },
+  output: {
+    remotePath: z.string(),
+    localPath: z.string(),
+    bytes: z.number(),
+    resumed: z.number(),
+    files: z.number().optional(),
+  },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler({ remotePath, localPath, overwrite }, ctx) {
     const p = RemotePath.parse(remotePath);
     const files = (await ctx.olares()).files;
     const entry = await statOrThrow(files, p, ctx.signal);
-    if (entry.isDir)
-      throw new InvalidInputError(
-        `${p.display} is a directory; files_download takes one file (list it with files_ls and download its files)`,
-      );
+    if (entry.isDir) {
+      const got = await downloadFolder(files, p, localPath, Boolean(overwrite), ctx, { retry: withRetries });
+      return {
+        data: got,
+        summary: `downloaded ${got.files} file(s), ${humanBytes(got.bytes)}, from ${got.remotePath} to ${got.localPath}${got.resumed ? ` (resumed ${got.resumed}x after dropped connections)` : ''}`,
+      };
+    }
     const target = await resolveLocalTarget(localPath, p.name, await ctx.localRoots());
     if (target.exists && !overwrite) {
       throw new InvalidInputError(
@@ -512,69 +522,25 @@ export const filesUpload = defineTool({
     const chunkParentDir = roots.chunkRoot
       ? `${roots.chunkRoot}${folder.isRoot ? '/' : `${folder.sub}/`}`
       : `${folder.isRoot ? '/' : `${folder.sub}/`}`;
-    let done = 0;
-    let filesDone = 0;
-    let resumedFrom = 0;
-    for (const item of items) {
-      const name = item.relativePath.slice(item.relativePath.lastIndexOf('/') + 1);
-      if (item.size === 0) {
-        const dir = item.relativePath.includes('/')
-          ? item.relativePath.slice(0, item.relativePath.lastIndexOf('/'))
-          : '';
-        let target = folder;
-        for (const seg of dir.split('/').filter(Boolean)) target = target.child(seg);
-        await files.createEmptyFile(target.child(name), ctx.signal).catch((err) => {
-          throw new OlaresMcpError(
-            `create empty file "${target.child(name).display}": ${(err as Error).message}`,
-            { code: 'olares_error' },
-          );
-        });
-        ctx.donePart(`${++filesDone} of ${items.length} file(s) uploaded`);
-        continue;
-      }
-      const totalChunks = Math.ceil(item.size / chunkSize);
-      let link: string | undefined;
-      // Opened once after the check; every chunk and every retry reads this descriptor.
-      const opened = await openUploadSource(item.local, allowed, { allowHardlinks });
-      await withRetries(`upload ${item.relativePath}`, ctx.signal, async () => {
-        const uploaded = await files.uploadedBytes(node, parentDir, item.relativePath, ctx.signal);
-        const startChunk = uploaded > item.size ? 0 : Math.floor(uploaded / chunkSize);
-        if (startChunk > 0) resumedFrom = Math.max(resumedFrom, startChunk * chunkSize);
-        link ??= await files.uploadLink(node, parentDir, ctx.signal);
-        for (let i = startChunk; i < totalChunks; i++) {
-          const start = i * chunkSize;
-          const end = Math.min(item.size, start + chunkSize) - 1;
-          const answer = await files.uploadChunk({
-            link,
-            file: opened.handle,
-            start,
-            end,
-            total: item.size,
-            chunkSize,
-            index: i,
-            totalChunks,
-            remoteName: name,
-            relativePath: item.relativePath,
-            parentDir: chunkParentDir,
-            driveType: roots.driveType,
-            signal: ctx.signal,
-          });
-          await ctx.progress(done + end + 1, total, `${item.relativePath}: chunk ${i + 1}/${totalChunks}`);
-          if (answer.taskId) await waitCloudTask(files, node, answer.taskId, item.relativePath, ctx);
-        }
-      })
-        .catch((err) => {
-          if (ctx.signal.aborted)
-            throw new OlaresMcpError(
-              `upload of ${item.relativePath} was cancelled; call files_upload again to resume from what the server has`,
-              { code: 'cancelled' },
-            );
-          throw err;
-        })
-        .finally(() => opened.handle.close());
-      done += item.size;
-      ctx.donePart(`${++filesDone} of ${items.length} file(s) uploaded`);
-    }
+    const { resumedFrom } = await uploadItems(
+      items,
+      {
+        files,
+        node,
+        folder,
+        parentDir,
+        chunkParentDir,
+        driveType: roots.driveType,
+        chunkSize,
+        roots: allowed,
+        allowHardlinks,
+      },
+      ctx,
+      {
+        retry: withRetries,
+        afterLastChunk: (taskId, what) => waitCloudTask(files, node, taskId, what, ctx),
+      },
+    );
     for (const r of replacing) await files.replaceWith(r.original, r.staged, ctx.signal);
     const shown = source.isDir
       ? `${folder.child(basename(source.path)).display}/`

@@ -446,7 +446,7 @@ export const marketGet = defineTool({
 export const marketStatus = defineTool({
   name: 'market_status',
   title: 'Market app status',
-  description: 'Live state of installed market apps, or one (running, installing + progress, failed...).',
+  description: 'Live state of installed market apps, or of one.',
   toolset: 'market',
   input: { app: appArg.optional() },
   output: {
@@ -524,8 +524,7 @@ function envsToSend(
 export const marketInstall = defineTool({
   name: 'market_install',
   title: 'Install an app',
-  description:
-    'Install a market app; an error names a missing env variable or compute mode. The result has its URLs.',
+  description: 'Install a market app; an error names any missing env variable or compute mode.',
   toolset: 'market',
   input: {
     app: appArg,

@@ -237,8 +237,7 @@ const LOGIN_ELICITATION_TIMEOUT_MS = 10 * 60_000;
 export const profileLogin = defineTool({
   name: 'profile_login',
   title: 'Log in to Olares',
-  description:
-    'Log in: gives the user a one-time local link to type password and TOTP (never in chat). Check with profile_list.',
+  description: 'Log in: the user types password and TOTP on a one-time local page, never in chat.',
   toolset: 'profile',
   allowInReadOnly: true,
   input: {

@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import { httpRequest, isExpiring, mapNetworkError, type ServiceName, type Session } from '../auth/index.js';
 import { BodyBrokenError, type FileSink, type GetToFileResult, getToFile, writeAt } from './download.js';
 import { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
+import { bodyLength, type FileRangeBody, type PostResult, postFromFile, readBody } from './upload.js';
 
 /** A body factory is replayable: it is called again for the replay. */
 export type RequestBody =
@@ -175,6 +176,47 @@ export class OlaresHttp {
   }
 
   /**
+   * POST of a file range (an upload chunk). The body is one-shot, so the token is refreshed
+   * pre-flight when near expiry and a refusal is not replayed. A body of 1 MiB or more gets a
+   * connection of its own (transport/upload.ts); a smaller one is read whole and rides the pooled
+   * keep-alive connection, where a handshake per file would cost more than the copy.
+   */
+  async upload(
+    service: ServiceName,
+    path: string,
+    opts: { body: FileRangeBody; headers: Record<string, string>; signal?: AbortSignal; timeoutMs: number },
+  ): Promise<PostResult> {
+    const url = this.url(service, path);
+    const ownConnection = bodyLength(opts.body) >= OWN_CONNECTION_MIN_BYTES;
+    const res = await this.authorized(
+      false,
+      async (token) => {
+        if (!ownConnection) {
+          const pooled = await this.send(url, 'POST', token, await readBody(opts.body), {
+            headers: opts.headers,
+            signal: opts.signal,
+            timeoutMs: opts.timeoutMs,
+            bodyTimeoutMs: opts.timeoutMs,
+          });
+          const headers = Object.fromEntries(Object.entries(pooled.headers).map(([k, v]) => [k, String(v)]));
+          return { statusCode: pooled.statusCode, headers, text: await pooled.body.text() };
+        }
+        return postFromFile(url, opts.body, {
+          headers: { ...opts.headers, ...this.authHeaders(token, opts.headers.cookie) },
+          insecure: this.session.insecure,
+          signal: opts.signal,
+          idleTimeoutMs: opts.timeoutMs,
+        }).catch((err) => {
+          throw mapNetworkError(err, url, opts.timeoutMs);
+        });
+      },
+      async () => {},
+    );
+    if (res.statusCode >= 200 && res.statusCode < 300) return res;
+    throw this.statusError(res.statusCode, service, 'POST', path, res.text);
+  }
+
+  /**
    * Sends with the current token. A refusal (401/403/459) of a replayable request refreshes the
    * token and sends once more; a one-shot stream refreshes before sending instead. `send` calls
    * `onStatus` when the answer's status is known, if that comes before its promise settles (a
@@ -301,6 +343,7 @@ export class OlaresHttp {
 
 export type { FileSink, GetToFileResult } from './download.js';
 export { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
+export { type FileRangeBody, LocalFileShrankError } from './upload.js';
 
 /** Reads a 403's body to tell the files backend's own "Permission denied." from an edge refusal. */
 async function judge403(res: Response): Promise<Judged> {
