@@ -3,7 +3,8 @@
 // go through undici's pooled connections; big downloads through download.ts.
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { httpRequest, isExpiring, mapNetworkError, type ServiceName, type Session } from '../auth/index.js';
+import { isExpiring, type ServiceName, type Session } from '../auth/index.js';
+import { httpRequest, mapNetworkError } from '../net/http.js';
 import { BodyBrokenError, type FileSink, type GetToFileResult, getToFile, writeAt } from './download.js';
 import { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
 

@@ -1,5 +1,5 @@
-// HTTP plumbing shared by the auth calls (login, refresh) and the transport floor above:
-// connection pools and the mapping of network failures to typed, actionable errors.
+// The net floor, below both auth and transport: the process's connection pools and the mapping of
+// network failures to typed, actionable errors. It knows nothing of tokens, profiles or services.
 import type { Agent, Dispatcher } from 'undici';
 import { OlaresMcpError } from '../errors.js';
 
