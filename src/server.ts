@@ -11,7 +11,7 @@ import { log } from './log.js';
 import { resultText } from './tools/boxText.js';
 import { createContext, type ToolContext } from './tools/context.js';
 import { inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
-import { describeError } from './tools/errors.js';
+import { describeError, errorResultMeta } from './tools/errors.js';
 import type { Confirmation } from './tools/gate.js';
 import { selectTools } from './tools/registry.js';
 
@@ -131,7 +131,11 @@ function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaratio
       } catch (err) {
         failure = err;
         log.debug(`${decl.name} failed: ${(err as Error)?.stack ?? err}`);
-        return { isError: true, content: [{ type: 'text' as const, text: describeError(err) }] };
+        return {
+          isError: true,
+          content: [{ type: 'text' as const, text: describeError(err) }],
+          _meta: errorResultMeta(err),
+        };
       } finally {
         // In finally so that failed and partly done calls are on record too (review L3).
         if (attempted) await ctx.auditOutcome(failure);
