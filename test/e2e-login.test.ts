@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { completeLogin, hiddenFields, httpRequest, submitStep } from './helpers/browser.js';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
+import { eventually } from './helpers/wait.js';
 
 describe('profile_login', () => {
   let box: TestBox;
@@ -56,7 +57,11 @@ describe('profile_login', () => {
     mcp = await connect({ ...box.env, PATH: `${bin}:${process.env.PATH}`, OLARES_OPEN_BROWSER: '1' });
     const r = await mcp.call('profile_login', { olaresId: 'bob@olares.com' });
     expect(textOf(r)).toMatch(/opened in the default browser/);
-    await new Promise((res) => setTimeout(res, 300));
+    // The fake browser is a detached sh: wait for it to have written the whole line.
+    await eventually(
+      async () => (await readFile(opened, 'utf8').catch(() => '')).endsWith('\n'),
+      'the fake browser to record the URL',
+    );
     expect((await readFile(opened, 'utf8')).trim()).toBe(r.structuredContent.loginUrl);
     await rm(bin, { recursive: true, force: true });
   });
@@ -103,7 +108,8 @@ describe('profile_login', () => {
     });
     expect(r.structuredContent.loginUrl).toBeUndefined();
     expect((await box.auth.stores.file.get('alice@olares.com'))?.accessToken).toBeTruthy();
-    await new Promise((res) => setTimeout(res, 100));
+    // The completion notification may arrive just after the result.
+    await eventually(() => completions.length > 0, 'the elicitation completion notification');
     expect(completions).toEqual([elicited.elicitationId]);
   });
 
@@ -169,9 +175,54 @@ describe('profile_login', () => {
     mcp = await connect({ ...box.env, OLARES_LOGIN_TTL_MS: '300' });
     const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
       .loginUrl;
-    await new Promise((res) => setTimeout(res, 1500)); // generous: a loaded machine fires timers late
-    await expect(httpRequest(url)).rejects.toThrow(/ECONNREFUSED/);
+    // The page closes when its timer fires, which a loaded machine does late: poll for it.
+    let refused: unknown;
+    await eventually(async () => {
+      refused = await httpRequest(url).then(
+        () => undefined,
+        (err) => err,
+      );
+      return refused !== undefined;
+    }, 'the expired link to close');
+    expect(String(refused)).toMatch(/ECONNREFUSED/);
     expect(box.sim.count('POST /auth/api/firstfactor')).toBe(0);
+  });
+
+  it('rotates the CSRF field on every submit: the first form cannot be posted twice', async () => {
+    mcp = await connect(box.env);
+    const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
+      .loginUrl;
+    const fields = hiddenFields((await httpRequest(url)).html);
+    const post = (password: string) =>
+      httpRequest(url, {
+        method: 'POST',
+        body: new URLSearchParams({ ...fields, olaresId: 'bob@olares.com', password }).toString(),
+      });
+    const wrong = await post('not-the-password');
+    expect(wrong.status).toBe(401);
+    expect(hiddenFields(wrong.html).csrf).not.toBe(fields.csrf);
+    // The same form again, even with the right password: refused before the box is asked.
+    const replayed = await post(box.password('bob@olares.com'));
+    expect(replayed.status).toBe(409);
+    expect(box.sim.count('POST /auth/api/firstfactor')).toBe(1);
+    expect(await box.auth.stores.file.get('bob@olares.com')).toBeNull();
+  });
+
+  it('locks the link after 5 failed attempts, even against the right password', async () => {
+    mcp = await connect(box.env);
+    const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
+      .loginUrl;
+    for (let attempt = 1; attempt <= 4; attempt++)
+      expect((await submitStep(url, 'password', `wrong-${attempt}`)).status).toBe(401);
+    const fifth = await submitStep(url, 'password', 'wrong-5');
+    expect(fifth.status).toBe(429);
+    expect(fifth.html).toMatch(/locked after 5 failed attempts/);
+    // The page is closed: a connection is refused, or one still open is hung up on.
+    await expect(submitStep(url, 'password', box.password('bob@olares.com'))).rejects.toThrow(
+      /ECONNREFUSED|socket hang up|ECONNRESET/,
+    );
+    expect(box.sim.count('POST /auth/api/firstfactor')).toBe(5);
+    expect(await box.auth.stores.file.get('bob@olares.com')).toBeNull();
   });
 
   it('refuses to log in while a valid token exists, with the olares-cli text', async () => {
