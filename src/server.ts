@@ -15,7 +15,7 @@ import { describeError, errorResultMeta } from './tools/errors.js';
 import type { Confirmation } from './tools/gate.js';
 import { selectTools } from './tools/registry.js';
 
-export const SERVER_NAME = 'olares-mcp';
+const SERVER_NAME = 'olares-mcp';
 /** package.json's version: what initialize, `--version` and the published package all report. */
 export const SERVER_VERSION: string = packageJson.version;
 
@@ -26,7 +26,7 @@ Every tool takes an optional profile (name or olaresId) to run as another identi
 Remote paths look like drive/Home/Documents/a.txt. Lists take limit and page (1-based); logs take tail.
 market_* wait: true polls until the app settles and reports progress. dryRun: true returns the plan and changes nothing. Destructive tools ask for confirmation when the client can show it.`;
 
-export function createServer(env: NodeJS.ProcessEnv = process.env) {
+function createServer(env: NodeJS.ProcessEnv = process.env) {
   const auth = new AuthContext(env);
   const templateProblem = auth.urlTemplate
     ? checkUrlTemplate(auth.urlTemplate, { allowHttp: auth.config.allowHttp })

@@ -40,7 +40,7 @@ const AUTH_FAILURE = new Set([401, 403, 459]);
 const OWN_CONNECTION_MIN_BYTES = 1024 * 1024;
 const PREFLIGHT_SKEW_SEC = 60;
 
-export function isReplayable(body: RequestBody): boolean {
+function isReplayable(body: RequestBody): boolean {
   return (
     body == null ||
     typeof body === 'string' ||
@@ -158,10 +158,10 @@ export class OlaresHttp {
     const creds = this.session.credentials;
     const first = await creds.accessToken();
     // Calls holding the same token wait for this answer instead of all being refused at once.
-    let told = false;
-    const tell = (refused: boolean) => {
-      if (told) return;
-      told = true;
+    let heldCallsReleased = false;
+    const releaseHeldCalls = (refused: boolean) => {
+      if (heldCallsReleased) return;
+      heldCallsReleased = true;
       creds.answered(first, refused);
     };
     let token = first;
@@ -169,11 +169,11 @@ export class OlaresHttp {
     try {
       if (!replayable && isExpiring(token, PREFLIGHT_SKEW_SEC)) {
         token = await creds.refresh(token);
-        tell(true);
+        releaseHeldCalls(true);
       }
-      res = await send(token, (status) => tell(AUTH_FAILURE.has(status)));
+      res = await send(token, (status) => releaseHeldCalls(AUTH_FAILURE.has(status)));
     } finally {
-      tell(res !== undefined && AUTH_FAILURE.has(res.statusCode));
+      releaseHeldCalls(res !== undefined && AUTH_FAILURE.has(res.statusCode));
     }
     if (AUTH_FAILURE.has(res.statusCode) && replayable) {
       await discard(res);
