@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { completeLogin, hiddenFields, httpRequest, submitStep } from './helpers/browser.js';
+import { completeLogin, hiddenFields, pageRequest, submitStep } from './helpers/browser.js';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 import { eventually } from './helpers/wait.js';
@@ -35,7 +35,7 @@ describe('profile_login', () => {
     const url: string = r.structuredContent.loginUrl;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login\/[A-Za-z0-9_-]{32}$/);
     expect(textOf(r)).toContain(url);
-    const first = await httpRequest(url);
+    const first = await pageRequest(url);
     expect(first.html).toContain('name="password"');
     expect(first.html).toContain(new URL(box.sim.url).host); // names the auth host it will contact
     const done = await completeLogin(url, box.password('alice@olares.com'), () =>
@@ -46,7 +46,7 @@ describe('profile_login', () => {
     expect(await profileStatus('alice@olares.com')).toMatch(/^logged-in \(0h59m\)$/);
     expect(box.sim.count('POST /auth/api/secondfactor/totp')).toBe(1);
     // the link is single-use
-    const again = await httpRequest(url);
+    const again = await pageRequest(url);
     expect(again.status).toBe(410);
   });
 
@@ -128,11 +128,11 @@ describe('profile_login', () => {
     mcp = await connect(box.env);
     const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
       .loginUrl;
-    const rebound = await httpRequest(url, { host: `evil.example:${new URL(url).port}` });
+    const rebound = await pageRequest(url, { host: `evil.example:${new URL(url).port}` });
     expect(rebound.status).toBe(421);
-    const page = await httpRequest(url);
+    const page = await pageRequest(url);
     const fields = hiddenFields(page.html);
-    const forged = await httpRequest(url, {
+    const forged = await pageRequest(url, {
       method: 'POST',
       body: new URLSearchParams({
         ...fields,
@@ -141,7 +141,7 @@ describe('profile_login', () => {
       }).toString(),
     });
     expect(forged.status).toBe(409);
-    const crossSite = await httpRequest(url, {
+    const crossSite = await pageRequest(url, {
       method: 'POST',
       origin: 'http://evil.example',
       body: new URLSearchParams({ ...fields, password: 'x' }).toString(),
@@ -153,9 +153,9 @@ describe('profile_login', () => {
       olaresId: 'bob@olares.com',
       password: box.password('bob@olares.com'),
     }).toString();
-    const ok = await httpRequest(url, { method: 'POST', body });
+    const ok = await pageRequest(url, { method: 'POST', body });
     expect(ok.html).toContain('Logged in as');
-    const replay = await httpRequest(url, { method: 'POST', body });
+    const replay = await pageRequest(url, { method: 'POST', body });
     expect(replay.status).toBe(410);
     expect(box.sim.count('POST /auth/api/firstfactor')).toBe(1);
   });
@@ -178,7 +178,7 @@ describe('profile_login', () => {
     // The page closes when its timer fires, which a loaded machine does late: poll for it.
     let refused: unknown;
     await eventually(async () => {
-      refused = await httpRequest(url).then(
+      refused = await pageRequest(url).then(
         () => undefined,
         (err) => err,
       );
@@ -192,9 +192,9 @@ describe('profile_login', () => {
     mcp = await connect(box.env);
     const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
       .loginUrl;
-    const fields = hiddenFields((await httpRequest(url)).html);
+    const fields = hiddenFields((await pageRequest(url)).html);
     const post = (password: string) =>
-      httpRequest(url, {
+      pageRequest(url, {
         method: 'POST',
         body: new URLSearchParams({ ...fields, olaresId: 'bob@olares.com', password }).toString(),
       });
