@@ -6,6 +6,8 @@ import { sanitizeId } from './home.js';
 import { trustStateDirs } from './stateDir.js';
 
 export interface HeldLock {
+  /** True once proper-lockfile reported the lock as lost (stale takeover or mtime update failure). */
+  readonly compromised: boolean;
   release(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function acquireLock(
   await trustStateDirs(dirname(locksDir));
   await ensureDir(locksDir); // removed since the check? recreated 0700, in a home only we can write
   const target = join(locksDir, sanitizeId(name));
+  let compromised = false;
   try {
     // proper-lockfile (with graceful-fs) is only needed once something writes: load it then.
     const { default: lockfile } = await import('proper-lockfile');
@@ -54,11 +57,15 @@ export async function acquireLock(
               randomize: true,
               maxRetryTime: opts.waitMs,
             },
-      // The default handler throws from a timer, which would crash a long-running server. A lost
-      // lock is not acted on: a refresh lasts seconds, the stale window is longer.
-      onCompromised: () => {},
+      // The default handler throws from a timer, which would crash a long-running server.
+      onCompromised: () => {
+        compromised = true;
+      },
     });
     return {
+      get compromised() {
+        return compromised;
+      },
       release: async () => {
         await release().catch(() => {});
       },
