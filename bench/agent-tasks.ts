@@ -29,7 +29,7 @@
 //   total                        18 / 28839 / 25686 17 / 9968 / 6704, 10 of 10 answered (before 9)
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { completeLogin, hiddenFields, httpRequest } from '../test/helpers/browser.js';
+import { completeLogin, hiddenFields, pageRequest } from '../test/helpers/browser.js';
 import { connect, type McpSession, textOf } from '../test/helpers/mcp.js';
 import { makeBox, type TestBox } from '../test/helpers/sim.js';
 import { type BenchResult, report } from './lib.js';
@@ -73,9 +73,9 @@ async function personOpens(box: TestBox, text: string, olaresId: string) {
   }
   const approval = /http:\/\/127\.0\.0\.1:\d+\/approve\/[\w-]+/.exec(text)?.[0];
   if (approval) {
-    const page = await httpRequest(approval);
+    const page = await pageRequest(approval);
     const body = new URLSearchParams({ ...hiddenFields(page.html), decision: 'approve' }).toString();
-    await httpRequest(approval, { method: 'POST', body });
+    await pageRequest(approval, { method: 'POST', body });
     return true;
   }
   return false;

@@ -54,9 +54,12 @@ export interface SimOptions {
 export interface Fault {
   /** Service and route pattern (as registered) or a RegExp tested against `METHOD /service/path`. */
   match: string | RegExp;
-  kind: 'latency' | 'status' | 'drop' | 'dropAfterBytes';
+  /** ignoreRange: answer as a server without Range support would (200 and the whole body). */
+  kind: 'latency' | 'status' | 'drop' | 'dropAfterBytes' | 'ignoreRange';
   /** latency: ms to wait before handling. */
   ms?: number;
+  /** latency: wait for this instead of `ms`, so a test holds a request open exactly as long as it needs. */
+  until?: Promise<unknown>;
   /** status: code to answer with. */
   status?: number;
   /** status: the JSON body to answer with (default: a KO envelope naming the fault). */
@@ -84,6 +87,8 @@ export class Simulator {
   readonly counters = new Map<string, number>();
   /** Request bodies that handlers choose to expose, so tests can assert the wire shape. */
   readonly journal: Array<{ key: string; user: string; body: unknown }> = [];
+  /** The Range header of every routed request that carried one, in arrival order (resume tests). */
+  readonly ranges: Array<{ key: string; range: string }> = [];
   private readonly routes: Route[] = [];
   private faults: Fault[] = [];
   private readonly jwtKey = randomBytes(32);
@@ -153,6 +158,7 @@ export class Simulator {
 
   resetCounters() {
     this.counters.clear();
+    this.ranges.length = 0;
   }
 
   addFault(fault: Fault) {
@@ -283,8 +289,11 @@ export class Simulator {
       if (!params) continue;
       const key = `${method} /${service}${route.pattern}`;
       this.counters.set(key, (this.counters.get(key) ?? 0) + 1);
+      if (req.headers.range) this.ranges.push({ key, range: req.headers.range });
       const fault = this.takeFault(key, req);
-      if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms ?? 1000));
+      if (fault?.kind === 'ignoreRange') delete req.headers.range;
+      if (fault?.kind === 'latency')
+        await (fault.until ?? new Promise((r) => setTimeout(r, fault.ms ?? 1000)));
       if (fault?.kind === 'drop') {
         req.socket.destroy();
         return;

@@ -1,7 +1,8 @@
 // Every failure this server knows about is an OlaresMcpError subclass, born where the problem is
 // detected. `describeError` (src/tools/errors.ts) is the one place that turns them into user text.
 
-export interface ErrorFix {
+/** What a client can branch on without parsing the message; sent in an error result's `_meta`. */
+export interface ErrorMeta {
   /** Machine code, olares-cli vocabulary where one exists (auth_not_logged_in, http_4xx, ...). */
   code: string;
   /** Whether calling again unchanged may succeed. */
@@ -12,11 +13,11 @@ export class OlaresMcpError extends Error {
   readonly code: string;
   readonly retryable: boolean;
 
-  constructor(message: string, fix: ErrorFix, options?: { cause?: unknown }) {
+  constructor(message: string, meta: ErrorMeta, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
-    this.code = fix.code;
-    this.retryable = fix.retryable ?? false;
+    this.code = meta.code;
+    this.retryable = meta.retryable ?? false;
   }
 }
 

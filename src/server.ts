@@ -12,11 +12,11 @@ import { compactInputSchema } from './tools/argWords.js';
 import { resultText } from './tools/boxText.js';
 import { createContext, type ToolContext } from './tools/context.js';
 import { inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
-import { describeError } from './tools/errors.js';
+import { describeError, errorResultMeta } from './tools/errors.js';
 import type { Confirmation } from './tools/gate.js';
 import { selectTools } from './tools/registry.js';
 
-export const SERVER_NAME = 'olares-mcp';
+const SERVER_NAME = 'olares-mcp';
 /** package.json's version: what initialize, `--version` and the published package all report. */
 export const SERVER_VERSION: string = packageJson.version;
 
@@ -34,7 +34,7 @@ Words, one meaning each:
 "Is anything unhealthy": cluster_pods {unhealthy: true}. Why a pod restarts: cluster_pod_logs {previous: true, pattern: "error|panic"}.
 A secret env variable an app needs (a key, a password): market_install {generateEnvs: [its name]}; the value is never shown, the user reads it in Settings.`;
 
-export function createServer(env: NodeJS.ProcessEnv = process.env) {
+function createServer(env: NodeJS.ProcessEnv = process.env) {
   const auth = new AuthContext(env);
   const templateProblem = auth.urlTemplate
     ? checkUrlTemplate(auth.urlTemplate, { allowHttp: auth.config.allowHttp })
@@ -129,7 +129,11 @@ function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaratio
       } catch (err) {
         failure = err;
         log.debug(`${decl.name} failed: ${(err as Error)?.stack ?? err}`);
-        return { isError: true, content: [{ type: 'text' as const, text: describeError(err) }] };
+        return {
+          isError: true,
+          content: [{ type: 'text' as const, text: describeError(err) }],
+          _meta: errorResultMeta(err),
+        };
       } finally {
         // In finally so that failed and partly done calls are on record too (review L3).
         if (attempted) await ctx.auditOutcome(failure);

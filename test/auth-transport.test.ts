@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isExpiring } from '../src/auth/jwt.js';
 import { OlaresHttp } from '../src/transport/http.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
+import { eventually, gate } from './helpers/wait.js';
 
 const ECHO = 'GET /desktop/api/echo';
 const POST_ECHO = 'POST /desktop/api/echo';
@@ -130,15 +131,29 @@ describe('refreshing transport', () => {
   it('releases the held calls as soon as a stream refreshed, not when its body is sent', async () => {
     await expire();
     box.sim.addFault({ match: REFRESH, kind: 'latency', ms: 300, times: 1 });
-    box.sim.addFault({ match: POST_ECHO, kind: 'latency', ms: 1500, times: 1 });
+    // The upload's request is held at the box until the reads are done: were they released only
+    // when its body is sent, they would never finish.
+    const uploadHeld = gate();
+    box.sim.addFault({ match: POST_ECHO, kind: 'latency', until: uploadHeld.opened, times: 1 });
     const finished: string[] = [];
     const upload = http
       .json('desktop', '/api/echo', { method: 'POST', body: Readable.from([Buffer.from('abc')]) })
       .then(() => finished.push('upload'));
-    await new Promise((r) => setTimeout(r, 20)); // the upload is the probe, refreshing
+    // The upload carries the stale token first, so it is the probe; its refresh is under way.
+    await eventually(() => box.sim.count(REFRESH) === 1, 'the upload to start the refresh');
     const reads = Array.from({ length: 5 }, () =>
       http.json('desktop', '/api/echo').then(() => finished.push('read')),
     );
+    try {
+      // Well within the 5 s after which a held call stops waiting for its probe and goes anyway.
+      await eventually(
+        () => finished.length === 5,
+        'the held reads to finish while the upload is held',
+        4000,
+      );
+    } finally {
+      uploadHeld.open();
+    }
     await Promise.all([upload, ...reads]);
     expect(finished).toEqual(['read', 'read', 'read', 'read', 'read', 'upload']);
     expect(box.sim.count(REFRESH)).toBe(1);

@@ -1,6 +1,6 @@
 // Cluster and dashboard tools for a regular (non-admin) user, against the simulator doing what
 // ks-apiserver-proxy does for one (audits/wire-market-cluster.md M4, M5, C6-C8).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
@@ -10,12 +10,13 @@ describe('cluster and dashboard for a regular user', () => {
   let box: TestBox;
   let mcp: McpSession;
 
-  beforeAll(async () => {
+  // A box per test: each runs alone (-t), and no test sees another's apps or pods.
+  beforeEach(async () => {
     box = await makeBox();
     await box.login('bob@olares.com');
     mcp = await connect(box.env);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await mcp?.close();
     await box?.close();
   });

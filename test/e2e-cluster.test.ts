@@ -1,17 +1,19 @@
 // Cluster and dashboard tools end to end: SDK Client over stdio -> built server -> simulator.
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 const DELETE_ROUTE = 'DELETE /control-hub/api/v1/namespaces/:ns/pods/:pod';
 
+// Each test gets its own box and session, so any one of them runs alone.
 describe('cluster and dashboard tools', () => {
   let box: TestBox;
   let mcp: McpSession;
   let answer: 'accept' | 'decline' = 'accept';
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    answer = 'accept';
     box = await makeBox();
     await box.login('alice@olares.com', { name: 'alice' });
     await box.login('bob@olares.com', { name: 'bob' });
@@ -21,7 +23,7 @@ describe('cluster and dashboard tools', () => {
       answer === 'accept' ? { action: 'accept', content: { confirm: true } } : { action: 'decline' },
     );
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await mcp?.close();
     await box?.close();
   });

@@ -4,21 +4,24 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type McpSession, progressSent, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
+import { eventually, gate } from './helpers/wait.js';
 
 const CHUNK = 64 * 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 // Drive chunks go to the node-bound link the files pod hands out (handlefunc.go).
 const CHUNK_ROUTE = 'POST /files/upload/upload-link/:node/:uid';
 
+// Each test gets its own box, session and local folder, so any one of them runs alone and a
+// failure (or a swapped elicitation handler) never changes what the next test sees.
 describe('files tools', () => {
   let box: TestBox;
   let mcp: McpSession;
   let work: string;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     box = await makeBox();
     await box.login('bob@olares.com');
     work = await mkdtemp(join(tmpdir(), 'olares-mcp-files-'));
@@ -31,7 +34,7 @@ describe('files tools', () => {
       content: { confirm: true },
     }));
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await mcp?.close();
     await box?.close();
     await rm(work, { recursive: true, force: true });
@@ -157,7 +160,10 @@ describe('files tools', () => {
       remotePath: 'drive/Home/',
     });
     expect(upBig.isError, textOf(upBig)).toBeFalsy();
-    box.sim.addFault({ match: 'GET /files/api/raw/*', kind: 'latency', ms: 3000, times: 2 });
+    // Hold both GETs at the box until the client has given up on them.
+    const hold = gate();
+    box.sim.resetCounters();
+    box.sim.addFault({ match: 'GET /files/api/raw/*', kind: 'latency', until: hold.opened, times: 2 });
     const controller = new AbortController();
     const pending = ['burst.bin', 'burst-big.bin'].map((name) =>
       mcp.call(
@@ -166,10 +172,14 @@ describe('files tools', () => {
         { signal: controller.signal },
       ),
     );
-    setTimeout(() => controller.abort(), 300);
+    await eventually(() => box.sim.count('GET /files/api/raw/*') === 2, 'both downloads to reach the box');
+    controller.abort();
     for (const p of pending) await expect(p).rejects.toThrow(/abort/i);
-    await new Promise((r) => setTimeout(r, 3500)); // let the server see the late responses and clean up
-    expect((await readdir(work)).filter((n) => n.includes('cancelled'))).toEqual([]);
+    hold.open(); // the late responses go out now, to connections the server has given up
+    await eventually(
+      async () => (await readdir(work)).every((n) => !n.includes('cancelled')),
+      'the server to remove the cancelled downloads',
+    );
     expect(mcp.stderr.join('')).not.toMatch(/internal error|uncaught/i);
     const again = await mcp.call('files_stat', { path: 'drive/Home/burst.bin' });
     expect(again.structuredContent.entry.size).toBe(data.length);
@@ -315,10 +325,6 @@ describe('files tools', () => {
     expect(asked.message).toContain('drive/Home/Keep');
     expect(Object.keys(asked.requestedSchema.properties)).toEqual(['confirm']);
     expect(box.sim.count('DELETE /files/api/resources/*')).toBe(0);
-    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({
-      action: 'accept',
-      content: { confirm: true },
-    }));
   });
 });
 

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { completeLogin, hiddenFields, httpRequest, submitStep } from './helpers/browser.js';
+import { completeLogin, hiddenFields, pageRequest, submitStep } from './helpers/browser.js';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
+import { eventually } from './helpers/wait.js';
 
 describe('profile_login', () => {
   let box: TestBox;
@@ -34,7 +35,7 @@ describe('profile_login', () => {
     const url: string = r.structuredContent.loginUrl;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login\/[A-Za-z0-9_-]{32}$/);
     expect(textOf(r)).toContain(url);
-    const first = await httpRequest(url);
+    const first = await pageRequest(url);
     expect(first.html).toContain('name="password"');
     expect(first.html).toContain(new URL(box.sim.url).host); // names the auth host it will contact
     const done = await completeLogin(url, box.password('alice@olares.com'), () =>
@@ -45,7 +46,7 @@ describe('profile_login', () => {
     expect(await profileStatus('alice@olares.com')).toMatch(/^logged-in \(0h59m\)$/);
     expect(box.sim.count('POST /auth/api/secondfactor/totp')).toBe(1);
     // the link is single-use
-    const again = await httpRequest(url);
+    const again = await pageRequest(url);
     expect(again.status).toBe(410);
   });
 
@@ -56,7 +57,11 @@ describe('profile_login', () => {
     mcp = await connect({ ...box.env, PATH: `${bin}:${process.env.PATH}`, OLARES_OPEN_BROWSER: '1' });
     const r = await mcp.call('profile_login', { olaresId: 'bob@olares.com' });
     expect(textOf(r)).toMatch(/opened in the default browser/);
-    await new Promise((res) => setTimeout(res, 300));
+    // The fake browser is a detached sh: wait for it to have written the whole line.
+    await eventually(
+      async () => (await readFile(opened, 'utf8').catch(() => '')).endsWith('\n'),
+      'the fake browser to record the URL',
+    );
     expect((await readFile(opened, 'utf8')).trim()).toBe(r.structuredContent.loginUrl);
     await rm(bin, { recursive: true, force: true });
   });
@@ -103,7 +108,8 @@ describe('profile_login', () => {
     });
     expect(r.structuredContent.loginUrl).toBeUndefined();
     expect((await box.auth.stores.file.get('alice@olares.com'))?.accessToken).toBeTruthy();
-    await new Promise((res) => setTimeout(res, 100));
+    // The completion notification may arrive just after the result.
+    await eventually(() => completions.length > 0, 'the elicitation completion notification');
     expect(completions).toEqual([elicited.elicitationId]);
   });
 
@@ -122,11 +128,11 @@ describe('profile_login', () => {
     mcp = await connect(box.env);
     const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
       .loginUrl;
-    const rebound = await httpRequest(url, { host: `evil.example:${new URL(url).port}` });
+    const rebound = await pageRequest(url, { host: `evil.example:${new URL(url).port}` });
     expect(rebound.status).toBe(421);
-    const page = await httpRequest(url);
+    const page = await pageRequest(url);
     const fields = hiddenFields(page.html);
-    const forged = await httpRequest(url, {
+    const forged = await pageRequest(url, {
       method: 'POST',
       body: new URLSearchParams({
         ...fields,
@@ -135,7 +141,7 @@ describe('profile_login', () => {
       }).toString(),
     });
     expect(forged.status).toBe(409);
-    const crossSite = await httpRequest(url, {
+    const crossSite = await pageRequest(url, {
       method: 'POST',
       origin: 'http://evil.example',
       body: new URLSearchParams({ ...fields, password: 'x' }).toString(),
@@ -147,9 +153,9 @@ describe('profile_login', () => {
       olaresId: 'bob@olares.com',
       password: box.password('bob@olares.com'),
     }).toString();
-    const ok = await httpRequest(url, { method: 'POST', body });
+    const ok = await pageRequest(url, { method: 'POST', body });
     expect(ok.html).toContain('Logged in as');
-    const replay = await httpRequest(url, { method: 'POST', body });
+    const replay = await pageRequest(url, { method: 'POST', body });
     expect(replay.status).toBe(410);
     expect(box.sim.count('POST /auth/api/firstfactor')).toBe(1);
   });
@@ -169,9 +175,58 @@ describe('profile_login', () => {
     mcp = await connect({ ...box.env, OLARES_LOGIN_TTL_MS: '300' });
     const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
       .loginUrl;
-    await new Promise((res) => setTimeout(res, 1500)); // generous: a loaded machine fires timers late
-    await expect(httpRequest(url)).rejects.toThrow(/ECONNREFUSED/);
+    // The page closes when its timer fires, which a loaded machine does late: poll until the
+    // port refuses connections (a request racing the close may be reset instead).
+    await eventually(
+      async () =>
+        /ECONNREFUSED/.test(
+          String(
+            await pageRequest(url).then(
+              () => '',
+              (err) => err,
+            ),
+          ),
+        ),
+      'the expired link to close',
+    );
     expect(box.sim.count('POST /auth/api/firstfactor')).toBe(0);
+  });
+
+  it('rotates the CSRF field on every submit: the first form cannot be posted twice', async () => {
+    mcp = await connect(box.env);
+    const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
+      .loginUrl;
+    const fields = hiddenFields((await pageRequest(url)).html);
+    const post = (password: string) =>
+      pageRequest(url, {
+        method: 'POST',
+        body: new URLSearchParams({ ...fields, olaresId: 'bob@olares.com', password }).toString(),
+      });
+    const wrong = await post('not-the-password');
+    expect(wrong.status).toBe(401);
+    expect(hiddenFields(wrong.html).csrf).not.toBe(fields.csrf);
+    // The same form again, even with the right password: refused before the box is asked.
+    const replayed = await post(box.password('bob@olares.com'));
+    expect(replayed.status).toBe(409);
+    expect(box.sim.count('POST /auth/api/firstfactor')).toBe(1);
+    expect(await box.auth.stores.file.get('bob@olares.com')).toBeNull();
+  });
+
+  it('locks the link after 5 failed attempts, even against the right password', async () => {
+    mcp = await connect(box.env);
+    const url: string = (await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).structuredContent
+      .loginUrl;
+    for (let attempt = 1; attempt <= 4; attempt++)
+      expect((await submitStep(url, 'password', `wrong-${attempt}`)).status).toBe(401);
+    const fifth = await submitStep(url, 'password', 'wrong-5');
+    expect(fifth.status).toBe(429);
+    expect(fifth.html).toMatch(/locked after 5 failed attempts/);
+    // The page is closed: a connection is refused, or one still open is hung up on.
+    await expect(submitStep(url, 'password', box.password('bob@olares.com'))).rejects.toThrow(
+      /ECONNREFUSED|socket hang up|ECONNRESET/,
+    );
+    expect(box.sim.count('POST /auth/api/firstfactor')).toBe(5);
+    expect(await box.auth.stores.file.get('bob@olares.com')).toBeNull();
   });
 
   it('refuses to log in while a valid token exists, with the olares-cli text', async () => {

@@ -1,6 +1,6 @@
 // Market tools against the simulator answering the way the real servers do
 // (audits/wire-market-cluster.md M1-M3, C1-C5, C9 and the app-name hardening note).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { marketControl } from '../sim/market.js';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
@@ -60,10 +60,11 @@ describe('market fidelity (Olares 1.12.6, market main)', () => {
   let box: TestBox;
   let mcp: McpSession;
 
-  beforeAll(async () => {
+  // A box per test: each runs alone (-t), and no test sees another's apps or pods.
+  beforeEach(async () => {
     ({ box, mcp } = await session());
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await mcp?.close();
     await box?.close();
   });
@@ -131,6 +132,8 @@ describe('market fidelity (Olares 1.12.6, market main)', () => {
   });
 
   it('refuses lifecycle calls while /api/olares-info is unreadable, naming the cause', async () => {
+    const installed = await mcp.call('market_install', { app: 'firefox', wait: true });
+    expect(installed.structuredContent?.status, textOf(installed)).toBe('success');
     const stops = bodies(box, 'stop').length;
     box.sim.addFault({ match: OLARES_INFO, kind: 'status', status: 502 });
     try {
@@ -150,6 +153,8 @@ describe('market fidelity (Olares 1.12.6, market main)', () => {
   });
 
   it('takes HTTP 202 "task still running" as accepted', async () => {
+    const installed = await mcp.call('market_install', { app: 'firefox', wait: true });
+    expect(installed.structuredContent?.status, textOf(installed)).toBe('success');
     marketControl(box.sim).stillRunning(true);
     try {
       const r = await mcp.call('market_stop', { app: 'firefox' });
@@ -165,6 +170,8 @@ describe('market fidelity (Olares 1.12.6, market main)', () => {
   });
 
   it('does not settle a restart on a row without a status time, nor on the row from before', async () => {
+    const installed = await mcp.call('market_install', { app: 'firefox', wait: true });
+    expect(installed.structuredContent?.status, textOf(installed)).toBe('success');
     marketControl(box.sim).patch('bob', 'firefox', { statusTime: '' });
     const r = await withStaleFirstPoll(box, () => mcp.call('market_restart', { app: 'firefox', wait: true }));
     expect(r.structuredContent.status, textOf(r)).toBe('success');
@@ -192,6 +199,8 @@ describe('market fidelity (Olares 1.12.6, market main)', () => {
   });
 
   it('says to stop then resume when the market has no restart route (HTTP 405)', async () => {
+    const installed = await mcp.call('market_install', { app: 'firefox', wait: true });
+    expect(installed.structuredContent?.status, textOf(installed)).toBe('success');
     box.sim.addFault({
       match: 'POST /market/app-store/api/v2/apps/restart',
       kind: 'status',

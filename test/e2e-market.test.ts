@@ -1,9 +1,10 @@
 // Market tools end to end: SDK Client over stdio -> built server -> the simulator's state machine.
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { marketControl } from '../sim/market.js';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
+import { eventually } from './helpers/wait.js';
 
 const FAST = { OLARES_MARKET_POLL_MS: '20' };
 const UNINSTALL_ROUTE = 'DELETE /market/app-store/api/v2/apps/:name';
@@ -25,13 +26,22 @@ async function until(mcp: McpSession, app: string, states: string[], ms = 15_000
   throw new Error(`${app} never reached ${states.join('|')} (last: ${last})`);
 }
 
+// Each test gets its own box and session and installs what it needs, so any one of them runs
+// alone (`npx vitest run test/e2e-market.test.ts -t ...`).
 describe('market tools (Olares 1.12.6)', () => {
   let box: TestBox;
   let mcp: McpSession;
   let answer: 'accept' | 'decline' = 'accept';
   let asked: any[] = [];
+  /** The test's starting point: `app` installed and running. */
+  const installed = async (app: string, args: Record<string, unknown> = {}) => {
+    const r = await mcp.call('market_install', { app, ...args, wait: true });
+    expect(r.structuredContent?.status, textOf(r)).toBe('success');
+  };
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    answer = 'accept';
+    asked = [];
     box = await makeBox({ marketStepMs: 100 });
     await box.login('bob@olares.com');
     mcp = await connect({ ...box.env, ...FAST }, { elicitation: { form: {} } });
@@ -40,7 +50,7 @@ describe('market tools (Olares 1.12.6)', () => {
       return answer === 'accept' ? { action: 'accept', content: { confirm: true } } : { action: 'decline' };
     });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await mcp?.close();
     await box?.close();
   });
@@ -105,6 +115,7 @@ describe('market tools (Olares 1.12.6)', () => {
   });
 
   it('stops, resumes, restarts and upgrades, refusing operations the state does not allow', async () => {
+    await installed('firefox', { version: '1.2.3' });
     const refused = await mcp.call('market_resume', { app: 'firefox' });
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toMatch(/cannot resume 'firefox' in state 'running'.*Allowed now: .*market_stop/);
@@ -122,6 +133,7 @@ describe('market tools (Olares 1.12.6)', () => {
   });
 
   it('asks before uninstalling; a decline sends nothing, an accept uninstalls', async () => {
+    await installed('firefox');
     asked = [];
     const dry = await mcp.call('market_uninstall', { app: 'firefox', deleteData: true, dryRun: true });
     expect(dry.structuredContent).toMatchObject({ dryRun: true, status: 'accepted', state: 'running' });
@@ -213,6 +225,7 @@ describe('market tools (Olares 1.12.6)', () => {
   });
 
   it('refuses unknown apps with a clear error and keeps serving', async () => {
+    await installed('n8n', { envs: { N8N_ENCRYPTION_KEY: 'k3y' } });
     const installs = bodies(box, 'install').length;
     const unknown = await mcp.call('market_install', { app: 'no-such-app' });
     expect(unknown.isError).toBe(true);
@@ -250,19 +263,20 @@ describe('market tools (Olares 1.12.6)', () => {
     await expect(call).rejects.toThrow();
     expect(seen[0]).toMatch(/^jellyfin: (pending|downloading)/);
     const cancels = bodies(box, 'cancel').length;
-    await sleep(300); // let the server notice the cancellation
+    // The server logs when its wait loop stops; from then on it must not poll again.
+    const stopped =
+      /market_install: the client cancelled the call; stopped waiting for install of 'jellyfin' \(last state: \w+\); the operation itself continues/;
+    await eventually(() => stopped.test(mcp.stderr.join('')), 'the server to stop waiting');
     const polls = box.sim.count(STATE_ROUTE);
-    await sleep(200); // ten poll intervals: the wait loop must be gone
+    await sleep(200); // ten poll intervals: a loop still running would have polled by now
     expect(box.sim.count(STATE_ROUTE)).toBe(polls);
-    expect(mcp.stderr.join('')).toMatch(
-      /market_install: the client cancelled the call; stopped waiting for install of 'jellyfin' \(last state: \w+\); the operation itself continues/,
-    );
     // The operation itself goes on: no cancel request, and the app still reaches running.
     expect(await until(mcp, 'jellyfin', ['running'])).toBe('running');
     expect(bodies(box, 'cancel')).toHaveLength(cancels);
   });
 
   it('gives up a wait after 5 consecutive state errors and says the app may still move', async () => {
+    await installed('n8n', { envs: { N8N_ENCRYPTION_KEY: 'k3y' } });
     // The first state read (the row lookup) passes, then every poll fails.
     box.sim.addFault({ match: STATE_ROUTE, kind: 'status', status: 500, skip: 1, times: 5 });
     const r = await mcp.call('market_stop', { app: 'n8n', wait: true });
@@ -287,6 +301,9 @@ describe('market tools (Olares 1.12.6)', () => {
   });
 
   it('refuses to cancel a resuming app below Olares 1.12.7', async () => {
+    await installed('n8n', { envs: { N8N_ENCRYPTION_KEY: 'k3y' } });
+    const stopped = await mcp.call('market_stop', { app: 'n8n', wait: true });
+    expect(stopped.structuredContent?.status, textOf(stopped)).toBe('success');
     const clock = marketControl(box.sim);
     clock.hold(true); // freeze the box so the app stays in resuming
     try {

@@ -8,7 +8,7 @@ import {
   confirm,
   type GateDeps,
 } from '../src/tools/gate.js';
-import { hiddenFields, httpRequest } from './helpers/browser.js';
+import { hiddenFields, pageRequest } from './helpers/browser.js';
 
 const base = {
   tool: 'files_share_create',
@@ -18,9 +18,9 @@ const base = {
 };
 
 async function approve(url: string) {
-  const page = await httpRequest(url);
+  const page = await pageRequest(url);
   const body = new URLSearchParams({ ...hiddenFields(page.html), decision: 'approve' }).toString();
-  return httpRequest(url, { method: 'POST', body });
+  return pageRequest(url, { method: 'POST', body });
 }
 
 describe('approval binding', () => {
@@ -55,9 +55,9 @@ describe('approval binding', () => {
   it('a refused page is gone: the next call gets a new one', async () => {
     const req = { ...base, args: { path: 'drive/Home/refused' }, message: 'Share?', ttlMs: 60_000 };
     const first = (await requestApproval(req)) as { url: string };
-    const page = await httpRequest(first.url);
+    const page = await pageRequest(first.url);
     const body = new URLSearchParams({ ...hiddenFields(page.html), decision: 'deny' }).toString();
-    const posted = await httpRequest(first.url, { method: 'POST', body });
+    const posted = await pageRequest(first.url, { method: 'POST', body });
     expect(posted.html).toContain('Nothing was changed');
     const next = (await requestApproval(req)) as { url: string };
     expect(next.url).toBeTruthy();

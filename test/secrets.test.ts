@@ -6,9 +6,11 @@ import { join, relative } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/authApi.js';
+import { tokenExpiry } from '../src/auth/jwt.js';
 import { completeLogin } from './helpers/browser.js';
 import { connect, type McpSession } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
+import { eventually } from './helpers/wait.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -78,9 +80,14 @@ describe('secrets never leave the server process', () => {
     const plain = await connect(env);
     sessions.push(plain);
     const link = await plain.call('profile_login', { olaresId: 'bob@olares.com', name: 'bob' });
-    await completeLogin(link.structuredContent.loginUrl, box.password('bob@olares.com'));
+    expect(
+      (await completeLogin(link.structuredContent.loginUrl, box.password('bob@olares.com'))).html,
+    ).toContain('Logged in as');
     box.sim.options.accessTokenTtlSec = 3600;
-    await new Promise((r) => setTimeout(r, 1200));
+    // Wait until bob's 1 s token is past its exp, so the calls below go through a refresh.
+    const bobExp = tokenExpiry((await box.auth.stores.file.get('bob@olares.com'))?.accessToken);
+    expect(bobExp.kind).toBe('exp');
+    await eventually(() => bobExp.kind === 'exp' && Date.now() / 1000 > bobExp.exp, "bob's token to expire");
 
     // 3. import from a file and from an env var
     const bobRecord = await box.auth.stores.file.get('bob@olares.com');
@@ -93,7 +100,11 @@ describe('secrets never leave the server process', () => {
     });
     sessions.push(importer);
     secrets.add('rt-not-a-real-token-xyz');
-    await importer.call('profile_import', { olaresId: 'bob@olares.com', refreshTokenFile: rtFile });
+    const imported = await importer.call('profile_import', {
+      olaresId: 'bob@olares.com',
+      refreshTokenFile: rtFile,
+    });
+    expect(imported.isError, JSON.stringify(imported.content)).toBeFalsy();
     await importer.call('profile_import', {
       olaresId: 'carol@olares.com',
       refreshTokenEnv: 'OLARES_REFRESH_TOKEN',
@@ -103,42 +114,62 @@ describe('secrets never leave the server process', () => {
       refreshTokenFile: '/etc/hostname',
     });
 
-    // 4. every tool, a good call and a bad call, as both users (bob's token is stale: refreshes)
+    // 4. every tool's success path, asserted, as alice (the form client confirms every change);
+    // then a bad call of every tool from both sessions, and bob's stale token refreshing.
     const { tools } = await plain.client.listTools();
     await writeFile(join(box.home, 'up.txt'), 'hello');
-    const good: Record<string, Record<string, unknown>> = {
-      files_ls: { path: 'drive/Home' },
-      files_stat: { path: 'drive/Home/Documents' },
-      files_cat: { path: 'drive/Home/Documents/welcome.txt' },
-      files_upload: { localPath: join(box.home, 'up.txt'), remotePath: 'drive/Home/' },
-      files_download: {
-        remotePath: 'drive/Home/Documents/welcome.txt',
-        localPath: join(box.home, 'down.txt'),
-      },
-      files_mkdir: { path: 'drive/Home/S', parents: true },
-      files_rename: { path: 'drive/Home/S', newName: 'T' },
-      files_cp: { sources: ['drive/Home/Documents/welcome.txt'], destination: 'drive/Home/T/' },
-      files_mv: { sources: ['drive/Home/T/welcome.txt'], destination: 'drive/Home/' },
-      files_rm: { paths: ['drive/Home/T'], recursive: true },
-      files_share_create: { path: 'drive/Home/Documents', type: 'internal' },
-      market_install: { app: 'firefox', wait: true },
-      market_get: { app: 'firefox' },
-      market_status: { app: 'firefox' },
-      market_stop: { app: 'firefox', wait: true },
-      cluster_pods: { limit: 3 },
-      cluster_namespaces: {},
-      cluster_nodes: {},
-      cluster_apps: {},
-      cluster_app_status: { namespace: 'user-space-bob' },
-      dashboard_overview: {},
-      profile_use: { name: 'alice' },
+    const succeeded = new Set<string>(['profile_login', 'profile_import']); // steps 1-3, asserted there
+    const ok = async (tool: string, args: Record<string, unknown> = {}) => {
+      const r = await urlClient.call(tool, { profile: 'alice', ...args });
+      expect(r.isError, `${tool}: ${JSON.stringify(r.content)}`).toBeFalsy();
+      succeeded.add(tool);
+      return r.structuredContent;
     };
+    await ok('files_ls', { path: 'drive/Home' });
+    await ok('files_stat', { path: 'drive/Home/Documents' });
+    await ok('files_cat', { path: 'drive/Home/Documents/welcome.txt' });
+    await ok('files_upload', { localPath: join(box.home, 'up.txt'), remotePath: 'drive/Home/' });
+    await ok('files_download', { remotePath: 'drive/Home/up.txt', localPath: join(box.home, 'down.txt') });
+    await ok('files_mkdir', { path: 'drive/Home/S', parents: true });
+    await ok('files_rename', { path: 'drive/Home/S', newName: 'T' });
+    await ok('files_cp', { sources: ['drive/Home/Documents/welcome.txt'], destination: 'drive/Home/T/' });
+    await ok('files_mv', { sources: ['drive/Home/T/welcome.txt'], destination: 'drive/Home/' });
+    await ok('files_rm', { paths: ['drive/Home/T'], recursive: true });
+    const { share } = await ok('files_share_create', { path: 'drive/Home/Documents', type: 'internal' });
+    expect((await ok('files_share_list')).shares.map((x: any) => x.id)).toContain(share.id);
+    await ok('files_share_remove', { ids: [share.id] });
+    await ok('market_list');
+    await ok('market_install', { app: 'firefox', version: '1.2.3', wait: true });
+    await ok('market_get', { app: 'firefox' });
+    await ok('market_status', { app: 'firefox' });
+    await ok('market_stop', { app: 'firefox', wait: true });
+    await ok('market_resume', { app: 'firefox', wait: true });
+    await ok('market_restart', { app: 'firefox', wait: true });
+    await ok('market_upgrade', { app: 'firefox', wait: true });
+    await ok('market_uninstall', { app: 'firefox', wait: true });
+    await ok('market_install', { app: 'jellyfin' });
+    await ok('market_cancel', { app: 'jellyfin', wait: true });
+    const { pods } = await ok('cluster_pods', { namespace: 'user-space-alice', limit: 100 });
+    const pod = (prefix: string) => pods.find((x: any) => x.name.startsWith(`${prefix}-`)).name as string;
+    const n8n = { namespace: 'user-space-alice', pod: pod('n8n') };
+    await ok('cluster_pod_get', n8n);
+    await ok('cluster_pod_logs', { ...n8n, tail: 5 });
+    await ok('cluster_pod_events', n8n);
+    await ok('cluster_namespaces');
+    await ok('cluster_nodes');
+    await ok('cluster_apps');
+    await ok('cluster_app_status', { namespace: 'user-space-alice' });
+    await ok('cluster_pod_restart', { namespace: 'user-space-alice', pod: pod('jellyfin') });
+    await ok('cluster_pod_delete', n8n);
+    await ok('dashboard_overview');
+    await ok('doctor');
+    await ok('profile_list');
+    await ok('profile_use', { name: 'alice' });
     for (const session of [plain, urlClient]) {
-      for (const t of tools) {
-        await session.call(t.name, good[t.name] ?? {}).catch(() => {});
-        await session.call(t.name, { profile: 'nobody', bogus: 1 }).catch(() => {});
-      }
+      for (const t of tools) await session.call(t.name, { profile: 'nobody', bogus: 1 }).catch(() => {});
     }
+    for (const t of tools.filter((t) => t.annotations?.readOnlyHint))
+      await plain.call(t.name, t.name === 'files_ls' ? { path: 'drive/Home' } : {}).catch(() => {});
 
     // 5. a dead grant: refresh answers 401, the error path is exercised too
     box.sim.revokeRefreshTokens('bob@olares.com');
@@ -150,6 +181,9 @@ describe('secrets never leave the server process', () => {
     const dead = await plain.call('files_ls', { path: 'drive/Home', profile: 'bob' });
     expect(dead.isError).toBe(true);
     await plain.call('doctor', { profile: 'bob' });
+    // Removing the dead profile is the last success path.
+    await ok('profile_remove', { name: 'bob' });
+    expect(tools.map((t) => t.name).filter((t) => !succeeded.has(t))).toEqual([]);
 
     // Scan.
     for (const s of sessions) await s.close();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hiddenFields, httpRequest } from './helpers/browser.js';
+import { hiddenFields, pageRequest } from './helpers/browser.js';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
@@ -18,17 +18,17 @@ const approvalUrlIn = (text: string) => text.match(/http:\/\/127\.0\.0\.1:\d+\/a
 
 /** What the user does on the approval page: open it, then press Approve (or Refuse). */
 async function answerApproval(url: string, decision: 'approve' | 'deny' = 'approve') {
-  const page = await httpRequest(url);
+  const page = await pageRequest(url);
   expect(page.status).toBe(200);
   const body = new URLSearchParams({ ...hiddenFields(page.html), decision }).toString();
-  return { page, posted: await httpRequest(url, { method: 'POST', body }) };
+  return { page, posted: await pageRequest(url, { method: 'POST', body }) };
 }
 
 /** Resolves once nothing listens at `url` any more, or fails at the deadline. */
 async function waitUntilClosed(url: string, deadlineMs = 5000) {
   const until = Date.now() + deadlineMs;
   for (;;) {
-    const refused = await httpRequest(url).then(
+    const refused = await pageRequest(url).then(
       () => false,
       (err) => /ECONNREFUSED|ECONNRESET/.test(String(err?.code ?? err)),
     );
@@ -262,22 +262,22 @@ describe('the confirmation gate', () => {
     expect(approvalUrlIn(textOf(await mcp.call('files_share_create', args)))).toBe(url);
 
     const port = new URL(url).port;
-    const rebound = await httpRequest(url, { host: `evil.example:${port}` });
+    const rebound = await pageRequest(url, { host: `evil.example:${port}` });
     expect(rebound.status).toBe(421);
     expect(rebound.html).not.toContain(new URL(url).pathname); // the token is not echoed
-    const page = await httpRequest(url);
+    const page = await pageRequest(url);
     expect(page.status).toBe(200); // the wrong Host did not use the link up
     expect(page.html).toContain('files_share_create');
     expect(page.html).toContain('drive/Home/Documents/shared');
     expect(page.html).toContain('bob@olares.com');
     expect(page.html).toMatch(/<button[^>]*value="approve"/);
-    const cross = await httpRequest(url, {
+    const cross = await pageRequest(url, {
       method: 'POST',
       body: new URLSearchParams({ ...hiddenFields(page.html), decision: 'approve' }).toString(),
       origin: 'http://evil.example',
     });
     expect(cross.status).toBe(403);
-    const noCsrf = await httpRequest(url, { method: 'POST', body: 'decision=approve' });
+    const noCsrf = await pageRequest(url, { method: 'POST', body: 'decision=approve' });
     expect(noCsrf.status).toBe(409);
     expect(box.sim.count(SHARE_ROUTE)).toBe(0);
 
@@ -376,12 +376,12 @@ describe('the confirmation gate', () => {
     }
     expect(urls.every(Boolean)).toBe(true);
     await waitUntilClosed(urls[0]); // the oldest page made room for the newest
-    for (const url of urls.slice(1)) expect((await httpRequest(url)).status).toBe(200);
+    for (const url of urls.slice(1)) expect((await pageRequest(url)).status).toBe(200);
     // A fifth page closes the next oldest.
     const fifth = await mcp.call('profile_login', { olaresId: 'erin@olares.com' });
     await waitUntilClosed(urls[1]);
-    expect((await httpRequest(fifth.structuredContent.loginUrl)).status).toBe(200);
-    for (const url of urls.slice(2)) expect((await httpRequest(url)).status).toBe(200);
+    expect((await pageRequest(fifth.structuredContent.loginUrl)).status).toBe(200);
+    for (const url of urls.slice(2)) expect((await pageRequest(url)).status).toBe(200);
   });
 
   it('box text: a file with a bidi override and a fence inside is shown fenced and escaped', async () => {

@@ -6,7 +6,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hiddenFields, httpRequest } from './helpers/browser.js';
+import { hiddenFields, pageRequest } from './helpers/browser.js';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
@@ -74,7 +74,7 @@ describe('attacks that held in the security review', () => {
       ),
       'duplicate Host, evil first',
     ).toBe(421);
-    expect((await httpRequest(url.href)).status).toBe(200);
+    expect((await pageRequest(url.href)).status).toBe(200);
   });
 
   it('login page: wrong paths 404, other methods 405, cross-site posts 403, stale forms 409, big bodies 413', async () => {
@@ -86,10 +86,10 @@ describe('attacks that held in the security review', () => {
       url.pathname.toUpperCase(),
       `/${url.pathname}`,
     ])
-      expect((await httpRequest(`${base}${p}`)).status, p).toBe(404);
+      expect((await pageRequest(`${base}${p}`)).status, p).toBe(404);
     for (const method of ['PUT', 'DELETE', 'OPTIONS'])
-      expect((await httpRequest(url.href, { method })).status, method).toBe(405);
-    const page = await httpRequest(url.href);
+      expect((await pageRequest(url.href, { method })).status, method).toBe(405);
+    const page = await pageRequest(url.href);
     const fields = hiddenFields(page.html);
     const form = (extra: Record<string, string> = {}) =>
       new URLSearchParams({ ...fields, olaresId: 'bob@olares.com', password: 'wrong', ...extra }).toString();
@@ -99,15 +99,15 @@ describe('attacks that held in the security review', () => {
       `http://localhost:${url.port}`,
       `HTTP://127.0.0.1:${url.port}`,
     ])
-      expect((await httpRequest(url.href, { method: 'POST', body: form(), origin })).status, origin).toBe(
+      expect((await pageRequest(url.href, { method: 'POST', body: form(), origin })).status, origin).toBe(
         403,
       );
-    expect((await httpRequest(url.href, { method: 'POST', body: form({ csrf: 'forged' }) })).status).toBe(
+    expect((await pageRequest(url.href, { method: 'POST', body: form({ csrf: 'forged' }) })).status).toBe(
       409,
     );
-    expect((await httpRequest(url.href, { method: 'POST', body: form({ step: 'totp' }) })).status).toBe(409);
+    expect((await pageRequest(url.href, { method: 'POST', body: form({ step: 'totp' }) })).status).toBe(409);
     const big = `${form()}&pad=${'x'.repeat(17 * 1024)}`;
-    expect((await httpRequest(url.href, { method: 'POST', body: big })).status).toBe(413);
+    expect((await pageRequest(url.href, { method: 'POST', body: big })).status).toBe(413);
     // None of those reached the auth host.
     expect(box.sim.count('POST /auth/api/firstfactor')).toBe(0);
   });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { completeLogin, hiddenFields, httpRequest, submitStep } from './helpers/browser.js';
+import { completeLogin, hiddenFields, pageRequest, submitStep } from './helpers/browser.js';
 import { CLI, connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
@@ -239,7 +239,7 @@ describe('trust boundary: credentials, hosts and profiles', () => {
         authUrl: `https://${u.authHost}`,
       });
       const url: string = r.structuredContent.loginUrl;
-      const page = await httpRequest(url);
+      const page = await pageRequest(url);
       expect(page.html).toContain(`<b>https://${u.authHost}</b>`);
       expect(page.html).toMatch(/<b>New host:<\/b>/);
       expect(page.html).toContain('name="olaresId"');
@@ -249,8 +249,8 @@ describe('trust boundary: credentials, hosts and profiles', () => {
         expect(wrong.html).toMatch(/does not match .*nothing was sent/);
       }
       // A form without the field at all (an old page, a forged post) is refused the same way.
-      const fields = hiddenFields((await httpRequest(url)).html);
-      const bare = await httpRequest(url, {
+      const fields = hiddenFields((await pageRequest(url)).html);
+      const bare = await pageRequest(url, {
         method: 'POST',
         body: new URLSearchParams({ ...fields, password: 'hunter2' }).toString(),
       });
@@ -265,7 +265,7 @@ describe('trust boundary: credentials, hosts and profiles', () => {
     const local = await open(observed());
     const r = await local.call('profile_login', { olaresId: 'bob@olares.com' });
     expect(r.structuredContent.newHost).toBe(false);
-    const page = await httpRequest(r.structuredContent.loginUrl);
+    const page = await pageRequest(r.structuredContent.loginUrl);
     expect(page.html).toContain(`<b>http://${new URL(box.sim.url).host}</b>`);
     expect(page.html).toMatch(/plain http/);
     expect(page.html).not.toMatch(/New host/);
@@ -323,7 +323,7 @@ describe('trust boundary: credentials, hosts and profiles', () => {
     const allowed = await open({ ...publicHttp, OLARES_ALLOW_HTTP: '1' });
     const r = await allowed.call('profile_login', { olaresId: 'carol@example.test' });
     expect(r.structuredContent.authUrl).toBe('http://auth.carol.example.test');
-    const page = await httpRequest(r.structuredContent.loginUrl);
+    const page = await pageRequest(r.structuredContent.loginUrl);
     expect(page.html).toContain('<b>http://auth.carol.example.test</b>');
     expect(page.html).toMatch(/plain http: your password travels unencrypted/);
     // At use: a profile's http override to a public host is refused before any request.

@@ -77,8 +77,16 @@ describe('FileTokenStore', () => {
         ['--import', 'tsx', join(FIXTURES, 'store-writer.ts'), dir, 'k@olares.com'],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
-      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 40));
+      // Kill after 1 to 6 finished writes (counted, not timed): the kill lands in a later write,
+      // and over the rounds the last finished record is of both kinds whatever the disk's speed.
+      const writes = 1 + (round % 6);
+      let printed = '';
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (d) => {
+          printed += d;
+          if ((printed.match(/^\d+$/gm) ?? []).length >= writes) resolve();
+        }),
+      );
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       const rec = await new FileTokenStore(dir).get('k@olares.com');

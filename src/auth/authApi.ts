@@ -1,8 +1,8 @@
 // The auth host's three calls (olares-api/auth.md sec. 2-4).
 import { createHash } from 'node:crypto';
 import { OlaresMcpError, WireReader } from '../errors.js';
+import { httpRequest, mapNetworkError } from '../net/http.js';
 import { AuthenticationFailedError, RefreshRejectedError } from './errors.js';
-import { httpRequest, mapNetworkError } from './net.js';
 
 export interface TokenGrant {
   accessToken: string;

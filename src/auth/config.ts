@@ -23,9 +23,6 @@ export interface Profile {
   insecureSkipVerify?: boolean;
   /** Where this profile's token record lives; set on every login/import. */
   tokenStore?: TokenBackend;
-  ownerRole?: string;
-  backendVersion?: string;
-  backendVersionRefreshedAt?: number;
 }
 
 export interface ConfigFile {
@@ -249,16 +246,6 @@ export class ProfileIndex {
         if (prev) cfg.previousProfile = undefined;
       }
       return { removed: target, current: cfg.currentProfile };
-    });
-  }
-
-  async setCache(
-    olaresId: string,
-    fields: Partial<Pick<Profile, 'ownerRole' | 'backendVersion' | 'backendVersionRefreshedAt'>>,
-  ) {
-    await this.update((cfg) => {
-      const p = cfg.profiles.find((x) => x.olaresId === olaresId);
-      if (p) Object.assign(p, fields);
     });
   }
 }

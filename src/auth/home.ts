@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export function defaultHome(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+function defaultHome(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   if (platform === 'win32') return join(env.APPDATA || join(homedir(), 'AppData', 'Roaming'), 'olares-mcp');
   if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'olares-mcp');
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'olares-mcp');

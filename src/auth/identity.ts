@@ -2,7 +2,7 @@
 // because login and refresh need the auth host; transport uses the same derivation.
 import { InvalidOlaresIdError } from './errors.js';
 
-export const SERVICES = [
+const SERVICES = [
   'auth',
   'desktop',
   'files',
@@ -44,7 +44,7 @@ export function parseOlaresId(raw: unknown): OlaresIdentity {
   return { olaresId, local, domain, terminus: `${local}.${domain}` };
 }
 
-export const DEFAULT_URL_TEMPLATE = 'https://{service}.{prefix}{terminus}';
+const DEFAULT_URL_TEMPLATE = 'https://{service}.{prefix}{terminus}';
 
 export interface UrlOptions {
   template?: string;

@@ -2,6 +2,7 @@
 
 import { rm, writeFile } from 'node:fs/promises';
 import { type Config, loadConfig } from '../config.js';
+import { loadUndici } from '../net/http.js';
 import {
   type AuthCallOptions,
   type FirstFactorResult,
@@ -36,7 +37,6 @@ import {
   type UrlOptions,
 } from './identity.js';
 import { formatRemaining, tokenExpiry } from './jwt.js';
-import { loadUndici } from './net.js';
 import { Refresher } from './refresher.js';
 import { type RefreshTokenSource, readRefreshToken, type TokenReadPolicy } from './refreshTokenSource.js';
 import { appendPrivateLine, trustStateDirs } from './stateDir.js';
@@ -460,12 +460,4 @@ export type { Credentials } from './credentials.js';
 export * from './errors.js';
 export { type OlaresIdentity, parseOlaresId, type ServiceName, serviceBaseUrl } from './identity.js';
 export { isExpiring, tokenExpiry } from './jwt.js';
-export {
-  CancelledError,
-  httpRequest,
-  loadUndici,
-  mapNetworkError,
-  TimeoutError,
-  UnreachableError,
-} from './net.js';
 export type { AuthTarget } from './trust.js';

@@ -4,13 +4,13 @@
 export type Expiry = { kind: 'exp'; exp: number } | { kind: 'no-exp' } | { kind: 'invalid'; reason: string };
 
 // Every call asks about the token it sends; it changes about once an hour.
-let last: { token: string; expiry: Expiry } | undefined;
+let lastDecoded: { token: string; expiry: Expiry } | undefined;
 
 export function tokenExpiry(token: string | undefined): Expiry {
   if (!token) return { kind: 'invalid', reason: 'token is empty' };
-  if (last?.token === token) return last.expiry;
+  if (lastDecoded?.token === token) return lastDecoded.expiry;
   const expiry = decodeExpiry(token);
-  last = { token, expiry };
+  lastDecoded = { token, expiry };
   return expiry;
 }
 

@@ -21,7 +21,7 @@ import {
 } from './loopback.js';
 import type { AuthTarget } from './trust.js';
 
-export const LOGIN_HOST = LOOPBACK_HOST;
+const LOGIN_HOST = LOOPBACK_HOST;
 const MAX_ATTEMPTS = 5;
 
 export interface LoginResult {

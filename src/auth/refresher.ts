@@ -15,8 +15,8 @@ const PROBE_HOLD_MS = 5000;
 export class Refresher {
   private readonly inflight = new Map<string, Promise<string>>();
   /** Per stale token: the answer its probe got (true: refused), and how to give it. */
-  private readonly probes = new Map<string, { answer: Promise<boolean>; settle(refused: boolean): void }>();
-  /** Counts network refreshes this process made (doctor, tests). */
+  private readonly probes = new Map<string, { answer: Promise<boolean>; release(refused: boolean): void }>();
+  /** Counts network refreshes this process made (read by the tests that pin single flight). */
   refreshCount = 0;
   /**
    * Pause before the one retry of a refused refresh. With the LLDAP provider every failure of
@@ -38,7 +38,7 @@ export class Refresher {
       p = this.run(store, olaresId, stale, auth).finally(() => {
         this.inflight.delete(key);
         // The token is stale for good now: calls still held behind its probe go to the refresh.
-        this.probes.get(key)?.settle(true);
+        this.probes.get(key)?.release(true);
         this.probes.delete(key);
       });
       this.inflight.set(key, p);
@@ -56,10 +56,10 @@ export class Refresher {
     const key = `${olaresId}\0${token}`;
     const probe = this.probes.get(key);
     if (probe) return probe.answer;
-    let settle!: (refused: boolean) => void;
+    let release!: (refused: boolean) => void;
     const answer = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => settle(false), PROBE_HOLD_MS).unref();
-      settle = (refused) => {
+      const timer = setTimeout(() => release(false), PROBE_HOLD_MS).unref();
+      release = (refused) => {
         clearTimeout(timer);
         // A refused token's answer stays until its refresh ends, so calls that still read it
         // from the store meanwhile go straight to the refresh.
@@ -67,16 +67,16 @@ export class Refresher {
         resolve(refused);
       };
     });
-    this.probes.set(key, { answer, settle });
+    this.probes.set(key, { answer, release });
     return undefined;
   }
 
   /** The server answered a request carrying `token`; releases the calls held behind its probe. */
   answered(olaresId: string, token: string, refused: boolean): void {
-    this.probes.get(`${olaresId}\0${token}`)?.settle(refused);
+    this.probes.get(`${olaresId}\0${token}`)?.release(refused);
   }
 
-  private async check(store: TokenStore, olaresId: string, stale: string) {
+  private async readStored(store: TokenStore, olaresId: string, stale: string) {
     const record = await store.get(olaresId);
     if (!record) throw new NotLoggedInError(olaresId);
     if (record.invalidatedAt) throw new TokenInvalidatedError(olaresId, record.invalidatedAt);
@@ -93,7 +93,7 @@ export class Refresher {
     auth: AuthCallOptions,
   ): Promise<string> {
     const started = Date.now();
-    const before = await this.check(store, olaresId, stale);
+    const before = await this.readStored(store, olaresId, stale);
     if (before.fresher) return before.fresher;
     // Wait for the lock by polling it ourselves, re-reading the store between tries: when another
     // process holds it to refresh this very token, its result is picked up as soon as it is
@@ -108,7 +108,7 @@ export class Refresher {
         });
       } catch (err) {
         if (!(err instanceof LockTimeoutError) || Date.now() > deadline) throw err;
-        const { fresher } = await this.check(store, olaresId, stale);
+        const { fresher } = await this.readStored(store, olaresId, stale);
         if (fresher) {
           log.debug(
             `refresh ${olaresId}: another process refreshed; picked its token up after ${Date.now() - started} ms`,
@@ -119,7 +119,7 @@ export class Refresher {
       }
     }
     try {
-      const { record, fresher } = await this.check(store, olaresId, stale);
+      const { record, fresher } = await this.readStored(store, olaresId, stale);
       if (fresher) return fresher;
       log.debug(`refresh ${olaresId}: lock taken after ${Date.now() - started} ms; calling /api/refresh`);
       if (!record.refreshToken) throw new NotLoggedInError(olaresId);

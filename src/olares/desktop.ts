@@ -1,4 +1,4 @@
-// Desktop host: who the user is, which Olares version runs (olares-api/auth.md sec. 10.4) and how
+// Desktop host: which Olares version runs (olares-api/auth.md sec. 10.4) and how
 // many users the caller can see (user-service /api/users/v2, olares-cli users_helper.go).
 import { OlaresMcpError } from '../errors.js';
 import type { OlaresHttp } from '../transport/http.js';
@@ -19,19 +19,6 @@ function unwrap(body: unknown, endpoint: string): { r: Reader; env: Fields } {
 
 export class DesktopClient {
   constructor(private readonly http: OlaresHttp) {}
-
-  async userInfo(signal?: AbortSignal): Promise<{ name: string; ownerRole: string }> {
-    const endpoint = 'GET /api/backend/v1/user-info';
-    const { r, env } = unwrap(
-      await this.http.json('desktop', '/api/backend/v1/user-info', { signal, timeoutMs: 5000 }),
-      endpoint,
-    );
-    const data = r.record(env.data, 'data');
-    return {
-      name: r.str(data.name, 'data.name'),
-      ownerRole: r.optStr(data.owner_role, 'data.owner_role') ?? '',
-    };
-  }
 
   async olaresInfo(signal?: AbortSignal): Promise<{ osVersion?: string }> {
     const { r, env } = unwrap(

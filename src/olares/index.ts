@@ -23,7 +23,7 @@ export class OlaresClients {
     return this.session.identity.olaresId;
   }
 
-  private once<T>(key: string, make: () => T): T {
+  private clientFor<T>(key: string, make: () => T): T {
     if (!this.cache.has(key)) this.cache.set(key, make());
     return this.cache.get(key) as T;
   }
@@ -37,18 +37,18 @@ export class OlaresClients {
   }
 
   get desktop() {
-    return this.once('desktop', () => new DesktopClient(this.http));
+    return this.clientFor('desktop', () => new DesktopClient(this.http));
   }
   get files() {
-    return this.once('files', () => new FilesClient(this.http));
+    return this.clientFor('files', () => new FilesClient(this.http));
   }
   get market() {
-    return this.once('market', () => new MarketClient(this.http, this));
+    return this.clientFor('market', () => new MarketClient(this.http, this));
   }
   get controlHub() {
-    return this.once('controlHub', () => new ControlHubClient(this.http));
+    return this.clientFor('controlHub', () => new ControlHubClient(this.http));
   }
   get dashboard() {
-    return this.once('dashboard', () => new DashboardClient(this.http));
+    return this.clientFor('dashboard', () => new DashboardClient(this.http));
   }
 }

@@ -1,5 +1,6 @@
 // What a tool handler gets besides its arguments. Everything protocol-specific (progress,
-// elicitation, roots, cancellation) is reached through here so handlers stay plain functions.
+// elicitation, roots, cancellation) is reached through here; `server` is the one raw door, kept
+// for profile_login's URL-mode elicitation and its completion notice.
 import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -78,7 +79,7 @@ export interface ContextDeps {
 
 export function createContext(deps: ContextDeps): ToolContext {
   let clients: Promise<OlaresClients> | undefined;
-  let last = -Infinity;
+  let highestReported = -Infinity;
   let audited: Record<string, unknown> | undefined;
   let donePart: string | undefined;
   const ctx: ToolContext = {
@@ -91,8 +92,8 @@ export function createContext(deps: ContextDeps): ToolContext {
       return clients;
     },
     async progress(progress, total, message) {
-      if (deps.progressToken === undefined || progress <= last) return;
-      last = progress;
+      if (deps.progressToken === undefined || progress <= highestReported) return;
+      highestReported = progress;
       await deps
         .sendProgress({ progressToken: deps.progressToken, progress, total, message })
         .catch(() => {});

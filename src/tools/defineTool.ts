@@ -1,5 +1,6 @@
 // Every tool is declared the same way: name, title, description, zod input, output schema,
-// explicit annotations, handler. The server registers these; handlers never see the protocol.
+// explicit annotations, handler. The server registers these; handlers reach the protocol only
+// through their ToolContext (progress, confirmations, roots; profile_login's URL elicitation).
 import { z } from 'zod';
 import type { RawBoxText } from './boxText.js';
 import type { ToolContext } from './context.js';

@@ -23,3 +23,17 @@ function errorText(err: unknown): string {
 export function errorCode(err: unknown): string {
   return err instanceof OlaresMcpError ? err.code : 'internal';
 }
+
+/**
+ * The `_meta` of an error result: the code and whether a retry may help, so clients and tests can
+ * branch on them instead of matching the prose.
+ */
+export function errorResultMeta(err: unknown): {
+  'olares-mcp/errorCode': string;
+  'olares-mcp/retryable': boolean;
+} {
+  return {
+    'olares-mcp/errorCode': errorCode(err),
+    'olares-mcp/retryable': err instanceof OlaresMcpError && err.retryable,
+  };
+}

@@ -1,14 +1,12 @@
 // Which tools a server process serves: OLARES_TOOLSETS picks toolsets (toolsets.ts declares
 // them), OLARES_READ_ONLY keeps the read-only tools.
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import type { ToolDeclaration, Toolset } from './defineTool.js';
 import { allTools, TOOLSETS } from './toolsets.js';
 
 export { allTools } from './toolsets.js';
 
-export class ToolsetError extends Error {}
-
-export function parseToolsets(value: string | undefined): Set<Toolset> {
+function parseToolsets(value: string | undefined): Set<Toolset> {
   const picked = new Set<Toolset>(TOOLSETS.filter((t) => t.alwaysOn).map((t) => t.id));
   const names = (value ?? '')
     .split(',')
@@ -25,7 +23,7 @@ export function parseToolsets(value: string | undefined): Set<Toolset> {
     }
     const spec = TOOLSETS.find((t) => t.id === name);
     if (!spec)
-      throw new ToolsetError(
+      throw new ConfigError(
         `OLARES_TOOLSETS names an unknown toolset "${name}"; valid: all, ${TOOLSETS.map((t) => t.id).join(', ')}`,
       );
     picked.add(spec.id);

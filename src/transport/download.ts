@@ -8,8 +8,8 @@
 import { writeSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { CancelledError, TimeoutError, UnreachableError } from '../auth/index.js';
 import { OlaresMcpError } from '../errors.js';
+import { CancelledError, TimeoutError, UnreachableError } from '../net/http.js';
 
 /** Where a 2xx body goes. */
 export interface FileSink {

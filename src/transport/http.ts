@@ -3,7 +3,8 @@
 // go through undici's pooled connections; big downloads through download.ts.
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { httpRequest, isExpiring, mapNetworkError, type ServiceName, type Session } from '../auth/index.js';
+import { isExpiring, type ServiceName, type Session } from '../auth/index.js';
+import { httpRequest, mapNetworkError } from '../net/http.js';
 import { BodyBrokenError, type FileSink, type GetToFileResult, getToFile, writeAt } from './download.js';
 import { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
 import { bodyLength, type FileRangeBody, type PostResult, postFromFile, readBody } from './upload.js';
@@ -50,7 +51,7 @@ type Judged = Response & { deniedText?: string; final?: boolean };
 const OWN_CONNECTION_MIN_BYTES = 1024 * 1024;
 const PREFLIGHT_SKEW_SEC = 60;
 
-export function isReplayable(body: RequestBody): boolean {
+function isReplayable(body: RequestBody): boolean {
   return (
     body == null ||
     typeof body === 'string' ||
@@ -230,10 +231,10 @@ export class OlaresHttp {
     const creds = this.session.credentials;
     const first = await creds.accessToken();
     // Calls holding the same token wait for this answer instead of all being refused at once.
-    let told = false;
-    const tell = (refused: boolean) => {
-      if (told) return;
-      told = true;
+    let heldCallsReleased = false;
+    const releaseHeldCalls = (refused: boolean) => {
+      if (heldCallsReleased) return;
+      heldCallsReleased = true;
       creds.answered(first, refused);
     };
     let token = first;
@@ -241,11 +242,11 @@ export class OlaresHttp {
     try {
       if (!replayable && isExpiring(token, PREFLIGHT_SKEW_SEC)) {
         token = await creds.refresh(token);
-        tell(true);
+        releaseHeldCalls(true);
       }
-      res = await send(token, (status) => tell(AUTH_FAILURE.has(status)));
+      res = await send(token, (status) => releaseHeldCalls(AUTH_FAILURE.has(status)));
     } finally {
-      tell(res !== undefined && AUTH_FAILURE.has(res.statusCode) && !res.final);
+      releaseHeldCalls(res !== undefined && AUTH_FAILURE.has(res.statusCode) && !res.final);
     }
     if (AUTH_FAILURE.has(res.statusCode) && replayable && !res.final) {
       await discard(res);

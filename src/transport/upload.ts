@@ -8,8 +8,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { CancelledError, TimeoutError, UnreachableError } from '../auth/index.js';
 import { OlaresMcpError } from '../errors.js';
+import { CancelledError, TimeoutError, UnreachableError } from '../net/http.js';
 
 /** The body: `head`, then bytes start..end (inclusive) of `file`, then `tail`. */
 export interface FileRangeBody {

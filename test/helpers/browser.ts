@@ -7,7 +7,7 @@ export interface PageResponse {
   html: string;
 }
 
-export function httpRequest(
+export function pageRequest(
   url: string,
   opts: { method?: string; body?: string; host?: string; origin?: string } = {},
 ): Promise<PageResponse> {
@@ -62,11 +62,11 @@ export async function submitStep(
   value: string,
   typedId?: string,
 ): Promise<PageResponse> {
-  const page = await httpRequest(url);
+  const page = await pageRequest(url);
   if (page.status !== 200) return page;
   const fields: Record<string, string> = { ...hiddenFields(page.html), [field]: value };
   if (field === 'password') fields.olaresId = typedId ?? pageOlaresId(page.html) ?? '';
-  return httpRequest(url, { method: 'POST', body: new URLSearchParams(fields).toString() });
+  return pageRequest(url, { method: 'POST', body: new URLSearchParams(fields).toString() });
 }
 
 /** olaresId, password, then TOTP when the page asks for it. */

@@ -1,5 +1,5 @@
-// HTTP plumbing shared by the auth calls (login, refresh) and the transport floor above:
-// connection pools and the mapping of network failures to typed, actionable errors.
+// The net floor, below both auth and transport: the process's connection pools and the mapping of
+// network failures to typed, actionable errors. It knows nothing of tokens, profiles or services.
 import type { Agent, Dispatcher } from 'undici';
 import { OlaresMcpError } from '../errors.js';
 
@@ -16,7 +16,7 @@ export function loadUndici(): Promise<Undici> {
 let secure: Agent | undefined;
 let insecure: Agent | undefined;
 
-export async function dispatcherFor(opts: { insecure?: boolean } = {}): Promise<Dispatcher> {
+async function dispatcherFor(opts: { insecure?: boolean } = {}): Promise<Dispatcher> {
   const { Agent } = await loadUndici();
   if (opts.insecure) {
     insecure ??= new Agent({ keepAliveTimeout: 10_000, connect: { rejectUnauthorized: false } });
@@ -46,7 +46,7 @@ export class UnreachableError extends OlaresMcpError {
   }
 }
 
-export class TlsError extends OlaresMcpError {
+class TlsError extends OlaresMcpError {
   constructor(host: string, detail: string, cause?: unknown) {
     super(
       `TLS verification failed for ${host} (${detail}). Fix: install a trusted certificate on the box, or for a local box with a self-signed certificate set OLARES_INSECURE_SKIP_VERIFY=1`,
