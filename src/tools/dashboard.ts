@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { type MetricMap, SectionNotAvailableError } from '../olares/dashboard.js';
 import { PermissionDeniedError } from '../transport/http.js';
+import { READ } from './annotations.js';
 import type { ToolContext } from './context.js';
 import { defineTool, type ToolDeclaration } from './defineTool.js';
 
@@ -186,7 +187,7 @@ export const dashboardOverview = defineTool({
     quota: z.object({ items: z.array(figure), ...lane }),
     ranking: z.object({ items: z.array(rankRow), ...lane }),
   },
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: READ,
   async handler({ head = 10 }, ctx) {
     const d = (await ctx.olares()).dashboard;
     const who = await settle(d.identity(ctx.signal));

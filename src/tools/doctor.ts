@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { AuthContext, Session } from '../auth/index.js';
 import { skippedStateChecks } from '../auth/stateDir.js';
 import { OlaresClients } from '../olares/index.js';
+import { READ } from './annotations.js';
 import { defineTool, type ToolDeclaration } from './defineTool.js';
 import { describeError } from './errors.js';
 import { type EffectiveLocalRoots, effectiveLocalRoots } from './localRoots.js';
@@ -237,7 +238,7 @@ export const doctor = defineTool({
     }),
     problems: z.array(z.object({ problem: z.string(), fix: z.string() })),
   },
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: READ,
   async handler(args, ctx) {
     const modes = ctx.elicitation();
     const d = await diagnose(

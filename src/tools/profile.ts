@@ -7,6 +7,7 @@ import { parseOlaresId } from '../auth/identity.js';
 import { type AuthTarget, UntrustedAuthHostError } from '../auth/index.js';
 import { openInBrowser } from '../auth/loopback.js';
 import { InvalidInputError } from '../errors.js';
+import { DESTRUCTIVE_LOCAL, MUTATE, MUTATE_LOCAL_IDEMPOTENT, READ_LOCAL } from './annotations.js';
 import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
 import { errorCode } from './errors.js';
@@ -29,7 +30,7 @@ export const profileList = defineTool({
   toolset: 'profile',
   input: {},
   output: { profiles: z.array(profileView), currentProfile: z.string().optional() },
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: READ_LOCAL,
   async handler(args, ctx) {
     const { profiles, currentKey } = await ctx.auth.listProfiles(args.profile);
     const summary = profiles.length
@@ -52,7 +53,7 @@ export const profileUse = defineTool({
   allowInReadOnly: true,
   input: { name: z.string().min(1).describe('Name, olaresId, or "-" (the previous one)') },
   output: { name: z.string(), olaresId: z.string(), changed: z.boolean() },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: MUTATE_LOCAL_IDEMPOTENT,
   async handler({ name }, ctx) {
     const cfg = await ctx.auth.profiles.load();
     const key = name.trim() === '-' ? cfg.previousProfile : name;
@@ -87,7 +88,7 @@ export const profileRemove = defineTool({
     warning: z.string().optional(),
     ...dryRunOutput,
   },
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  annotations: DESTRUCTIVE_LOCAL,
   async handler({ name, dryRun }, ctx) {
     const target = await ctx.auth.profiles.resolve(name);
     const display = target.name || target.olaresId;
@@ -141,7 +142,7 @@ export const profileImport = defineTool({
     previousProfile: z.string().optional(),
     expiresAt: z.string().optional(),
   },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: MUTATE,
   auditTarget: async (a, ctx) => ({
     olaresId: a.olaresId,
     name: a.name,
@@ -257,7 +258,7 @@ export const profileLogin = defineTool({
     backend: z.string().optional(),
     expiresAt: z.string().optional(),
   },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: MUTATE,
   auditTarget: async (a, ctx) => ({
     olaresId: a.olaresId,
     name: a.name,
