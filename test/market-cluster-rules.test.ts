@@ -3,8 +3,8 @@
 // whole-list answers for regular users (cache/user.js).
 import { describe, expect, it } from 'vitest';
 import type { AppRow } from '../src/olares/market.js';
-import { pageOf } from '../src/tools/cluster.js';
-import { newerThan } from '../src/tools/market.js';
+import { pageOf } from '../src/tools/cluster/index.js';
+import { newerThan } from '../src/tools/market/index.js';
 
 const row = (statusTime?: string): AppRow => ({ name: 'a', source: 's', state: 'running', statusTime });
 

@@ -2,12 +2,12 @@
 // and its tools are the declarations that name it. The registry, README's tool table, the MCPB
 // manifest's tool list and the tool-surface benchmark all read this (scripts/docs.ts writes the
 // generated parts; CI fails when they are stale).
-import { clusterTools } from './cluster.js';
+import { clusterTools } from './cluster/index.js';
 import { dashboardTools } from './dashboard.js';
 import type { ToolDeclaration, Toolset } from './defineTool.js';
 import { doctorTools } from './doctor.js';
 import { filesTools } from './files.js';
-import { marketTools } from './market.js';
+import { marketTools } from './market/index.js';
 import { profileTools } from './profile.js';
 
 export interface ToolsetSpec {

@@ -1,10 +1,10 @@
 // cluster tools (design.md sec. 4, olares-api/cluster.md): pods, logs, events, nodes,
 // namespaces, application spaces and their status. Results are trimmed subsets: never env values.
 import { z } from 'zod';
-import { InvalidInputError } from '../errors.js';
-import type { KsList } from '../olares/controlHub.js';
-import type { ToolContext } from './context.js';
-import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
+import { InvalidInputError } from '../../errors.js';
+import type { KsList } from '../../olares/controlHub.js';
+import type { ToolContext } from '../context.js';
+import { defineTool, dryRunOutput, type ToolDeclaration } from '../defineTool.js';
 import {
   capBytes,
   exitSchema,
@@ -13,7 +13,7 @@ import {
   podRowSchema,
   podStatus,
   unhealthyReason,
-} from './podHealth.js';
+} from '../podHealth.js';
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

@@ -2,8 +2,8 @@
 // for the operation; `wait: true` polls the state like `olares-cli market ... --watch`.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { InvalidInputError } from '../errors.js';
-import { log } from '../log.js';
+import { InvalidInputError } from '../../errors.js';
+import { log } from '../../log.js';
 import {
   type AppRow,
   checkAppName,
@@ -13,9 +13,9 @@ import {
   MarketError,
   NOT_INSTALLED,
   type Sent,
-} from '../olares/market.js';
-import type { ToolContext } from './context.js';
-import { defineTool, type ToolDeclaration } from './defineTool.js';
+} from '../../olares/market.js';
+import type { ToolContext } from '../context.js';
+import { defineTool, type ToolDeclaration } from '../defineTool.js';
 
 type Op = 'install' | 'uninstall' | 'upgrade' | 'stop' | 'resume' | 'restart' | 'cancel';
 
