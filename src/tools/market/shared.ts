@@ -1,0 +1,145 @@
+// What every market verb shares: the operation names, which of them each state allows
+// (market.md sec. 5), the arguments, the result shape, and the one request an operation sends.
+import { z } from 'zod';
+import { InvalidInputError } from '../../errors.js';
+import {
+  type AppRow,
+  checkAppName,
+  type MarketClient,
+  MarketError,
+  NOT_INSTALLED,
+  type Sent,
+} from '../../olares/market.js';
+import type { ToolContext } from '../context.js';
+
+export type Op = 'install' | 'uninstall' | 'upgrade' | 'stop' | 'resume' | 'restart' | 'cancel';
+
+/** Which operations app-service accepts in which state (market.md sec. 5). */
+export const ALLOWED: Record<string, Op[]> = {
+  pending: ['cancel'],
+  downloading: ['cancel'],
+  installing: ['cancel'],
+  initializing: ['cancel'],
+  upgrading: ['cancel'],
+  applyingEnv: ['cancel'],
+  resuming: ['cancel', 'stop'],
+  running: ['uninstall', 'upgrade', 'stop', 'restart'],
+  stopped: ['uninstall', 'upgrade', 'resume', 'restart'],
+  installFailed: ['install', 'uninstall'],
+  upgradeFailed: ['upgrade', 'uninstall'],
+  // Upgrade pre-flight as olares-cli preflight.go: running|stopped|stopFailed|upgradeFailed|applyEnvFailed.
+  applyEnvFailed: ['upgrade', 'uninstall'],
+  stopFailed: ['stop', 'upgrade', 'uninstall'],
+  resumeFailed: ['resume', 'uninstall'],
+  uninstallFailed: ['uninstall'],
+  pendingCancelFailed: ['cancel'],
+  downloadingCancelFailed: ['cancel'],
+  installingCancelFailed: ['cancel', 'uninstall'],
+  upgradingCancelFailed: ['cancel', 'uninstall'],
+  applyingEnvCancelFailed: ['cancel', 'uninstall'],
+};
+
+export const resultShape = {
+  app: z.string(),
+  operation: z.string(),
+  status: z
+    .enum(['accepted', 'success', 'failed', 'waiting'])
+    .describe('waiting = still in progress on the box (wait timed out or was cancelled)'),
+  message: z.string(),
+  user: z.string(),
+  source: z.string().optional(),
+  version: z.string().optional(),
+  state: z.string().optional(),
+  opType: z.string().optional(),
+  progress: z.string().optional(),
+  finalState: z.string().optional(),
+  finalOpType: z.string().optional(),
+  statesSeen: z.array(z.string()).optional(),
+  urls: z.array(z.string()).optional().describe("Where the user opens the app's entrances"),
+  generatedEnvs: z
+    .array(z.string())
+    .optional()
+    .describe('Env variables the server generated; values only in Settings'),
+  cascade: z
+    .boolean()
+    .optional()
+    .describe("stop/uninstall: whether the app's shared server charts were included (`all` on the wire)"),
+};
+export type OperationResult = z.infer<z.ZodObject<typeof resultShape>>;
+
+// The market client checks the name like a Kubernetes name before it becomes a URL segment
+// (olares/market.ts checkAppName), so "." and ".." never reach a URL.
+export const appArg = z.string().min(1).max(100);
+export const waitArg = z.boolean().optional();
+export const cascadeArg = z
+  .boolean()
+  .optional()
+  .describe('Also stop/remove its shared server charts (default: the box decides)');
+
+export async function market(ctx: ToolContext, app?: string) {
+  if (app !== undefined) checkAppName(app);
+  const c = await ctx.olares();
+  return { m: c.market, user: c.olaresId };
+}
+
+export async function installedRow(
+  m: MarketClient,
+  app: string,
+  op: Op,
+  signal: AbortSignal,
+): Promise<AppRow> {
+  const row = await m.row(app, signal);
+  if (!row || (NOT_INSTALLED.has(row.state) && !ALLOWED[row.state]?.includes(op))) {
+    throw new InvalidInputError(
+      `'${app}' is not installed${row ? ` (state ${row.state})` : ''}; nothing to ${op}. Fix: market_install it first, or check market_status`,
+    );
+  }
+  if (!ALLOWED[row.state]?.includes(op)) {
+    const can = ALLOWED[row.state] ?? [];
+    throw new InvalidInputError(
+      `cannot ${op} '${app}' in state '${row.state}'${row.opType ? ` (op ${row.opType})` : ''}. ${can.length ? `Allowed now: ${can.map((o) => `market_${o}`).join(', ')}.` : 'No operation is allowed until it settles.'} Check again with market_status {app: "${app}"}`,
+    );
+  }
+  return row;
+}
+
+/**
+ * Sends the one request of an operation. When the box refuses it (HTTP 404, market.md sec. 5:
+ * unknown app or a state that does not allow it), reads the row again and says what to do.
+ */
+export async function send(
+  op: Op,
+  app: string,
+  m: MarketClient,
+  signal: AbortSignal,
+  fn: () => Promise<Sent>,
+): Promise<Sent> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof MarketError) || err.status !== 404) throw err;
+    const row = await m.row(app, signal).catch(() => undefined);
+    if (!row)
+      throw new InvalidInputError(
+        `the box refused ${op} of '${app}' (${err.message}): it is not installed${op === 'install' ? ' and may not exist in that source; find the name with market_list' : '; check the name with market_list {mine: true}'}`,
+      );
+    const can = ALLOWED[row.state] ?? [];
+    throw new InvalidInputError(
+      op === 'cancel'
+        ? `'${app}' was in state '${row.state}' and has no operation left to cancel; it most likely finished, or was already cancelled, before this request landed. Check with market_status {app: "${app}"}`
+        : `the box refused ${op} of '${app}' in state '${row.state}' (${err.message}). ${can.length ? `Allowed now: ${can.map((o) => `market_${o}`).join(', ')}.` : 'Wait until it settles (market_status).'}`,
+    );
+  }
+}
+
+/** HTTP 202: the market's sync wait ended early (client gone, 30-minute cap); the task runs on. */
+export function accepted(message: string, sent: Sent) {
+  return sent.stillRunning
+    ? `${message}; the box accepted it and is still working on it (HTTP 202). Follow it with market_status`
+    : message;
+}
+
+/** The JSON holds the states seen and the URLs; the summary is the outcome in one line. */
+export function summarize(r: OperationResult) {
+  return `${r.operation} '${r.app}': ${r.status === 'failed' ? 'FAILED: ' : ''}${r.message}`;
+}
