@@ -9,7 +9,7 @@ import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
 import { OlaresClients } from '../olares/index.js';
 import { requestApproval } from './approvalPage.js';
-import { type Confirmation, type ConfirmRequest, confirm } from './gate.js';
+import { type Confirmation, type ConfirmRequest, confirm, type GateDeps } from './gate.js';
 import {
   type ClientRootUris,
   type EffectiveLocalRoots,
@@ -77,78 +77,33 @@ export interface ContextDeps {
   }) => Promise<void>;
 }
 
+/** What one call remembers between its context's methods. */
+interface CallState {
+  clients?: Promise<OlaresClients>;
+  highestReported: number;
+  audited?: Record<string, unknown>;
+  donePart?: string;
+}
+
 export function createContext(deps: ContextDeps): ToolContext {
-  let clients: Promise<OlaresClients> | undefined;
-  let highestReported = -Infinity;
-  let audited: Record<string, unknown> | undefined;
-  let donePart: string | undefined;
+  const state: CallState = { highestReported: -Infinity };
   const ctx: ToolContext = {
     auth: deps.auth,
     server: deps.server,
     signal: deps.signal,
     olares() {
       // OLARES_PROFILE_LOCK is enforced by auth.session() itself.
-      clients ??= deps.auth.session(deps.profile).then((s) => new OlaresClients(s, deps.auth));
-      return clients;
+      state.clients ??= deps.auth.session(deps.profile).then((s) => new OlaresClients(s, deps.auth));
+      return state.clients;
     },
-    async progress(progress, total, message) {
-      if (deps.progressToken === undefined || progress <= highestReported) return;
-      highestReported = progress;
-      await deps
-        .sendProgress({ progressToken: deps.progressToken, progress, total, message })
-        .catch(() => {});
-    },
+    progress: (progress, total, message) => reportProgress(deps, state, progress, total, message),
     elicitation() {
       const caps = deps.server.server.getClientCapabilities()?.elicitation;
       return { form: Boolean(caps?.form), url: Boolean(caps?.url) };
     },
     confirmations: [],
     async confirm(req) {
-      const form = ctx.elicitation().form && deps.auth.config.forms;
-      const confirmation = await confirm(
-        {
-          tool: deps.tool,
-          args: deps.args,
-          mode: deps.auth.config.confirm,
-          canShowForm: form,
-          async askForm(message, question) {
-            const answer = await deps.server.server.elicitInput(
-              {
-                mode: 'form',
-                message,
-                requestedSchema: {
-                  type: 'object',
-                  properties: {
-                    confirm: { type: 'boolean', title: 'Yes, do it', description: question, default: false },
-                  },
-                  required: ['confirm'],
-                },
-              },
-              { signal: deps.signal, timeout: 10 * 60_000 },
-            );
-            if (answer.action === 'accept') return answer.content?.confirm === true ? 'yes' : 'no';
-            return answer.action;
-          },
-          async approvalLink(message, change) {
-            // Bound to who the call runs as: an approval for alice never runs as bob.
-            const identity = await ctx.olares().then(
-              (c) => c.olaresId,
-              () => `profile ${deps.profile ?? '(default)'}`,
-            );
-            return requestApproval({
-              tool: deps.tool,
-              identity,
-              args: deps.args,
-              change: { question: change.question, targets: change.targets },
-              message,
-              memo: change.memo,
-              ttlMs: deps.auth.config.loginTtlMs,
-              openBrowser: deps.auth.config.openBrowser,
-            });
-          },
-        },
-        req,
-      );
+      const confirmation = await confirm(gateDeps(deps, ctx), req);
       ctx.confirmations.push(confirmation);
       return confirmation;
     },
@@ -160,41 +115,116 @@ export function createContext(deps: ContextDeps): ToolContext {
     async localRootsInfo() {
       return effectiveLocalRoots(deps.auth.config.localRoots, await listClientRoots(deps), homedir());
     },
-    async auditAttempt(target, { dryRun }) {
-      let profile: string | undefined;
-      try {
-        profile = (await ctx.olares()).olaresId;
-      } catch {
-        profile = deps.profile;
-      }
-      audited = { id: randomUUID(), profile, tool: deps.tool, target, ...(dryRun ? { dryRun } : {}) };
-      await deps.auth.appendAudit(
-        JSON.stringify({ time: new Date().toISOString(), phase: 'attempt', ...audited }),
-      );
-    },
-    async auditOutcome(error) {
-      if (!audited) return;
-      const outcome =
-        error === undefined
-          ? { outcome: 'ok' }
-          : { outcome: 'error', error: auditErrorCode(error), ...(donePart ? { partial: donePart } : {}) };
-      const line = JSON.stringify({
-        time: new Date().toISOString(),
-        phase: 'outcome',
-        ...audited,
-        ...outcome,
-      });
-      try {
-        await deps.auth.appendAudit(line);
-      } catch (err) {
-        log.warn(`could not write the outcome of ${deps.tool} to audit.log: ${(err as Error).message}`);
-      }
-    },
+    auditAttempt: (target, opts) => writeAuditAttempt(deps, ctx, state, target, opts),
+    auditOutcome: (error) => writeAuditOutcome(deps, state, error),
     donePart(note) {
-      donePart = note;
+      state.donePart = note;
     },
   };
   return ctx;
+}
+
+async function reportProgress(
+  deps: ContextDeps,
+  state: CallState,
+  progress: number,
+  total?: number,
+  message?: string,
+) {
+  if (deps.progressToken === undefined || progress <= state.highestReported) return;
+  state.highestReported = progress;
+  await deps.sendProgress({ progressToken: deps.progressToken, progress, total, message }).catch(() => {});
+}
+
+/** The protocol side of the confirmation gate (gate.ts) for this call. */
+function gateDeps(deps: ContextDeps, ctx: ToolContext): GateDeps {
+  return {
+    tool: deps.tool,
+    args: deps.args,
+    mode: deps.auth.config.confirm,
+    canShowForm: ctx.elicitation().form && deps.auth.config.forms,
+    askForm: (message, question) => askConfirmForm(deps, message, question),
+    approvalLink: (message, change) => approvalLinkFor(deps, ctx, message, change),
+  };
+}
+
+async function askConfirmForm(deps: ContextDeps, message: string, question: string) {
+  const answer = await deps.server.server.elicitInput(
+    {
+      mode: 'form',
+      message,
+      requestedSchema: {
+        type: 'object',
+        properties: {
+          confirm: { type: 'boolean', title: 'Yes, do it', description: question, default: false },
+        },
+        required: ['confirm'],
+      },
+    },
+    { signal: deps.signal, timeout: 10 * 60_000 },
+  );
+  if (answer.action === 'accept') return answer.content?.confirm === true ? 'yes' : 'no';
+  return answer.action;
+}
+
+async function approvalLinkFor(deps: ContextDeps, ctx: ToolContext, message: string, change: ConfirmRequest) {
+  // Bound to who the call runs as: an approval for alice never runs as bob.
+  const identity = await ctx.olares().then(
+    (c) => c.olaresId,
+    () => `profile ${deps.profile ?? '(default)'}`,
+  );
+  return requestApproval({
+    tool: deps.tool,
+    identity,
+    args: deps.args,
+    change: { question: change.question, targets: change.targets },
+    message,
+    memo: change.memo,
+    ttlMs: deps.auth.config.loginTtlMs,
+    openBrowser: deps.auth.config.openBrowser,
+  });
+}
+
+async function writeAuditAttempt(
+  deps: ContextDeps,
+  ctx: ToolContext,
+  state: CallState,
+  target: unknown,
+  { dryRun }: { dryRun: boolean },
+) {
+  let profile: string | undefined;
+  try {
+    profile = (await ctx.olares()).olaresId;
+  } catch {
+    profile = deps.profile;
+  }
+  state.audited = { id: randomUUID(), profile, tool: deps.tool, target, ...(dryRun ? { dryRun } : {}) };
+  await deps.auth.appendAudit(
+    JSON.stringify({ time: new Date().toISOString(), phase: 'attempt', ...state.audited }),
+  );
+}
+
+async function writeAuditOutcome(deps: ContextDeps, state: CallState, error?: unknown) {
+  if (!state.audited) return;
+  const outcome =
+    error === undefined
+      ? { outcome: 'ok' }
+      : {
+          outcome: 'error',
+          error: auditErrorCode(error),
+          ...(state.donePart ? { partial: state.donePart } : {}),
+        };
+  const line = JSON.stringify({
+    time: new Date().toISOString(),
+    phase: 'outcome',
+    ...state.audited,
+    ...outcome,
+  });
+  try {
+    await deps.auth.appendAudit(line);
+  } catch (err) {
+    log.warn(`could not write the outcome of ${deps.tool} to audit.log: ${(err as Error).message}`);
+  }
 }
 
 /** The client's roots/list answer; undefined when it declares no roots or the request fails. */
