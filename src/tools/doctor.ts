@@ -57,9 +57,41 @@ export async function diagnose(
   roots?: EffectiveLocalRoots,
 ): Promise<Diagnosis> {
   const local = roots ?? (await envOnlyRoots(auth));
-  const problems: Diagnosis['problems'] = [];
   const keychain = await auth.stores.keychainProbe();
-  const d: Diagnosis = {
+  const d = emptyDiagnosis(auth, keychain, local, client);
+  // Outside a session an MCP client may still give roots: only a served client can tell.
+  if (local.refused && roots)
+    d.problems.push({
+      problem: `local-path tools (files_upload, files_download) are refused: ${local.refused}`,
+      fix: `set OLARES_LOCAL_ROOTS to the folder(s) they may use (absolute paths separated by '${delimiter}'), or add a folder to the client's MCP roots`,
+    });
+  if (auth.stores.mode === 'keychain' && !keychain.usable) {
+    d.problems.push({
+      problem: `OLARES_TOKEN_STORE=keychain but the keychain is not usable (${keychain.reason})`,
+      fix: 'unlock or start the OS keychain (Secret Service on Linux), or set OLARES_TOKEN_STORE=file',
+    });
+  }
+  await checkStateDir(auth, d);
+  const session = await openSession(auth, profileKey, d);
+  if (session) await checkSession(auth, session, d);
+  await checkLockDir(auth, d);
+  if (client && !client.elicitationUrl) {
+    d.problems.push({
+      problem: 'this client cannot open URL elicitations',
+      fix: 'profile_login returns a link to open by hand (or use olares-mcp login in a terminal)',
+    });
+  }
+  return d;
+}
+
+/** What is known before anything is checked: where things live, and nothing working yet. */
+function emptyDiagnosis(
+  auth: AuthContext,
+  keychain: { usable: boolean; reason?: string },
+  local: EffectiveLocalRoots,
+  client?: Diagnosis['client'],
+): Diagnosis {
+  return {
     urlTemplate: auth.urlTemplate ?? 'https://{service}.{prefix}{terminus} (default)',
     tokenStore: { mode: auth.stores.mode, keychainUsable: keychain.usable, keychainReason: keychain.reason },
     credentialSources: { env: Boolean(auth.envOlaresId), keychain: false, file: false },
@@ -75,108 +107,105 @@ export async function diagnose(
       refused: local.refused,
       skipped: local.skipped,
     },
-    problems,
+    problems: [],
   };
-  // Outside a session an MCP client may still give roots: only a served client can tell.
-  if (local.refused && roots)
-    problems.push({
-      problem: `local-path tools (files_upload, files_download) are refused: ${local.refused}`,
-      fix: `set OLARES_LOCAL_ROOTS to the folder(s) they may use (absolute paths separated by '${delimiter}'), or add a folder to the client's MCP roots`,
-    });
-  if (auth.stores.mode === 'keychain' && !keychain.usable) {
-    problems.push({
-      problem: `OLARES_TOKEN_STORE=keychain but the keychain is not usable (${keychain.reason})`,
-      fix: 'unlock or start the OS keychain (Secret Service on Linux), or set OLARES_TOKEN_STORE=file',
-    });
-  }
+}
 
+async function checkStateDir(auth: AuthContext, d: Diagnosis) {
   try {
     await auth.trustState();
     d.stateDir.trusted = true;
   } catch (err) {
     d.stateDir.error = describeError(err);
-    problems.push({
+    d.problems.push({
       problem: d.stateDir.error,
       fix: 'as the message says; nothing in it is used until then',
     });
   }
+}
 
-  let session: Session | undefined;
+/** The profile's session; a failure is a problem unless it is the state dir's, reported already. */
+async function openSession(auth: AuthContext, profileKey: string | undefined, d: Diagnosis) {
   try {
-    session = await auth.session(profileKey);
+    return await auth.session(profileKey);
   } catch (err) {
     if (describeError(err) !== d.stateDir.error)
-      problems.push({
+      d.problems.push({
         problem: describeError(err),
         fix: 'olares-mcp login --olares-id <id> (or profile_login in your MCP client)',
       });
+    return undefined;
   }
+}
 
-  if (session) {
-    const { profile, identity } = session;
-    if (profile.localUrlPrefix || profile.authUrlOverride)
-      d.urlOverrides = { localUrlPrefix: profile.localUrlPrefix, authUrlOverride: profile.authUrlOverride };
-    d.profile = profile.name || profile.olaresId;
-    d.olaresId = identity.olaresId;
-    d.tokenStore.profileBackend = session.credentials.source;
-    try {
-      const t = await auth.authTarget(identity.olaresId);
-      d.authHost = {
-        url: `${t.scheme}//${t.host}`,
-        scheme: t.scheme.replace(/:$/, ''),
-        trusted: t.trusted,
-        trustedBecause: t.trustedBecause,
-      };
-    } catch (err) {
-      problems.push({ problem: describeError(err), fix: 'use https, or set OLARES_ALLOW_HTTP=1' });
-    }
-    try {
-      const { sources, token } = await auth.inspectCredentials(session);
-      d.credentialSources = sources;
-      d.token = { status: token.status, expiresAt: token.expiresAt, invalidatedAt: token.invalidatedAt };
-      const login = `olares-mcp login --olares-id ${identity.olaresId}`;
-      if (token.status === 'never')
-        problems.push({ problem: `no token stored for ${identity.olaresId}`, fix: login });
-      if (token.status === 'invalidated')
-        problems.push({
-          problem: `the refresh token for ${identity.olaresId} was rejected at ${token.invalidatedAt}`,
-          fix: login,
-        });
-      if (token.status === 'expired' && !token.hasRefreshToken)
-        problems.push({ problem: 'the access token expired and there is no refresh token', fix: login });
-    } catch (err) {
-      d.token = { status: 'unknown' };
-      problems.push({
-        problem: describeError(err),
-        fix: 'see the message; OLARES_TOKEN_STORE=file avoids the keychain',
-      });
-    }
-    d.services = await new OlaresClients(session, auth).probeServices();
-    const down = d.services.filter((s) => !s.reachable);
-    if (down.length) {
-      problems.push({
-        problem: `unreachable: ${down.map((s) => `${s.service} (${s.error})`).join('; ')}`,
-        fix: 'check that the box is on and reachable; for a local box with a self-signed certificate set OLARES_INSECURE_SKIP_VERIFY=1; check OLARES_URL_TEMPLATE',
-      });
-    }
+async function checkSession(auth: AuthContext, session: Session, d: Diagnosis) {
+  const { profile, identity } = session;
+  if (profile.localUrlPrefix || profile.authUrlOverride)
+    d.urlOverrides = { localUrlPrefix: profile.localUrlPrefix, authUrlOverride: profile.authUrlOverride };
+  d.profile = profile.name || profile.olaresId;
+  d.olaresId = identity.olaresId;
+  d.tokenStore.profileBackend = session.credentials.source;
+  await checkAuthHost(auth, identity.olaresId, d);
+  await checkToken(auth, session, d);
+  d.services = await new OlaresClients(session, auth).probeServices();
+  const down = d.services.filter((s) => !s.reachable);
+  if (down.length) {
+    d.problems.push({
+      problem: `unreachable: ${down.map((s) => `${s.service} (${s.error})`).join('; ')}`,
+      fix: 'check that the box is on and reachable; for a local box with a self-signed certificate set OLARES_INSECURE_SKIP_VERIFY=1; check OLARES_URL_TEMPLATE',
+    });
   }
+}
 
+async function checkAuthHost(auth: AuthContext, olaresId: string, d: Diagnosis) {
+  try {
+    const t = await auth.authTarget(olaresId);
+    d.authHost = {
+      url: `${t.scheme}//${t.host}`,
+      scheme: t.scheme.replace(/:$/, ''),
+      trusted: t.trusted,
+      trustedBecause: t.trustedBecause,
+    };
+  } catch (err) {
+    d.problems.push({ problem: describeError(err), fix: 'use https, or set OLARES_ALLOW_HTTP=1' });
+  }
+}
+
+async function checkToken(auth: AuthContext, session: Session, d: Diagnosis) {
+  const { olaresId } = session.identity;
+  try {
+    const { sources, token } = await auth.inspectCredentials(session);
+    d.credentialSources = sources;
+    d.token = { status: token.status, expiresAt: token.expiresAt, invalidatedAt: token.invalidatedAt };
+    const login = `olares-mcp login --olares-id ${olaresId}`;
+    if (token.status === 'never') d.problems.push({ problem: `no token stored for ${olaresId}`, fix: login });
+    if (token.status === 'invalidated')
+      d.problems.push({
+        problem: `the refresh token for ${olaresId} was rejected at ${token.invalidatedAt}`,
+        fix: login,
+      });
+    if (token.status === 'expired' && !token.hasRefreshToken)
+      d.problems.push({ problem: 'the access token expired and there is no refresh token', fix: login });
+  } catch (err) {
+    d.token = { status: 'unknown' };
+    d.problems.push({
+      problem: describeError(err),
+      fix: 'see the message; OLARES_TOKEN_STORE=file avoids the keychain',
+    });
+  }
+}
+
+/** A lock directory problem only counts once the state dir is trusted (else that is the problem). */
+async function checkLockDir(auth: AuthContext, d: Diagnosis) {
   const lockError = await auth.checkLockDir();
   d.lockDir.writable = !lockError;
   if (lockError && d.stateDir.trusted) {
     d.lockDir.error = lockError;
-    problems.push({
+    d.problems.push({
       problem: `the lock directory ${auth.paths.locks} is not writable (${lockError})`,
       fix: 'make OLARES_MCP_HOME writable by this user, or point it elsewhere',
     });
   }
-  if (client && !client.elicitationUrl) {
-    problems.push({
-      problem: 'this client cannot open URL elicitations',
-      fix: 'profile_login returns a link to open by hand (or use olares-mcp login in a terminal)',
-    });
-  }
-  return d;
 }
 
 const serviceRow = z.object({
