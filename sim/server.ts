@@ -7,7 +7,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { registerAuth } from './auth.js';
 import { registerCluster } from './cluster.js';
 import { registerDashboard } from './dashboard.js';
-import { registerFiles } from './files.js';
+import { registerFiles } from './files/index.js';
 import { type Handler, matchPattern, type Route, type Service, type SimRequest, sendJson } from './http.js';
 import { registerMarket } from './market.js';
 import { demoUsers, makeUser, randomToken, type SimUser, type SimUserSpec } from './users.js';
