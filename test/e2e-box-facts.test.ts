@@ -60,4 +60,29 @@ describe('box facts are remembered per profile', () => {
     expect(box.sim.count('POST /market/app-store/api/v2/apps/resume')).toBe(1);
     expect(box.sim.count(VERSION_ROUTE)).toBe(1);
   });
+
+  it("a market that refuses the remembered version's body drops the version, so the next call reads it again", async () => {
+    await box.close();
+    await mcp.close();
+    box = await makeBox({ marketStepMs: 50, osVersion: '1.12.5' });
+    await box.login('bob@olares.com');
+    mcp = await connect({ ...box.env, OLARES_MARKET_POLL_MS: '20' }, { elicitation: { form: {} } });
+    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({
+      action: 'accept',
+      content: { confirm: true },
+    }));
+    const install = await mcp.call('market_install', { app: 'firefox', wait: true });
+    expect(install.structuredContent?.status, textOf(install)).toBe('success');
+    const stop = await mcp.call('market_stop', { app: 'firefox', wait: true });
+    expect(stop.isError, textOf(stop)).toBeFalsy();
+    box.sim.resetCounters();
+    // The box is upgraded meanwhile: the 1.12.5 body it was sent is refused with a 400.
+    box.sim.options.osVersion = '1.12.6';
+    const stale = await mcp.call('market_resume', { app: 'firefox', wait: true });
+    expect(stale.isError).toBe(true);
+    expect(textOf(stale)).toMatch(/app_name is required/);
+    const fresh = await mcp.call('market_resume', { app: 'firefox', wait: true });
+    expect(fresh.isError, textOf(fresh)).toBeFalsy();
+    expect(box.sim.count(VERSION_ROUTE)).toBe(1);
+  });
 });
