@@ -1,5 +1,5 @@
 // The Olares simulator: one HTTP server on loopback that behaves like an Olares box for tests,
-// benchmarks and the demo. Services register their routes here (sim/auth.ts, sim/files.ts, ...).
+// benchmarks and the demo. Services register their routes here (sim/auth.ts, sim/files/, ...).
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
