@@ -8,6 +8,13 @@ const FIRST_FACTOR_FAILED = 'Authentication failed. Check your credentials.';
 const TOTP_FAILED = 'Authentication failed, please retry later.';
 
 export function registerAuth(sim: Simulator) {
+  registerFirstFactor(sim);
+  registerSecondFactor(sim);
+  registerRefresh(sim);
+  registerDesktopIdentity(sim);
+}
+
+function registerFirstFactor(sim: Simulator) {
   sim.route(
     'auth',
     'POST',
@@ -41,7 +48,9 @@ export function registerAuth(sim: Simulator) {
     },
     { auth: false },
   );
+}
 
+function registerSecondFactor(sim: Simulator) {
   sim.route(
     'auth',
     'POST',
@@ -71,7 +80,9 @@ export function registerAuth(sim: Simulator) {
     },
     { auth: false },
   );
+}
 
+function registerRefresh(sim: Simulator) {
   sim.route(
     'auth',
     'POST',
@@ -98,7 +109,10 @@ export function registerAuth(sim: Simulator) {
     },
     { auth: false },
   );
+}
 
+/** What olares-cli reads after login, and the protected echo. */
+function registerDesktopIdentity(sim: Simulator) {
   sim.route('desktop', 'GET', '/api/backend/v1/user-info', ({ res, user }) => {
     sendJson(res, 200, { code: 0, message: '', data: { name: user!.local, owner_role: user!.role } });
   });

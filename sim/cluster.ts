@@ -4,222 +4,90 @@
 // a normal user the simulator does what ks-apiserver-proxy (server/cache/user.js) does: it keeps
 // the namespaces whose '-'-split name holds the user name plus the shared ones, returns the whole
 // all-namespace pod list whatever page was asked, and filters namespace pages after paging them.
-import { randomBytes } from 'node:crypto';
+
+import {
+  CREATED,
+  matchLabels,
+  podJson,
+  ready,
+  SHARED_NAMESPACES,
+  type SimPod,
+  SYSTEM_NAMESPACES,
+  seedPods,
+  suffix,
+} from './clusterPods.js';
 import type { SimRequest } from './http.js';
 import { sendJson, sendText } from './http.js';
 import type { Simulator } from './server.js';
 import type { SimUser } from './users.js';
 
 const KS = '/kapis/resources.kubesphere.io/v1alpha3';
-const SYSTEM_NAMESPACES = ['os-framework', 'os-platform', 'kube-system'];
-const SHARED_NAMESPACES = ['difyserver-shared'];
-const CREATED = '2026-11-01T08:00:00Z';
 
-interface SimPod {
-  namespace: string;
-  name: string;
-  labels: Record<string, string>;
-  owner?: string; // ReplicaSet name; a deleted owned pod comes back with a new suffix
-  containers: Array<{ name: string; image: string; port?: number }>;
-  phase: 'Running' | 'Pending' | 'Succeeded' | 'Failed';
-  waitingReason?: string;
-  /** Kubernetes core/v1 ContainerStateTerminated of the previous instance (containerStatuses[].lastState). */
-  lastTerminated?: { reason: string; exitCode: number; finishedAt: string };
-  restarts: number;
-  createdAt: string;
-  hasPrevious?: boolean;
-}
-
-const suffix = () => randomBytes(3).toString('hex').slice(0, 5);
-
-function seedPods(users: SimUser[]): SimPod[] {
-  const pods: SimPod[] = [];
-  const add = (namespace: string, app: string, opts: Partial<SimPod> = {}) =>
-    pods.push({
-      namespace,
-      name: `${app}-${suffix()}`,
-      labels: { app, ...(opts.labels ?? {}) },
-      owner: `${app}-7d9f`,
-      containers: opts.containers ?? [{ name: app, image: `beclab/${app}:1.0`, port: 8080 }],
-      phase: opts.phase ?? 'Running',
-      waitingReason: opts.waitingReason,
-      lastTerminated: opts.lastTerminated,
-      restarts: opts.restarts ?? 0,
-      createdAt: CREATED,
-      hasPrevious: opts.hasPrevious,
-    });
-  for (const app of [
-    'authelia',
-    'files-server',
-    'market-backend',
-    'appservice',
-    'bfl',
-    'l4-bfl-proxy',
-    'system-server',
-    'tapr-sysevent',
-  ])
-    add('os-framework', app, { labels: { tier: 'system' } });
-  for (const app of ['citus', 'redis', 'nats', 'minio'])
-    add('os-platform', app, { labels: { tier: 'middleware' } });
-  for (const app of ['coredns', 'kube-proxy', 'calico-node'])
-    add('kube-system', app, { labels: { tier: 'kube' } });
-  for (const u of users) {
-    const ns = `user-space-${u.local}`;
-    add(ns, 'firefox', { labels: { tier: 'app' } });
-    add(ns, 'jellyfin', { labels: { tier: 'app' } });
-    add(ns, 'n8n', {
-      labels: { tier: 'app' },
-      containers: [
-        { name: 'n8n', image: 'n8nio/n8n:1.40.0', port: 5678 },
-        { name: 'sidecar', image: 'beclab/envoy:1.25' },
-      ],
-    });
-    // Phase stays Running in a crash loop (Kubernetes keeps the pod; only the container waits).
-    add(ns, 'worker', {
-      labels: { tier: 'app' },
-      restarts: 12,
-      hasPrevious: true,
-      waitingReason: 'CrashLoopBackOff',
-      lastTerminated: { reason: 'Error', exitCode: 1, finishedAt: '2026-11-26T09:58:00Z' },
-    });
-    add(ns, 'pending-app', { labels: { tier: 'app' }, phase: 'Pending', waitingReason: 'ContainerCreating' });
-    add(`user-system-${u.local}`, 'vault-server', { labels: { tier: 'user-system' } });
-  }
-  return pods;
-}
-
-const ready = (p: SimPod) => p.phase === 'Running' && !p.waitingReason;
-
-function waitingMessage(p: SimPod, container: string): string {
-  return p.waitingReason === 'CrashLoopBackOff'
-    ? `back-off 5m0s restarting failed container=${container} pod=${p.name}_${p.namespace}(uid-${p.name})`
-    : '';
-}
-
-function podJson(p: SimPod) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: p.name,
-      namespace: p.namespace,
-      uid: `uid-${p.name}`,
-      creationTimestamp: p.createdAt,
-      labels: p.labels,
-      annotations: { 'kubesphere.io/creator': 'admin' },
-      ownerReferences: p.owner
-        ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: p.owner, controller: true }]
-        : [],
-    },
-    spec: {
-      nodeName: 'olares',
-      restartPolicy: 'Always',
-      serviceAccount: 'default',
-      containers: p.containers.map((c) => ({
-        name: c.name,
-        image: c.image,
-        imagePullPolicy: 'IfNotPresent',
-        ports: c.port ? [{ name: 'http', containerPort: c.port, protocol: 'TCP' }] : [],
-        env: [
-          { name: 'TZ', value: 'UTC' },
-          {
-            name: 'DB_PASSWORD',
-            valueFrom: { secretKeyRef: { name: `${c.name}-secrets`, key: 'password' } },
-          },
-        ],
-      })),
-    },
-    status: {
-      phase: p.phase,
-      hostIP: '192.168.1.10',
-      podIP: p.phase === 'Pending' ? '' : `10.233.64.${(p.name.charCodeAt(0) + p.name.length) % 250}`,
-      startTime: p.createdAt,
-      qosClass: 'Burstable',
-      conditions: [{ type: 'Ready', status: ready(p) ? 'True' : 'False' }],
-      containerStatuses: p.containers.map((c) => ({
-        name: c.name,
-        ready: ready(p),
-        restartCount: p.restarts,
-        image: c.image,
-        state: p.waitingReason
-          ? { waiting: { reason: p.waitingReason, message: waitingMessage(p, c.name) } }
-          : { running: { startedAt: p.createdAt } },
-        ...(p.lastTerminated
-          ? {
-              lastState: {
-                terminated: {
-                  ...p.lastTerminated,
-                  startedAt: p.createdAt,
-                  containerID: `containerd://${p.name}-${c.name}`,
-                },
-              },
-            }
-          : {}),
-      })),
-    },
-  };
-}
-
-/** Equality-based label selectors: `a=b`, `a==b`, `a!=b`, `a`, `!a`, comma-joined. */
-function matchLabels(selector: string, labels: Record<string, string>): boolean | undefined {
-  for (const term of selector
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean)) {
-    const m = /^(!?)([A-Za-z0-9_./-]+)(?:\s*(==|=|!=)\s*([A-Za-z0-9_.-]*))?$/.exec(term);
-    if (!m) return undefined;
-    const [, not, key, op, value] = m;
-    if (!op) {
-      if (not ? key in labels : !(key in labels)) return false;
-    } else if (op === '!=' ? labels[key] === value : labels[key] !== value) return false;
-  }
-  return true;
+/** What every route group of one simulated cluster reads and changes. */
+interface ClusterState {
+  users: SimUser[];
+  pods: SimPod[];
+  namespaces: string[];
 }
 
 export function registerCluster(sim: Simulator) {
   const users = [...sim.users.values()];
-  const pods = seedPods(users);
-  const namespaces = [
-    ...SYSTEM_NAMESPACES,
-    ...SHARED_NAMESPACES,
-    ...users.flatMap((u) => [`user-space-${u.local}`, `user-system-${u.local}`]),
-  ];
-  const admin = (user: SimUser) => user.role !== 'normal';
-  // cache/user.js isAllowedMonitoringNamespace / namespaceListFormat.
-  const visible = (user: SimUser, ns: string) =>
-    admin(user) || ns.split('-').includes(user.local) || ns.endsWith('-shared');
-  const forbidden = (r: SimRequest, what: string) =>
-    sendJson(r.res, 403, {
-      kind: 'Status',
-      apiVersion: 'v1',
-      status: 'Failure',
-      message: `${what} is forbidden: User "${r.user!.local}" cannot access it`,
-      reason: 'Forbidden',
-      code: 403,
-    });
-  const notFound = (r: SimRequest, what: string) =>
-    sendJson(r.res, 404, {
-      kind: 'Status',
-      apiVersion: 'v1',
-      status: 'Failure',
-      message: `${what} not found`,
-      reason: 'NotFound',
-      code: 404,
-    });
-  const page = <T>(r: SimRequest, items: T[]) => {
-    const limit = Number(r.url.searchParams.get('limit')) || items.length || 1;
-    const p = Math.max(1, Number(r.url.searchParams.get('page')) || 1);
-    sendJson(r.res, 200, { items: items.slice((p - 1) * limit, p * limit), totalItems: items.length });
+  const state: ClusterState = {
+    users,
+    pods: seedPods(users),
+    namespaces: [
+      ...SYSTEM_NAMESPACES,
+      ...SHARED_NAMESPACES,
+      ...users.flatMap((u) => [`user-space-${u.local}`, `user-system-${u.local}`]),
+    ],
   };
-  const badSelector = (r: SimRequest, sel: string) =>
-    sendJson(r.res, 400, {
-      kind: 'Status',
-      status: 'Failure',
-      message: `unable to parse requirement: invalid label selector "${sel}"`,
-      reason: 'BadRequest',
-      code: 400,
-    });
+  registerPodLists(sim, state);
+  registerPodRoutes(sim, state);
+  registerPodLog(sim, state);
+  registerEvents(sim, state);
+  registerNamespaces(sim, state);
+  registerNodesAndWorkloads(sim, state);
+  registerNamespaceGroups(sim, state);
+  sim.route('control-hub', 'GET', '/capi/app/detail', (r) => sendJson(r.res, 200, appDetail(r.user!)));
+}
 
+const admin = (user: SimUser) => user.role !== 'normal';
+// cache/user.js isAllowedMonitoringNamespace / namespaceListFormat.
+const visible = (user: SimUser, ns: string) =>
+  admin(user) || ns.split('-').includes(user.local) || ns.endsWith('-shared');
+const forbidden = (r: SimRequest, what: string) =>
+  sendJson(r.res, 403, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    message: `${what} is forbidden: User "${r.user!.local}" cannot access it`,
+    reason: 'Forbidden',
+    code: 403,
+  });
+const notFound = (r: SimRequest, what: string) =>
+  sendJson(r.res, 404, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    message: `${what} not found`,
+    reason: 'NotFound',
+    code: 404,
+  });
+const page = <T>(r: SimRequest, items: T[]) => {
+  const limit = Number(r.url.searchParams.get('limit')) || items.length || 1;
+  const p = Math.max(1, Number(r.url.searchParams.get('page')) || 1);
+  sendJson(r.res, 200, { items: items.slice((p - 1) * limit, p * limit), totalItems: items.length });
+};
+const badSelector = (r: SimRequest, sel: string) =>
+  sendJson(r.res, 400, {
+    kind: 'Status',
+    status: 'Failure',
+    message: `unable to parse requirement: invalid label selector "${sel}"`,
+    reason: 'BadRequest',
+    code: 400,
+  });
+
+function registerPodLists(sim: Simulator, { pods, namespaces }: ClusterState) {
   const listPods = (r: SimRequest, ns?: string) => {
     const q = r.url.searchParams;
     const sel = q.get('labelSelector') ?? '';
@@ -253,25 +121,28 @@ export function registerCluster(sim: Simulator) {
     if (!visible(r.user!, r.params.ns)) return forbidden(r, `pods in namespace "${r.params.ns}"`);
     listPods(r, r.params.ns);
   });
+}
 
-  const findPod = (r: SimRequest) => {
-    const { ns, pod } = r.params;
-    if (!visible(r.user!, ns)) {
-      forbidden(r, `pods "${pod}" in namespace "${ns}"`);
-      return undefined;
-    }
-    const p = pods.find((x) => x.namespace === ns && x.name === pod);
-    if (!p) notFound(r, `pods "${pod}"`);
-    return p;
-  };
+/** The pod the route names, once the caller may see it; else the refusal is already sent. */
+function findPod(r: SimRequest, pods: SimPod[]): SimPod | undefined {
+  const { ns, pod } = r.params;
+  if (!visible(r.user!, ns)) {
+    forbidden(r, `pods "${pod}" in namespace "${ns}"`);
+    return undefined;
+  }
+  const p = pods.find((x) => x.namespace === ns && x.name === pod);
+  if (!p) notFound(r, `pods "${pod}"`);
+  return p;
+}
 
+function registerPodRoutes(sim: Simulator, { pods }: ClusterState) {
   sim.route('control-hub', 'GET', '/api/v1/namespaces/:ns/pods/:pod', (r) => {
-    const p = findPod(r);
+    const p = findPod(r, pods);
     if (p) sendJson(r.res, 200, podJson(p));
   });
 
   sim.route('control-hub', 'DELETE', '/api/v1/namespaces/:ns/pods/:pod', (r) => {
-    const p = findPod(r);
+    const p = findPod(r, pods);
     if (!p) return;
     pods.splice(pods.indexOf(p), 1);
     // The ReplicaSet puts a fresh pod in its place, as on a real cluster.
@@ -287,9 +158,11 @@ export function registerCluster(sim: Simulator) {
       });
     sendJson(r.res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
   });
+}
 
+function registerPodLog(sim: Simulator, { pods }: ClusterState) {
   sim.route('control-hub', 'GET', '/api/v1/namespaces/:ns/pods/:pod/log', (r) => {
-    const p = findPod(r);
+    const p = findPod(r, pods);
     if (!p) return;
     const q = r.url.searchParams;
     const container = q.get('container') ?? p.containers[0].name;
@@ -335,7 +208,9 @@ export function registerCluster(sim: Simulator) {
     if (limitBytes > 0) body = body.slice(0, limitBytes);
     sendText(r.res, 200, body);
   });
+}
 
+function registerEvents(sim: Simulator, { pods }: ClusterState) {
   sim.route('control-hub', 'GET', '/api/v1/namespaces/:ns/events', (r) => {
     const { ns } = r.params;
     if (!visible(r.user!, ns)) return forbidden(r, `events in namespace "${ns}"`);
@@ -374,22 +249,25 @@ export function registerCluster(sim: Simulator) {
       items: limit > 0 ? items.slice(0, limit) : items,
     });
   });
+}
 
-  const nsJson = (name: string) => ({
-    kind: 'Namespace',
-    apiVersion: 'v1',
-    metadata: {
-      name,
-      uid: `uid-${name}`,
-      creationTimestamp: CREATED,
-      labels: {
-        'kubesphere.io/workspace': name.startsWith('user-')
-          ? `${name.split('-').pop()}-workspace`
-          : 'system-workspace',
-      },
+const nsJson = (name: string) => ({
+  kind: 'Namespace',
+  apiVersion: 'v1',
+  metadata: {
+    name,
+    uid: `uid-${name}`,
+    creationTimestamp: CREATED,
+    labels: {
+      'kubesphere.io/workspace': name.startsWith('user-')
+        ? `${name.split('-').pop()}-workspace`
+        : 'system-workspace',
     },
-    status: { phase: 'Active' },
-  });
+  },
+  status: { phase: 'Active' },
+});
+
+function registerNamespaces(sim: Simulator, { namespaces }: ClusterState) {
   sim.route('control-hub', 'GET', `${KS}/namespaces`, (r) => {
     if (admin(r.user!)) return page(r, namespaces.map(nsJson));
     // KubeSphere pages first, then the proxy filters: totalItems is what this page kept and
@@ -404,34 +282,37 @@ export function registerCluster(sim: Simulator) {
       return notFound(r, `namespaces "${r.params.ns}"`);
     sendJson(r.res, 200, nsJson(r.params.ns));
   });
+}
 
-  const node = {
-    kind: 'Node',
-    apiVersion: 'v1',
-    metadata: {
-      name: 'olares',
-      uid: 'uid-node',
-      creationTimestamp: CREATED,
-      labels: { 'node-role.kubernetes.io/control-plane': '', 'node-role.kubernetes.io/worker': '' },
+const NODE = {
+  kind: 'Node',
+  apiVersion: 'v1',
+  metadata: {
+    name: 'olares',
+    uid: 'uid-node',
+    creationTimestamp: CREATED,
+    labels: { 'node-role.kubernetes.io/control-plane': '', 'node-role.kubernetes.io/worker': '' },
+  },
+  spec: {},
+  status: {
+    conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }],
+    addresses: [{ type: 'InternalIP', address: '192.168.1.10' }],
+    capacity: { cpu: '16', memory: '65536Mi', pods: '110', 'ephemeral-storage': '1000Gi' },
+    allocatable: { cpu: '16', memory: '64000Mi', pods: '110', 'ephemeral-storage': '950Gi' },
+    nodeInfo: {
+      osImage: 'Ubuntu 22.04',
+      kernelVersion: '6.5.0',
+      architecture: 'amd64',
+      operatingSystem: 'linux',
+      kubeletVersion: 'v1.28.4',
+      containerRuntimeVersion: 'containerd://1.7.0',
     },
-    spec: {},
-    status: {
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }],
-      addresses: [{ type: 'InternalIP', address: '192.168.1.10' }],
-      capacity: { cpu: '16', memory: '65536Mi', pods: '110', 'ephemeral-storage': '1000Gi' },
-      allocatable: { cpu: '16', memory: '64000Mi', pods: '110', 'ephemeral-storage': '950Gi' },
-      nodeInfo: {
-        osImage: 'Ubuntu 22.04',
-        kernelVersion: '6.5.0',
-        architecture: 'amd64',
-        operatingSystem: 'linux',
-        kubeletVersion: 'v1.28.4',
-        containerRuntimeVersion: 'containerd://1.7.0',
-      },
-    },
-  };
+  },
+};
+
+function registerNodesAndWorkloads(sim: Simulator, { pods }: ClusterState) {
   sim.route('control-hub', 'GET', `${KS}/nodes`, (r) =>
-    r.user!.role === 'normal' ? forbidden(r, 'nodes') : page(r, [node]),
+    r.user!.role === 'normal' ? forbidden(r, 'nodes') : page(r, [NODE]),
   );
 
   const workloads = (kind: string) => (r: SimRequest) => {
@@ -456,7 +337,9 @@ export function registerCluster(sim: Simulator) {
   };
   for (const kind of ['deployments', 'statefulsets', 'daemonsets'])
     sim.route('control-hub', 'GET', `${KS}/namespaces/:ns/${kind}`, workloads(kind));
+}
 
+function registerNamespaceGroups(sim: Simulator, { users, namespaces }: ClusterState) {
   // view.js namespaceGroup: namespaces ending in -<user> under that user's name; Shared and
   // System only for admins. labelSelector and sortBy are ignored.
   sim.route('control-hub', 'GET', '/capi/namespaces/group', (r) => {
@@ -479,8 +362,6 @@ export function registerCluster(sim: Simulator) {
       })),
     );
   });
-
-  sim.route('control-hub', 'GET', '/capi/app/detail', (r) => sendJson(r.res, 200, appDetail(r.user!)));
 }
 
 /** view.js userDetail: globalrole is platform-admin for owner/admin, else the raw owner role. */

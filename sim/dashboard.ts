@@ -52,9 +52,55 @@ const clusterSeries = (share: number) => ({
   ],
 });
 
+/** The user's apps as user-service lists them: three apps, Files, and one without an entrance. */
+const myApps = (local: string) => ({
+  code: 0,
+  message: '',
+  data: [
+    ...APPS.map((name) => ({
+      id: name,
+      name,
+      title: name[0].toUpperCase() + name.slice(1),
+      icon: '',
+      namespace: `${name}-${local}`,
+      deployment: name,
+      ownerKind: 'Deployment',
+      state: 'running',
+      entrances: [{ name: 'web' }],
+    })),
+    {
+      id: 'files',
+      name: 'files',
+      title: 'Files',
+      icon: '',
+      namespace: `user-space-${local}`,
+      deployment: 'files',
+      ownerKind: 'Deployment',
+      state: 'running',
+      entrances: [{ name: 'web' }],
+    },
+    {
+      id: 'headless',
+      name: 'headless',
+      title: 'Headless',
+      icon: '',
+      namespace: 'x',
+      deployment: 'x',
+      ownerKind: 'Deployment',
+      state: 'running',
+      entrances: [],
+    },
+  ],
+});
+
 export function registerDashboard(sim: Simulator) {
   sim.route('dashboard', 'GET', '/capi/app/detail', (r) => sendJson(r.res, 200, appDetail(r.user!)));
+  registerClusterMonitoring(sim);
+  registerAppMonitoring(sim);
+}
 
+/** Cluster and per-user series, and what a sub-account is refused. */
+function registerClusterMonitoring(sim: Simulator) {
   // A sub-account has no permission for cluster metrics (view.js monitoringMetric); the web app
   // reads /capi/monitoring.kubesphere.io/v1alpha3/<type>, which the proxy answers with cluster_*
   // series built from the user's own metrics.
@@ -83,47 +129,12 @@ export function registerDashboard(sim: Simulator) {
       ],
     });
   });
+}
 
+/** The app list and the ranking's namespace and pod series. */
+function registerAppMonitoring(sim: Simulator) {
   sim.route('dashboard', 'GET', '/user-service/api/myapps_v2', (r) =>
-    sendJson(r.res, 200, {
-      code: 0,
-      message: '',
-      data: [
-        ...APPS.map((name) => ({
-          id: name,
-          name,
-          title: name[0].toUpperCase() + name.slice(1),
-          icon: '',
-          namespace: `${name}-${r.user!.local}`,
-          deployment: name,
-          ownerKind: 'Deployment',
-          state: 'running',
-          entrances: [{ name: 'web' }],
-        })),
-        {
-          id: 'files',
-          name: 'files',
-          title: 'Files',
-          icon: '',
-          namespace: `user-space-${r.user!.local}`,
-          deployment: 'files',
-          ownerKind: 'Deployment',
-          state: 'running',
-          entrances: [{ name: 'web' }],
-        },
-        {
-          id: 'headless',
-          name: 'headless',
-          title: 'Headless',
-          icon: '',
-          namespace: 'x',
-          deployment: 'x',
-          ownerKind: 'Deployment',
-          state: 'running',
-          entrances: [],
-        },
-      ],
-    }),
+    sendJson(r.res, 200, myApps(r.user!.local)),
   );
 
   sim.route('dashboard', 'GET', `${MON}/namespaces`, (r) =>

@@ -1,5 +1,5 @@
 // The Olares simulator: one HTTP server on loopback that behaves like an Olares box for tests,
-// benchmarks and the demo. Services register their routes here (sim/auth.ts, sim/files.ts, ...).
+// benchmarks and the demo. Services register their routes here (sim/auth.ts, sim/files/, ...).
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -7,7 +7,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { registerAuth } from './auth.js';
 import { registerCluster } from './cluster.js';
 import { registerDashboard } from './dashboard.js';
-import { registerFiles } from './files.js';
+import { registerFiles } from './files/index.js';
 import { type Handler, matchPattern, type Route, type Service, type SimRequest, sendJson } from './http.js';
 import { registerMarket } from './market.js';
 import { demoUsers, makeUser, randomToken, type SimUser, type SimUserSpec } from './users.js';

@@ -12,6 +12,7 @@ import {
   type OlaresHttp,
   type Response,
 } from '../transport/http.js';
+import { type BoxFacts, newBoxFacts } from './boxFacts.js';
 
 export const FILE_TYPES = [
   'awss3',
@@ -307,9 +308,11 @@ export function parseLastChunk(text: string): { taskId?: string } {
 }
 
 export class FilesClient {
-  private nodes?: Promise<FilesNode[]>;
-
-  constructor(readonly http: OlaresHttp) {}
+  /** `facts` is shared per profile by OlaresClients; a client built alone remembers for itself. */
+  constructor(
+    readonly http: OlaresHttp,
+    private readonly facts: BoxFacts = newBoxFacts(),
+  ) {}
 
   private notFound<T>(p: RemotePath, what?: string) {
     return (err: unknown): T => {
@@ -499,11 +502,17 @@ export class FilesClient {
   }
 
   private listNodes(signal?: AbortSignal): Promise<FilesNode[]> {
-    this.nodes ??= this.http.json<unknown>('files', '/api/nodes/', { signal }).then(parseNodes);
-    this.nodes.catch(() => {
-      this.nodes = undefined;
+    return this.facts.nodes.get(this.http.olaresId, () =>
+      this.http.json<unknown>('files', '/api/nodes/', { signal }).then(parseNodes),
+    );
+  }
+
+  /** A request addressed to a node failed: the node list may be stale (a node left or was added). */
+  private forgettingNodes<T>(call: Promise<T>): Promise<T> {
+    return call.catch((err) => {
+      this.facts.nodes.forget(this.http.olaresId);
+      throw err;
     });
-    return this.nodes;
   }
 
   /**
@@ -534,11 +543,13 @@ export class FilesClient {
     node: string,
     signal?: AbortSignal,
   ): Promise<string> {
-    const body = await this.http.json<unknown>('files', `/api/paste/${encodeURIComponent(node)}/`, {
-      method: 'PATCH',
-      json: { action, source, destination },
-      signal,
-    });
+    const body = await this.forgettingNodes(
+      this.http.json<unknown>('files', `/api/paste/${encodeURIComponent(node)}/`, {
+        method: 'PATCH',
+        json: { action, source, destination },
+        signal,
+      }),
+    );
     const r = new WireReader('files', 'PATCH /api/paste/<node>/');
     const taskId = r.string(r.object(body, 'body'), 'task_id');
     if (!taskId) r.fail('task_id', 'is empty');
@@ -581,10 +592,12 @@ export class FilesClient {
 
   async uploadLink(node: string, parentDir: string, signal?: AbortSignal): Promise<string> {
     const link = (
-      await this.http.text('files', `/upload/upload-link/${encodeURIComponent(node)}/`, {
-        query: { file_path: parentDir, from: 'web' },
-        signal,
-      })
+      await this.forgettingNodes(
+        this.http.text('files', `/upload/upload-link/${encodeURIComponent(node)}/`, {
+          query: { file_path: parentDir, from: 'web' },
+          signal,
+        }),
+      )
     ).trim();
     if (!link)
       throw new OlaresMcpError(`upload-link response is empty (parent_dir="${parentDir}")`, {

@@ -2,6 +2,7 @@
 // the clients it uses.
 import type { AuthContext, Session } from '../auth/index.js';
 import { OlaresHttp } from '../transport/http.js';
+import { boxFactsFor } from './boxFacts.js';
 import { ControlHubClient } from './controlHub.js';
 import { DashboardClient } from './dashboard.js';
 import { DesktopClient } from './desktop.js';
@@ -40,7 +41,7 @@ export class OlaresClients {
     return this.clientFor('desktop', () => new DesktopClient(this.http));
   }
   get files() {
-    return this.clientFor('files', () => new FilesClient(this.http));
+    return this.clientFor('files', () => new FilesClient(this.http, boxFactsFor(this.auth)));
   }
   get market() {
     return this.clientFor('market', () => new MarketClient(this.http, this));

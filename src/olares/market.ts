@@ -4,6 +4,7 @@
 // status the backend wraps them (the public market answers HTTP 500 around the app-service 422).
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
 import { HttpStatusError, type OlaresHttp } from '../transport/http.js';
+import { boxFactsFor } from './boxFacts.js';
 import type { OlaresClients } from './index.js';
 import { entranceUrls } from './links.js';
 import {
@@ -89,8 +90,6 @@ function versionAtLeast(v: string, min: string): boolean {
 }
 
 export class MarketClient {
-  private version?: Promise<string>;
-
   /** The URLs of an app's visible entrances for this user. */
   entrances(app: string, detail: AppDetail) {
     return entranceUrls(app, detail, this.http.session.identity.terminus);
@@ -101,23 +100,19 @@ export class MarketClient {
     readonly clients: OlaresClients,
   ) {}
 
-  /** The box's Olares version; rejects with BackendVersionError naming the cause. */
+  /** The box's Olares version (remembered per profile); rejects with BackendVersionError naming the cause. */
   backendVersion(op: string, signal?: AbortSignal): Promise<string> {
-    // A failed read is not kept: the next call asks again.
-    this.version ??= this.clients.desktop.olaresInfo(signal).then(
-      (i) => {
-        if (!i.osVersion) throw new Error('the answer has no osVersion');
-        return i.osVersion;
-      },
-      (err) => {
-        this.version = undefined;
-        throw err;
-      },
-    );
-    return this.version.catch((err) => {
-      this.version = undefined;
-      throw new BackendVersionError(op, (err as Error).message);
-    });
+    const facts = boxFactsFor(this.clients.auth).version;
+    return facts
+      .get(this.http.olaresId, () =>
+        this.clients.desktop.olaresInfo(signal).then((i) => {
+          if (!i.osVersion) throw new Error('the answer has no osVersion');
+          return i.osVersion;
+        }),
+      )
+      .catch((err) => {
+        throw new BackendVersionError(op, (err as Error).message);
+      });
   }
 
   private async call(
@@ -158,8 +153,16 @@ export class MarketClient {
   }
 
   private async send(method: string, route: string, path: string, json: unknown, signal?: AbortSignal) {
-    const { status } = await this.call(method, route, path, json, signal);
-    return { stillRunning: status === 202 } satisfies Sent;
+    try {
+      const { status } = await this.call(method, route, path, json, signal);
+      return { stillRunning: status === 202 } satisfies Sent;
+    } catch (err) {
+      // A 400 to a mutating call is how a market of another version refuses our body shape
+      // (`AppName cannot be empty`): the remembered version may be stale after an upgrade.
+      if (err instanceof MarketError && err.status === 400)
+        boxFactsFor(this.clients.auth).version.forget(this.http.olaresId);
+      throw err;
+    }
   }
 
   async catalog(signal?: AbortSignal): Promise<CatalogItem[]> {

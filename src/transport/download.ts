@@ -65,190 +65,290 @@ type Framing =
   | { kind: 'chunked'; state: 'size' | 'data' | 'data-end' | 'trailer'; line: string; left: number }
   | { kind: 'close' };
 
-export function getToFile(url: string, sink: FileSink, opts: GetToFileOptions): Promise<GetToFileResult> {
+/** Where the GET goes, from its URL. */
+interface Target {
+  url: URL;
+  https: boolean;
+  host: string;
+  port: number;
+}
+
+function targetOf(url: string): Target {
   const u = new URL(url);
   const https = u.protocol === 'https:';
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(u.port) || (https ? 443 : 80);
-  for (const [name, value] of Object.entries(opts.headers))
+  return {
+    url: u,
+    https,
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(u.port) || (https ? 443 : 80),
+  };
+}
+
+/** The request head; refuses a header that would smuggle a second line. */
+function requestHead(u: URL, headers: Record<string, string>): string {
+  for (const [name, value] of Object.entries(headers))
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`header ${name} contains a line break`);
-  const request = [
+  return [
     `GET ${u.pathname}${u.search} HTTP/1.1`,
     `Host: ${u.host}`,
-    ...Object.entries(opts.headers).map(([k, v]) => `${k}: ${v}`),
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
     'Accept-Encoding: identity',
     'Connection: close',
     '',
     '',
   ].join('\r\n');
+}
 
+/** Status, headers (lower-cased names, repeats joined) and body framing of a response head. */
+function parseHead(text: string): { statusCode: number; headers: Record<string, string>; framing: Framing } {
+  const [statusLine, ...lines] = text.split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
+  if (!m) throw new Error(`not an HTTP/1.1 response: ${statusLine.slice(0, 80)}`);
+  const statusCode = Number(m[1]);
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = headers[name] ? `${headers[name]}, ${value}` : value;
+  }
+  return { statusCode, headers, framing: framingOf(statusCode, headers) };
+}
+
+function framingOf(statusCode: number, headers: Record<string, string>): Framing {
+  const length = headers['content-length'];
+  if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? ''))
+    return { kind: 'chunked', state: 'size', line: '', left: 0 };
+  if (statusCode === 204 || statusCode === 304) return { kind: 'length', left: 0 };
+  if (length === undefined) return { kind: 'close' };
+  const n = Number(length);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad Content-Length "${length}"`);
+  return { kind: 'length', left: n };
+}
+
+const is2xx = (status: number) => status >= 200 && status < 300;
+
+export function getToFile(url: string, sink: FileSink, opts: GetToFileOptions): Promise<GetToFileResult> {
+  const target = targetOf(url);
+  const request = requestHead(target.url, opts.headers);
   return new Promise<GetToFileResult>((resolve, reject) => {
-    let head: Buffer | undefined = Buffer.alloc(0);
-    let statusCode = 0;
-    let headers: Record<string, string> = {};
-    let framing: Framing = { kind: 'close' };
-    let position = 0;
-    let written = 0;
-    let errorText = '';
-    let settled = false;
+    new FileDownload(target, sink, opts, resolve, reject).start(request);
+  });
+}
 
-    const finish = (err?: unknown) => {
-      if (settled) return;
-      settled = true;
-      opts.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve({ statusCode, headers, written, errorText });
+/**
+ * One download on its own socket. The socket reads into one buffer allocated here (`onread`),
+ * and every read goes through the same bound `onRead`: nothing is allocated per read.
+ */
+class FileDownload {
+  /** The response head read so far; undefined once it is complete. */
+  private head: Buffer | undefined = Buffer.alloc(0);
+  private statusCode = 0;
+  private headers: Record<string, string> = {};
+  private framing: Framing = { kind: 'close' };
+  private position = 0;
+  private written = 0;
+  private errorText = '';
+  private settled = false;
+  private socket!: Socket;
+  private readonly onAbort = () =>
+    this.finish(new CancelledError(`the download from ${this.target.url.host}`));
+
+  constructor(
+    private readonly target: Target,
+    private readonly sink: FileSink,
+    private readonly opts: GetToFileOptions,
+    private readonly resolve: (r: GetToFileResult) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  start(request: string) {
+    const { https } = this.target;
+    const socket = this.connect();
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setTimeout(this.opts.headersTimeoutMs);
+    socket.once(https ? 'secureConnect' : 'connect', () => socket.write(request));
+    socket.on('timeout', () => this.finish(new TimeoutError(this.target.url.host, socket.timeout)));
+    socket.on('error', (err) => this.finish(err));
+    socket.on('close', () => this.onClose());
+    if (this.opts.signal?.aborted) this.onAbort();
+    else this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private connect(): Socket {
+    const { https, host, port } = this.target;
+    const onread = {
+      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+      callback: (n: number, buf: Buffer) => this.onRead(n, buf),
     };
-    const onAbort = () => finish(new CancelledError(`the download from ${u.host}`));
-
-    /** Body bytes in buf[from, to): to the file for 2xx, else kept for the error message. */
-    const take = (buf: Buffer, from: number, to: number) => {
-      if (statusCode >= 200 && statusCode < 300) {
-        writeAt(sink.fd, buf, from, to, position);
-        position += to - from;
-        written += to - from;
-        sink.onBytes(to - from);
-      } else if (errorText.length < MAX_ERROR_TEXT) {
-        errorText += buf.toString('utf8', from, Math.min(to, from + MAX_ERROR_TEXT));
-      }
-    };
-
-    /** Feeds body bytes through the framing; true once the body is complete. */
-    const body = (buf: Buffer, start: number, end: number): boolean => {
-      if (framing.kind === 'close') {
-        take(buf, start, end);
-        return false;
-      }
-      if (framing.kind === 'length') {
-        const n = Math.min(framing.left, end - start);
-        take(buf, start, start + n);
-        framing.left -= n;
-        return framing.left === 0;
-      }
-      const c = framing;
-      let i = start;
-      while (i < end) {
-        if (c.state === 'data') {
-          const n = Math.min(c.left, end - i);
-          take(buf, i, i + n);
-          c.left -= n;
-          i += n;
-          if (c.left === 0) c.state = 'data-end';
-          continue;
-        }
-        const nl = buf.indexOf(10, i);
-        if (nl < 0 || nl >= end) {
-          c.line += buf.toString('latin1', i, end);
-          if (c.line.length > 4096) throw new Error('chunked body: line too long');
-          return false;
-        }
-        const line = (c.line + buf.toString('latin1', i, nl)).replace(/\r$/, '');
-        c.line = '';
-        i = nl + 1;
-        if (c.state === 'data-end') {
-          if (line !== '') throw new Error('chunked body: missing CRLF after a chunk');
-          c.state = 'size';
-        } else if (c.state === 'size') {
-          const size = Number.parseInt(line.split(';')[0].trim(), 16);
-          if (!Number.isFinite(size) || size < 0) throw new Error(`chunked body: bad chunk size "${line}"`);
-          if (size === 0) c.state = 'trailer';
-          else {
-            c.state = 'data';
-            c.left = size;
-          }
-        } else if (line === '') return true; // end of trailers
-      }
-      return false;
-    };
-
-    const parseHead = (text: string) => {
-      const [statusLine, ...lines] = text.split('\r\n');
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
-      if (!m) throw new Error(`not an HTTP/1.1 response: ${statusLine.slice(0, 80)}`);
-      statusCode = Number(m[1]);
-      headers = {};
-      for (const line of lines) {
-        const colon = line.indexOf(':');
-        if (colon <= 0) continue;
-        const name = line.slice(0, colon).trim().toLowerCase();
-        const value = line.slice(colon + 1).trim();
-        headers[name] = headers[name] ? `${headers[name]}, ${value}` : value;
-      }
-      const length = headers['content-length'];
-      if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? ''))
-        framing = { kind: 'chunked', state: 'size', line: '', left: 0 };
-      else if (statusCode === 204 || statusCode === 304) framing = { kind: 'length', left: 0 };
-      else if (length !== undefined) {
-        const n = Number(length);
-        if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad Content-Length "${length}"`);
-        framing = { kind: 'length', left: n };
-      }
-      if (statusCode >= 200 && statusCode < 300) position = sink.offsetFor(statusCode);
-    };
-
-    const onRead = (n: number, buf: Buffer): boolean => {
-      if (settled) return false;
-      try {
-        let start = 0;
-        while (head) {
-          head = Buffer.concat([head, buf.subarray(start, n)]);
-          const end = head.indexOf('\r\n\r\n');
-          if (end < 0) {
-            if (head.length > MAX_HEAD_BYTES) throw new Error('response head over 64 KiB');
-            return true;
-          }
-          const consumed = end + 4 - (head.length - (n - start));
-          parseHead(head.toString('latin1', 0, end));
-          start += consumed;
-          // An interim 1xx answer is followed by the real one.
-          head = statusCode >= 100 && statusCode < 200 ? Buffer.alloc(0) : undefined;
-          if (!head) {
-            socket.setTimeout(opts.idleTimeoutMs);
-            if (framing.kind === 'length' && framing.left === 0) {
-              finish();
-              return false;
-            }
-          }
-        }
-        if (start < n && body(buf, start, n)) finish();
-      } catch (err) {
-        finish(err);
-      }
-      return !settled;
-    };
-
-    const onread = { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: onRead };
-    const socket: Socket = https
+    return https
       ? tlsConnect({
           host,
           port,
           servername: /^[\d.]+$|:/.test(host) ? undefined : host,
-          rejectUnauthorized: !opts.insecure,
+          rejectUnauthorized: !this.opts.insecure,
           onread,
         } as any)
       : netConnect({ host, port, onread });
-    socket.setNoDelay(true);
-    socket.setTimeout(opts.headersTimeoutMs);
-    socket.once(https ? 'secureConnect' : 'connect', () => socket.write(request));
-    socket.on('timeout', () => finish(new TimeoutError(u.host, socket.timeout)));
-    socket.on('error', (err) => finish(err));
-    socket.on('close', () => {
-      if (settled) return;
-      if (head) finish(new UnreachableError(u.host, 'the connection closed before the response'));
-      else if (framing.kind === 'close') finish();
-      else
-        finish(
-          new BodyBrokenError(
-            u.host,
-            written,
-            framing.kind === 'length' && statusCode >= 200 && statusCode < 300
-              ? written + framing.left
-              : undefined,
-          ),
-        );
-    });
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  }
+
+  private finish(err?: unknown) {
+    if (this.settled) return;
+    this.settled = true;
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+    this.socket.destroy();
+    if (err) this.reject(err);
+    else
+      this.resolve({
+        statusCode: this.statusCode,
+        headers: this.headers,
+        written: this.written,
+        errorText: this.errorText,
+      });
+  }
+
+  private onClose() {
+    if (this.settled) return;
+    const { framing, written } = this;
+    if (this.head)
+      this.finish(new UnreachableError(this.target.url.host, 'the connection closed before the response'));
+    else if (framing.kind === 'close') this.finish();
+    else
+      this.finish(
+        new BodyBrokenError(
+          this.target.url.host,
+          written,
+          framing.kind === 'length' && is2xx(this.statusCode) ? written + framing.left : undefined,
+        ),
+      );
+  }
+
+  /** The socket's read callback: the head first, then the body; false stops reading. */
+  private onRead(n: number, buf: Buffer): boolean {
+    if (this.settled) return false;
+    try {
+      const start = this.head ? this.readHead(n, buf) : 0;
+      if (start < 0) return !this.settled;
+      if (start < n && this.body(buf, start, n)) this.finish();
+    } catch (err) {
+      this.finish(err);
+    }
+    return !this.settled;
+  }
+
+  /**
+   * Collects head bytes from buf[0, n) (skipping interim 1xx answers); returns where the body
+   * starts in buf, or -1 when the head is not complete yet or the response already ended.
+   */
+  private readHead(n: number, buf: Buffer): number {
+    let start = 0;
+    while (this.head) {
+      const head = Buffer.concat([this.head, buf.subarray(start, n)]);
+      this.head = head;
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (head.length > MAX_HEAD_BYTES) throw new Error('response head over 64 KiB');
+        return -1;
+      }
+      const consumed = end + 4 - (head.length - (n - start));
+      this.takeHead(head.toString('latin1', 0, end));
+      start += consumed;
+      // An interim 1xx answer is followed by the real one.
+      this.head = this.statusCode >= 100 && this.statusCode < 200 ? Buffer.alloc(0) : undefined;
+      if (!this.head) {
+        this.socket.setTimeout(this.opts.idleTimeoutMs);
+        if (this.framing.kind === 'length' && this.framing.left === 0) {
+          this.finish();
+          return -1;
+        }
+      }
+    }
+    return start;
+  }
+
+  private takeHead(text: string) {
+    const { statusCode, headers, framing } = parseHead(text);
+    this.statusCode = statusCode;
+    this.headers = headers;
+    this.framing = framing;
+    if (is2xx(statusCode)) this.position = this.sink.offsetFor(statusCode);
+  }
+
+  /** Body bytes in buf[from, to): to the file for 2xx, else kept for the error message. */
+  private take(buf: Buffer, from: number, to: number) {
+    if (is2xx(this.statusCode)) {
+      writeAt(this.sink.fd, buf, from, to, this.position);
+      this.position += to - from;
+      this.written += to - from;
+      this.sink.onBytes(to - from);
+    } else if (this.errorText.length < MAX_ERROR_TEXT) {
+      this.errorText += buf.toString('utf8', from, Math.min(to, from + MAX_ERROR_TEXT));
+    }
+  }
+
+  /** Feeds body bytes through the framing; true once the body is complete. */
+  private body(buf: Buffer, start: number, end: number): boolean {
+    const framing = this.framing;
+    if (framing.kind === 'close') {
+      this.take(buf, start, end);
+      return false;
+    }
+    if (framing.kind === 'length') {
+      const n = Math.min(framing.left, end - start);
+      this.take(buf, start, start + n);
+      framing.left -= n;
+      return framing.left === 0;
+    }
+    return this.chunked(framing, buf, start, end);
+  }
+
+  /** Decodes a chunked body across reads; the state lives in `c`, so a line may span two reads. */
+  private chunked(
+    c: Extract<Framing, { kind: 'chunked' }>,
+    buf: Buffer,
+    start: number,
+    end: number,
+  ): boolean {
+    let i = start;
+    while (i < end) {
+      if (c.state === 'data') {
+        const n = Math.min(c.left, end - i);
+        this.take(buf, i, i + n);
+        c.left -= n;
+        i += n;
+        if (c.left === 0) c.state = 'data-end';
+        continue;
+      }
+      const nl = buf.indexOf(10, i);
+      if (nl < 0 || nl >= end) {
+        c.line += buf.toString('latin1', i, end);
+        if (c.line.length > 4096) throw new Error('chunked body: line too long');
+        return false;
+      }
+      const line = (c.line + buf.toString('latin1', i, nl)).replace(/\r$/, '');
+      c.line = '';
+      i = nl + 1;
+      if (chunkedLine(c, line)) return true;
+    }
+    return false;
+  }
+}
+
+/** One line of chunked framing (a size, the CRLF after data, or a trailer); true at the end. */
+function chunkedLine(c: Extract<Framing, { kind: 'chunked' }>, line: string): boolean {
+  if (c.state === 'data-end') {
+    if (line !== '') throw new Error('chunked body: missing CRLF after a chunk');
+    c.state = 'size';
+  } else if (c.state === 'size') {
+    const size = Number.parseInt(line.split(';')[0].trim(), 16);
+    if (!Number.isFinite(size) || size < 0) throw new Error(`chunked body: bad chunk size "${line}"`);
+    if (size === 0) c.state = 'trailer';
+    else {
+      c.state = 'data';
+      c.left = size;
+    }
+  } else if (line === '') return true; // end of trailers
+  return false;
 }

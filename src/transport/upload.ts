@@ -136,6 +136,33 @@ function openSocket(u: URL, insecure: boolean | undefined): Socket {
   return socket;
 }
 
+/**
+ * The request head, then the file range through the two reused buffers (one is read while the
+ * other is written), then the multipart tail; stops early once `stopped()` says the upload ended.
+ */
+async function sendBody(
+  write: (b: Buffer) => Promise<void>,
+  head: Buffer,
+  body: FileRangeBody,
+  pair: ReturnType<typeof takePair>,
+  stopped: () => boolean,
+) {
+  await write(head);
+  const writes: Array<Promise<void> | undefined> = [undefined, undefined];
+  for (let pos = body.start, i = 0; pos <= body.end && !stopped(); i ^= 1) {
+    await writes[i]; // the buffer is free once its last write reached the kernel
+    const buf = pair[i];
+    const { bytesRead } = await body.file.read(buf, 0, Math.min(buf.length, body.end - pos + 1), pos);
+    if (bytesRead === 0) throw new LocalFileShrankError(pos);
+    const written = write(buf.subarray(0, bytesRead));
+    written.catch(() => {}); // awaited below; a failure must not also surface as unhandled
+    writes[i] = written;
+    pos += bytesRead;
+  }
+  await Promise.all(writes);
+  if (!stopped()) await write(body.tail);
+}
+
 export function postFromFile(
   url: string,
   body: FileRangeBody,
@@ -173,22 +200,7 @@ export function postFromFile(
     const write = (b: Buffer) =>
       new Promise<void>((ok, fail) => socket.write(b, (err) => (err ? fail(err) : ok())));
 
-    const send = async () => {
-      await write(Buffer.concat([head, body.head]));
-      const writes: Array<Promise<void> | undefined> = [undefined, undefined];
-      for (let pos = body.start, i = 0; pos <= body.end && !settled; i ^= 1) {
-        await writes[i]; // the buffer is free once its last write reached the kernel
-        const buf = pair[i];
-        const { bytesRead } = await body.file.read(buf, 0, Math.min(buf.length, body.end - pos + 1), pos);
-        if (bytesRead === 0) throw new LocalFileShrankError(pos);
-        const written = write(buf.subarray(0, bytesRead));
-        written.catch(() => {}); // awaited below; a failure must not also surface as unhandled
-        writes[i] = written;
-        pos += bytesRead;
-      }
-      await Promise.all(writes);
-      if (!settled) await write(body.tail);
-    };
+    const send = () => sendBody(write, Buffer.concat([head, body.head]), body, pair, () => settled);
 
     socket.setTimeout(opts.idleTimeoutMs);
     socket.once(u.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
