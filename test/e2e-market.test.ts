@@ -205,9 +205,23 @@ describe('market tools (Olares 1.12.6)', () => {
     expect(ghost.structuredContent).toMatchObject({ status: 'failed', finalState: 'downloadFailed' });
 
     await mcp.call('market_install', { app: 'jellyfin' });
-    // The download takes several clock ticks (and may queue behind another app's download).
-    await until(mcp, 'jellyfin', ['downloading']);
-    const c = await mcp.call('market_cancel', { app: 'jellyfin', wait: true });
+    // Freeze the box's clock the moment the download starts (the simulator runs in this process,
+    // so the check and the hold happen in one tick): a loaded machine cannot let the download
+    // finish before the cancel lands. The clock runs again once the cancel request has arrived.
+    const clock = marketControl(box.sim);
+    await eventually(() => clock.row('bob', 'jellyfin')?.state === 'downloading', 'jellyfin downloading');
+    clock.hold(true);
+    const cancelsBefore = box.sim.count('DELETE /market/app-store/api/v2/apps/:name/install');
+    const pending = mcp.call('market_cancel', { app: 'jellyfin', wait: true });
+    try {
+      await eventually(
+        () => box.sim.count('DELETE /market/app-store/api/v2/apps/:name/install') > cancelsBefore,
+        'the cancel request',
+      );
+    } finally {
+      clock.hold(false);
+    }
+    const c = await pending;
     expect(c.isError, textOf(c)).toBeFalsy();
     expect(c.structuredContent).toMatchObject({ status: 'success', finalState: 'downloadingCanceled' });
     expect(bodies(box, 'cancel').pop()).toEqual({
