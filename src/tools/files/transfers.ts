@@ -5,17 +5,17 @@
 // descriptor; a download resumes from what reached its temp file and lands whole or not at all.
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidInputError, OlaresMcpError } from '../errors.js';
-import type { Entry, FilesClient, RemotePath } from '../olares/files.js';
-import type { ToolContext } from './context.js';
-import { createDownloadTemp, discardDownloadTemp, landDownload, openUploadSource } from './localFiles.js';
+import { InvalidInputError, OlaresMcpError } from '../../errors.js';
+import type { Entry, FilesClient, RemotePath } from '../../olares/files/index.js';
+import type { ToolContext } from '../context.js';
+import { createDownloadTemp, discardDownloadTemp, landDownload, openUploadSource } from '../localFiles.js';
 import {
   type CheckedFolder,
   ensureLocalFolder,
   plainSegment,
   resolveLocalFolder,
   targetIn,
-} from './localFolders.js';
+} from '../localFolders.js';
 
 /** Files in flight at once: enough to hide per-request latency, few enough for a small box. */
 export const TRANSFER_CONCURRENCY = 8;

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, stat as statFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { z } from 'zod';
-import { InvalidInputError, OlaresMcpError } from '../errors.js';
+import { InvalidInputError, OlaresMcpError } from '../../errors.js';
 import {
   DEFAULT_CHUNK_BYTES,
   type Entry,
@@ -13,13 +13,13 @@ import {
   RemotePath,
   stagedName,
   uploadRoots,
-} from '../olares/files.js';
-import { publicShareUrl } from '../olares/links.js';
-import type { ToolContext } from './context.js';
-import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
-import { downloadFolder, uploadItems } from './fileTransfers.js';
-import { createDownloadTemp, discardDownloadTemp, landDownload } from './localFiles.js';
-import { refuseHardlink, resolveLocalSource, resolveLocalTarget } from './localPaths.js';
+} from '../../olares/files/index.js';
+import { publicShareUrl } from '../../olares/links.js';
+import type { ToolContext } from '../context.js';
+import { defineTool, dryRunOutput, type ToolDeclaration } from '../defineTool.js';
+import { createDownloadTemp, discardDownloadTemp, landDownload } from '../localFiles.js';
+import { refuseHardlink, resolveLocalSource, resolveLocalTarget } from '../localPaths.js';
+import { downloadFolder, uploadItems } from './transfers.js';
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const remotePathArg = z.string();

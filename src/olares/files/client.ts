@@ -4,14 +4,14 @@
 // node, rename, shares. Every answer goes through a parser here; nothing untyped leaves.
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { InvalidInputError, OlaresMcpError, type WireObject, WireReader } from '../errors.js';
+import { InvalidInputError, OlaresMcpError, type WireObject, WireReader } from '../../errors.js';
 import {
   type FileSink,
   type GetToFileResult,
   HttpStatusError,
   type OlaresHttp,
   type Response,
-} from '../transport/http.js';
+} from '../../transport/http.js';
 
 export const FILE_TYPES = [
   'awss3',
