@@ -16,6 +16,7 @@ import {
   resolveLocalFolder,
   targetIn,
 } from '../localFolders.js';
+import { humanBytes } from './shared.js';
 
 /** Files in flight at once: enough to hide per-request latency, few enough for a small box. */
 export const TRANSFER_CONCURRENCY = 8;
@@ -50,18 +51,6 @@ export async function eachLimited<T>(items: T[], limit: number, fn: (item: T) =>
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failure) throw failure.err;
-}
-
-export function humanBytes(n: number) {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 /** One progress stream per call: a notification per 1% of the bytes at most, and the last. */
