@@ -2,9 +2,10 @@
 // transfers.ts.
 import { z } from 'zod';
 import { InvalidInputError, OlaresMcpError } from '../../errors.js';
-import { RemotePath } from '../../olares/files/index.js';
+import { type Entry, type FilesClient, RemotePath } from '../../olares/files/index.js';
+import type { ToolContext } from '../context.js';
 import { defineTool } from '../defineTool.js';
-import { createDownloadTemp, discardDownloadTemp, landDownload } from '../localFiles.js';
+import { createDownloadTemp, type DownloadTemp, discardDownloadTemp, landDownload } from '../localFiles.js';
 import { resolveLocalTarget } from '../localPaths.js';
 import { humanBytes, remotePathArg, statOrThrow, withRetries } from './shared.js';
 import { downloadFolder } from './transfers.js';
@@ -50,63 +51,90 @@ export const filesDownload = defineTool({
         targets: [target.path],
         kind: 'risky',
       });
-    const temp = await createDownloadTemp(target);
-    let written = 0;
-    let resumed = 0;
-    try {
-      await withRetries(`download ${p.display}`, ctx.signal, async (attempt) => {
-        // Resume from what reached the disk, whatever the counter says.
-        written = attempt > 1 ? (await temp.handle.stat()).size : 0;
-        if (attempt > 1 && written > 0) resumed++;
-        // At most about 100 notifications per file, plus the last one: not one per socket read.
-        const step = Math.max(Math.ceil(entry.size / 100), 64 * 1024);
-        let reported = written;
-        await files.download(p, {
-          from: written,
-          size: entry.size,
-          signal: ctx.signal,
-          sink: {
-            fd: temp.handle.fd,
-            offsetFor(status) {
-              if (status !== 206) written = 0; // the server ignored the Range: start over
-              reported = written;
-              return written;
-            },
-            onBytes(n) {
-              written += n;
-              if (written - reported < step && written < entry.size) return;
-              reported = written;
-              void ctx.progress(written, entry.size, `${humanBytes(written)} of ${humanBytes(entry.size)}`);
-            },
-          },
-        });
-      });
-      // The rename below makes the file appear whole or not at all; like curl and browsers we do
-      // not fsync a download (that alone cost a third of the throughput on a 1 GiB file).
-      const final = await temp.handle.stat();
-      if (entry.size && final.size !== entry.size) {
-        throw new OlaresMcpError(
-          `download ${p.display}: got ${final.size} bytes but the server listed ${entry.size}; nothing was written under the final name. Try again`,
-          { code: 'transport', retryable: true },
-        );
-      }
-      // Without overwrite, link() fails if the name appeared meanwhile: never clobber a file we
-      // were not told to. Either way the folder must still be the one that was checked.
-      await landDownload(temp, target, Boolean(overwrite));
-    } catch (err) {
-      await discardDownloadTemp(temp);
-      if (ctx.signal.aborted)
-        throw new OlaresMcpError(
-          `download of ${p.display} was cancelled; no file was written under ${target.path}`,
-          { code: 'cancelled' },
-        );
-      throw err;
-    } finally {
-      await temp.handle.close();
-    }
+    const { written, resumed } = await downloadFile(files, p, entry, target, Boolean(overwrite), ctx);
     return {
       data: { remotePath: p.display, localPath: target.path, bytes: written, resumed },
       summary: `downloaded ${p.display} (${humanBytes(written)}) to ${target.path}${resumed ? ` (resumed ${resumed}x after dropped connections)` : ''}`,
     };
   },
 });
+
+type LocalTarget = Awaited<ReturnType<typeof resolveLocalTarget>>;
+
+/** Fetches `p` into a temp file beside the target, then lands it under the target's name. */
+async function downloadFile(
+  files: FilesClient,
+  p: RemotePath,
+  entry: Entry,
+  target: LocalTarget,
+  overwrite: boolean,
+  ctx: ToolContext,
+): Promise<{ written: number; resumed: number }> {
+  const temp = await createDownloadTemp(target);
+  try {
+    const got = await fetchResumable(files, p, entry, temp, ctx);
+    // The rename below makes the file appear whole or not at all; like curl and browsers we do
+    // not fsync a download (that alone cost a third of the throughput on a 1 GiB file).
+    const final = await temp.handle.stat();
+    if (entry.size && final.size !== entry.size) {
+      throw new OlaresMcpError(
+        `download ${p.display}: got ${final.size} bytes but the server listed ${entry.size}; nothing was written under the final name. Try again`,
+        { code: 'transport', retryable: true },
+      );
+    }
+    // Without overwrite, link() fails if the name appeared meanwhile: never clobber a file we
+    // were not told to. Either way the folder must still be the one that was checked.
+    await landDownload(temp, target, overwrite);
+    return got;
+  } catch (err) {
+    await discardDownloadTemp(temp);
+    if (ctx.signal.aborted)
+      throw new OlaresMcpError(
+        `download of ${p.display} was cancelled; no file was written under ${target.path}`,
+        { code: 'cancelled' },
+      );
+    throw err;
+  } finally {
+    await temp.handle.close();
+  }
+}
+
+/** Writes the file into the temp, resuming after a dropped connection from what reached the disk. */
+async function fetchResumable(
+  files: FilesClient,
+  p: RemotePath,
+  entry: Entry,
+  temp: DownloadTemp,
+  ctx: ToolContext,
+): Promise<{ written: number; resumed: number }> {
+  let written = 0;
+  let resumed = 0;
+  await withRetries(`download ${p.display}`, ctx.signal, async (attempt) => {
+    // Resume from what reached the disk, whatever the counter says.
+    written = attempt > 1 ? (await temp.handle.stat()).size : 0;
+    if (attempt > 1 && written > 0) resumed++;
+    // At most about 100 notifications per file, plus the last one: not one per socket read.
+    const step = Math.max(Math.ceil(entry.size / 100), 64 * 1024);
+    let reported = written;
+    await files.download(p, {
+      from: written,
+      size: entry.size,
+      signal: ctx.signal,
+      sink: {
+        fd: temp.handle.fd,
+        offsetFor(status) {
+          if (status !== 206) written = 0; // the server ignored the Range: start over
+          reported = written;
+          return written;
+        },
+        onBytes(n) {
+          written += n;
+          if (written - reported < step && written < entry.size) return;
+          reported = written;
+          void ctx.progress(written, entry.size, `${humanBytes(written)} of ${humanBytes(entry.size)}`);
+        },
+      },
+    });
+  });
+  return { written, resumed };
+}
