@@ -5,7 +5,7 @@ import { InvalidInputError, OlaresMcpError } from '../../errors.js';
 import { type FilesClient, RemoteNotFoundError, RemotePath } from '../../olares/files/index.js';
 import type { ToolContext } from '../context.js';
 import { defineTool, dryRunOutput } from '../defineTool.js';
-import { remotePathArg, statOrThrow, TASK_CAP_MS, TASK_POLL_MS } from './shared.js';
+import { remotePathArg, statOrThrow, waitForTask } from './shared.js';
 
 export const filesMkdir = defineTool({
   name: 'files_mkdir',
@@ -177,27 +177,33 @@ async function runPaste(
   const results: Array<{ source: string; destination: string; status: string; message?: string }> = [];
   for (const [i, { src, isDir, target }] of pairs.entries()) {
     const taskId = await files.paste(action, src.wire(isDir), target.wire(isDir), node, ctx.signal);
-    const started = Date.now();
-    let status = await files.task(node, taskId, ctx.signal);
-    while (!['completed', 'failed', 'canceled'].includes(status.status)) {
-      if (ctx.signal.aborted)
-        throw new OlaresMcpError(
-          `stopped waiting for the ${action} of ${src.display} (task ${taskId} keeps running on the server)`,
-          { code: 'cancelled' },
-        );
-      if (Date.now() - started > TASK_CAP_MS)
-        throw new OlaresMcpError(
-          `the ${action} of ${src.display} (task ${taskId}) is still running after 10 minutes; check later with files_ls ${target.parent.display}`,
-          { code: 'timeout', retryable: true },
-        );
-      await new Promise((r) => setTimeout(r, TASK_POLL_MS));
-      status = await files.task(node, taskId, ctx.signal);
-      await ctx.progress(
-        i + (status.progress ?? 0) / 100,
-        pairs.length,
-        `${action} ${src.display}: ${status.status}`,
-      );
-    }
+    const status = await waitForTask(
+      files,
+      node,
+      taskId,
+      ctx,
+      {
+        cancelled: () =>
+          new OlaresMcpError(
+            `stopped waiting for the ${action} of ${src.display} (task ${taskId} keeps running on the server)`,
+            { code: 'cancelled' },
+          ),
+        timedOut: () =>
+          new OlaresMcpError(
+            `the ${action} of ${src.display} (task ${taskId}) is still running after 10 minutes; check later with files_ls ${target.parent.display}`,
+            { code: 'timeout', retryable: true },
+          ),
+      },
+      // The first answer comes at once; progress reports how the task moves after it.
+      (status, poll) =>
+        poll > 1
+          ? ctx.progress(
+              i + (status.progress ?? 0) / 100,
+              pairs.length,
+              `${action} ${src.display}: ${status.status}`,
+            )
+          : undefined,
+    );
     results.push({
       source: src.display,
       destination: target.display,

@@ -1,5 +1,5 @@
 // What the files tools share: the argument and entry schemas, byte counts for people, the stat
-// that refuses a missing path, and the retry of transient transfer failures.
+// that refuses a missing path, the retry of transient transfer failures, the wait on a server task.
 import { z } from 'zod';
 import { OlaresMcpError } from '../../errors.js';
 import {
@@ -7,7 +7,10 @@ import {
   type FilesClient,
   RemoteNotFoundError,
   type RemotePath,
+  type TaskStatus,
 } from '../../olares/files/index.js';
+import type { ToolContext } from '../context.js';
+import { type PollFailures, pollUntilSettled } from '../poll.js';
 
 export const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 export const remotePathArg = z.string();
@@ -73,5 +76,28 @@ export async function withRetries<T>(
 }
 
 /** How often a server-side task (a paste, a cloud upload's finish) is asked about, and for how long. */
-export const TASK_POLL_MS = 200;
-export const TASK_CAP_MS = 10 * 60_000;
+const TASK_POLL_MS = 200;
+const TASK_CAP_MS = 10 * 60_000;
+const TASK_FINISHED = new Set<TaskStatus['status']>(['completed', 'failed', 'canceled']);
+
+/** The last answer of a files task: completed, failed or cancelled on the server. */
+export function waitForTask(
+  files: FilesClient,
+  node: string,
+  taskId: string,
+  ctx: ToolContext,
+  fail: PollFailures,
+  onValue?: (status: TaskStatus, poll: number) => void | Promise<void>,
+): Promise<TaskStatus> {
+  return pollUntilSettled(
+    {
+      read: () => files.task(node, taskId, ctx.signal),
+      settled: (t) => TASK_FINISHED.has(t.status),
+      intervalMs: TASK_POLL_MS,
+      deadlineMs: TASK_CAP_MS,
+      signal: ctx.signal,
+      onValue,
+    },
+    fail,
+  );
+}

@@ -16,7 +16,7 @@ import {
 import type { ToolContext } from '../context.js';
 import { defineTool } from '../defineTool.js';
 import { refuseHardlink, resolveLocalSource } from '../localPaths.js';
-import { humanBytes, TASK_CAP_MS, TASK_POLL_MS, withRetries } from './shared.js';
+import { humanBytes, waitForTask, withRetries } from './shared.js';
 import { uploadItems } from './transfers.js';
 
 function chunkBytes(env: NodeJS.ProcessEnv): number {
@@ -197,30 +197,26 @@ async function waitCloudTask(
   what: string,
   ctx: ToolContext,
 ) {
-  const started = Date.now();
-  for (;;) {
-    const t = await files.task(node, taskId, ctx.signal);
-    if (t.status === 'completed') return;
-    if (t.status === 'failed')
-      throw new OlaresMcpError(
-        `server-side finishing task ${taskId} for ${what} failed: ${t.message ?? 'server reported failure with no reason'}`,
-        { code: 'olares_error' },
-      );
-    if (t.status === 'canceled')
-      throw new OlaresMcpError(`server-side finishing task ${taskId} for ${what} was cancelled server-side`, {
-        code: 'olares_error',
-      });
-    if (Date.now() - started > TASK_CAP_MS)
-      throw new OlaresMcpError(
+  const t = await waitForTask(files, node, taskId, ctx, {
+    cancelled: () =>
+      new OlaresMcpError(`stopped waiting for server-side finishing task ${taskId}`, {
+        code: 'cancelled',
+      }),
+    timedOut: () =>
+      new OlaresMcpError(
         `server-side finishing task ${taskId} for ${what} is still running after 10 minutes; check the folder later with files_ls`,
         { code: 'timeout' },
-      );
-    if (ctx.signal.aborted)
-      throw new OlaresMcpError(`stopped waiting for server-side finishing task ${taskId}`, {
-        code: 'cancelled',
-      });
-    await new Promise((r) => setTimeout(r, TASK_POLL_MS));
-  }
+      ),
+  });
+  if (t.status === 'failed')
+    throw new OlaresMcpError(
+      `server-side finishing task ${taskId} for ${what} failed: ${t.message ?? 'server reported failure with no reason'}`,
+      { code: 'olares_error' },
+    );
+  if (t.status === 'canceled')
+    throw new OlaresMcpError(`server-side finishing task ${taskId} for ${what} was cancelled server-side`, {
+      code: 'olares_error',
+    });
 }
 
 /**
