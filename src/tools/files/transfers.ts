@@ -26,7 +26,7 @@ const MAX_FOLDER_FILES = 100_000;
 export type Retry = <T>(what: string, signal: AbortSignal, fn: (attempt: number) => Promise<T>) => Promise<T>;
 
 export interface TransferHooks {
-  /** Retries transient failures of one file (files.ts decides which are transient). */
+  /** Retries transient failures of one file (shared.ts decides which are transient). */
   retry: Retry;
   /** Cloud targets finish in a server task after the last chunk (files.md sec. 8.5). */
   afterLastChunk?: (taskId: string, what: string) => Promise<void>;
