@@ -19,7 +19,7 @@ import { firstFactor, peakRssMiB, sha256, timed } from './transfer.js';
 const run = promisify(execFile);
 const KiB = 1024;
 const USER = { olaresId: 'bob@olares.com', local: 'bob' };
-/** curl's own default for --parallel-max is 50; the tool runs 4 at once (fileTransfers.ts). */
+/** curl's own default for --parallel-max is 50; the tool runs 4 at once (src/tools/files/transfers.ts). */
 const CURL_PARALLEL = 50;
 
 const numberArg = (name: string, fallback: number) => {

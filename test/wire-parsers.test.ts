@@ -11,7 +11,7 @@ import {
   parseShareList,
   parseTask,
   TaskNotFoundError,
-} from '../src/olares/files.js';
+} from '../src/olares/files/index.js';
 import { loadFixtures, type WireFixture } from './helpers/wire.js';
 
 const fixtures = loadFixtures();

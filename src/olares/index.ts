@@ -6,7 +6,7 @@ import { boxFactsFor } from './boxFacts.js';
 import { ControlHubClient } from './controlHub.js';
 import { DashboardClient } from './dashboard.js';
 import { DesktopClient } from './desktop.js';
-import { FilesClient } from './files.js';
+import { FilesClient } from './files/index.js';
 import { MarketClient } from './market.js';
 
 export class OlaresClients {

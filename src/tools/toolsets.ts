@@ -6,7 +6,7 @@ import { clusterTools } from './cluster/index.js';
 import { dashboardTools } from './dashboard.js';
 import type { ToolDeclaration, Toolset } from './defineTool.js';
 import { doctorTools } from './doctor.js';
-import { filesTools } from './files.js';
+import { filesTools } from './files/index.js';
 import { marketTools } from './market/index.js';
 import { profileTools } from './profile.js';
 

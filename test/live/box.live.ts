@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthContext } from '../../src/auth/index.js';
-import { FilesClient } from '../../src/olares/files.js';
+import { FilesClient } from '../../src/olares/files/index.js';
 import { OlaresHttp } from '../../src/transport/http.js';
 import { connect, type McpSession, textOf } from '../helpers/mcp.js';
 import { CAPTURED_DIR, fillPlaceholders, loadFixtures, type WireFixture } from '../helpers/wire.js';

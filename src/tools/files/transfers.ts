@@ -5,17 +5,18 @@
 // descriptor; a download resumes from what reached its temp file and lands whole or not at all.
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidInputError, OlaresMcpError } from '../errors.js';
-import type { Entry, FilesClient, RemotePath } from '../olares/files.js';
-import type { ToolContext } from './context.js';
-import { createDownloadTemp, discardDownloadTemp, landDownload, openUploadSource } from './localFiles.js';
+import { InvalidInputError, OlaresMcpError } from '../../errors.js';
+import type { Entry, FilesClient, RemotePath } from '../../olares/files/index.js';
+import type { ToolContext } from '../context.js';
+import { createDownloadTemp, discardDownloadTemp, landDownload, openUploadSource } from '../localFiles.js';
 import {
   type CheckedFolder,
   ensureLocalFolder,
   plainSegment,
   resolveLocalFolder,
   targetIn,
-} from './localFolders.js';
+} from '../localFolders.js';
+import { humanBytes } from './shared.js';
 
 /** Files in flight at once: enough to hide per-request latency, few enough for a small box. */
 export const TRANSFER_CONCURRENCY = 8;
@@ -25,7 +26,7 @@ const MAX_FOLDER_FILES = 100_000;
 export type Retry = <T>(what: string, signal: AbortSignal, fn: (attempt: number) => Promise<T>) => Promise<T>;
 
 export interface TransferHooks {
-  /** Retries transient failures of one file (files.ts decides which are transient). */
+  /** Retries transient failures of one file (shared.ts decides which are transient). */
   retry: Retry;
   /** Cloud targets finish in a server task after the last chunk (files.md sec. 8.5). */
   afterLastChunk?: (taskId: string, what: string) => Promise<void>;
@@ -50,18 +51,6 @@ export async function eachLimited<T>(items: T[], limit: number, fn: (item: T) =>
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failure) throw failure.err;
-}
-
-export function humanBytes(n: number) {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 /** One progress stream per call: a notification per 1% of the bytes at most, and the last. */

@@ -1,0 +1,25 @@
+// The files service client, one module per concern (paths, read, change, tasks, upload, shares,
+// the parsers of its answers); callers import this index.
+export {
+  isNotFoundAnswer,
+  RemoteNotFoundError,
+  serverMessage,
+  TaskNotFoundError,
+  UploadRefusedError,
+} from './answers.js';
+export { FilesClient } from './client.js';
+export {
+  type Entry,
+  type FilesNode,
+  type Listing,
+  parseLastChunk,
+  parseListing,
+  parseNodes,
+  parseShareCreated,
+  parseShareList,
+  parseTask,
+  type ShareRecord,
+  type TaskStatus,
+} from './parsers.js';
+export { FILE_TYPES, PROTECTED_HOME, RemotePath, RemotePathError, stagedName, uploadRoots } from './paths.js';
+export { type ChunkRequest, DEFAULT_CHUNK_BYTES } from './upload.js';

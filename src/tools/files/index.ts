@@ -1,0 +1,24 @@
+// files tools (design.md sec. 4, olares-api/files.md), one module per verb group. Remote paths
+// are the front-end form `drive/Home/Documents/x.txt`; local paths are checked by localPaths.ts.
+import type { ToolDeclaration } from '../defineTool.js';
+import { filesCp, filesMkdir, filesMv, filesRename, filesRm } from './change.js';
+import { filesDownload } from './download.js';
+import { filesCat, filesLs, filesStat } from './read.js';
+import { filesShareCreate, filesShareList, filesShareRemove } from './share.js';
+import { filesUpload } from './upload.js';
+
+export const filesTools: ToolDeclaration<any, any>[] = [
+  filesLs,
+  filesStat,
+  filesCat,
+  filesDownload,
+  filesUpload,
+  filesMkdir,
+  filesRm,
+  filesCp,
+  filesMv,
+  filesRename,
+  filesShareCreate,
+  filesShareList,
+  filesShareRemove,
+];
