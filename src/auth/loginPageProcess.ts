@@ -46,8 +46,9 @@ export async function startDetachedLoginPage(
   if (!cli) throw new LoginPageStartError(olaresId, 'the server does not know its own entry script');
   makeRoomForPages(1);
   const id = randomUUID();
-  const args = [cli, LOGIN_PAGE_COMMAND, '--id', id, '--olares-id', olaresId];
-  if (opts.name) args.push('--name', opts.name);
+  // `--opt=value`: a value an agent chose (the name) stays one argument, whatever it starts with.
+  const args = [cli, LOGIN_PAGE_COMMAND, `--id=${id}`, `--olares-id=${olaresId}`];
+  if (opts.name) args.push(`--name=${opts.name}`);
   if (opts.makeCurrent) args.push('--make-current');
   const child = spawn(process.execPath, args, {
     detached: true,

@@ -59,7 +59,7 @@ function isPageProcess(record: PendingLogin): boolean {
   if (process.platform !== 'linux') return true;
   try {
     const argv = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0');
-    return argv.includes('login-page') && argv.includes(record.id);
+    return argv.includes('login-page') && argv.includes(`--id=${record.id}`);
   } catch {
     return false;
   }
