@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { currentProfile, findProfile } from '../auth/config.js';
 import { parseOlaresId } from '../auth/identity.js';
 import { type AuthTarget, UntrustedAuthHostError } from '../auth/index.js';
-import { startDetachedLoginPage } from '../auth/loginPageProcess.js';
 import { openInBrowser } from '../auth/loopback.js';
 import { listPendingLogins } from '../auth/pendingLogins.js';
 import { InvalidInputError } from '../errors.js';
@@ -313,7 +312,10 @@ export const profileLogin = defineTool({
           name: args.name,
           makeCurrent,
         })
-      : await startDetachedLoginPage(ctx.auth, olaresId, { name: args.name, makeCurrent });
+      : await (await import('../auth/loginPageProcess.js')).startDetachedLoginPage(ctx.auth, olaresId, {
+          name: args.name,
+          makeCurrent,
+        });
     const linkExpiresAt = new Date(page.expiresAt).toISOString();
     const hostInfo = {
       authUrl: `${target.scheme}//${target.host}`,
