@@ -15,14 +15,16 @@ import {
   findPendingLogin,
   isPendingId,
   LoginPageStartError,
-  listPendingLogins,
   type PendingLogin,
+  readPendingLogin,
   removePendingLogin,
   writePendingLogin,
 } from './pendingLogins.js';
 
 export const LOGIN_PAGE_COMMAND = 'login-page';
 const START_DEADLINE_MS = 15_000;
+/** How long a record stays after it is written, however soon its page ends: the server awaits it. */
+const MIN_RECORD_LIFE_MS = 2_000;
 
 export interface DetachedLoginOptions {
   name?: string;
@@ -75,7 +77,9 @@ async function awaitRecord(
 ): Promise<PendingLogin> {
   const deadline = Date.now() + START_DEADLINE_MS;
   for (;;) {
-    const record = listPendingLogins(home).find((r) => r.id === id);
+    // Read as written, even expired: with a very short OLARES_LOGIN_TTL_MS the link can expire
+    // before a loaded machine gets here, and an expired link is still the answer (it says so).
+    const record = readPendingLogin(home, id);
     if (record) return record;
     const why = failed();
     if (why) throw new LoginPageStartError(olaresId, why);
@@ -109,7 +113,8 @@ export async function runLoginPageProcess(argv: string[]): Promise<void> {
   // is all there is, so something must hold the process until the page settles.
   const holdOpen = setInterval(() => {}, 60_000);
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => page.close());
-  await writePendingLogin(auth.home, {
+  const keepUntil = Date.now() + MIN_RECORD_LIFE_MS;
+  const record: PendingLogin = {
     id,
     pid: process.pid,
     olaresId: page.olaresId,
@@ -119,8 +124,15 @@ export async function runLoginPageProcess(argv: string[]): Promise<void> {
     url: page.url,
     createdAt: Date.now(),
     expiresAt: page.expiresAt,
-  });
+  };
+  await writePendingLogin(auth.home, record);
   await page.done.catch(() => {});
+  if (Date.now() < keepUntil) {
+    // Ended at once (a very short OLARES_LOGIN_TTL_MS): the server that spawned us may not have
+    // read the link yet. Readers see an expiry now passed, so nobody else is offered it.
+    await writePendingLogin(auth.home, { ...record, expiresAt: Math.min(record.expiresAt, Date.now()) });
+    await new Promise((r) => setTimeout(r, keepUntil - Date.now()));
+  }
   await removePendingLogin(auth.home, id);
   clearInterval(holdOpen);
   // After a success the page answers, then closes itself a second later; if a browser's

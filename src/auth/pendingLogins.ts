@@ -39,6 +39,15 @@ export async function removePendingLogin(home: string, id: string): Promise<void
   await rm(recordPath(home, id), { force: true });
 }
 
+/** One record as written, whether or not it is still live: for the server awaiting its page. */
+export function readPendingLogin(home: string, id: string): PendingLogin | undefined {
+  try {
+    return parseRecord(readFileSync(recordPath(home, id), 'utf8'), id);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Signal 0 checks existence; EPERM means it exists but is not ours, which no page of ours is. */
 function pidAlive(pid: number): boolean {
   try {
