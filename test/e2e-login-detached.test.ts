@@ -158,6 +158,37 @@ describe('detached login page', () => {
     expect((await records(box)).map((e) => e.record.olaresId).sort()).toEqual(ids.slice(1));
   });
 
+  // Linux only: elsewhere no command line is read, and the expiry bounds a reused pid instead.
+  it.skipIf(process.platform !== 'linux')(
+    'ignores a record whose pid now belongs to another process, and never signals it',
+    async () => {
+      await mkdir(pendingDir(box), { recursive: true, mode: 0o700 });
+      const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+      const exited = new Promise((resolve) => sleeper.once('exit', resolve));
+      try {
+        const now = Date.now();
+        for (const n of [1, 2, 3]) {
+          const id = `0000000${n}-0000-4000-8000-000000000000`;
+          const reused = { id, pid: sleeper.pid, olaresId: `r${n}@olares.com`, makeCurrent: false, port: 1 };
+          const record = {
+            ...reused,
+            url: 'http://127.0.0.1:1/login/x',
+            createdAt: now,
+            expiresAt: now + 60_000,
+          };
+          await writeFile(join(pendingDir(box), `${id}.json`), JSON.stringify(record), { mode: 0o600 });
+        }
+        mcp = await connect(box.env);
+        expect((await mcp.call('profile_login', { olaresId: 'bob@olares.com' })).isError).toBeFalsy();
+        expect((await records(box)).map((e) => e.record.olaresId)).toEqual(['bob@olares.com']);
+        expect(alive(sleeper.pid!)).toBe(true);
+      } finally {
+        sleeper.kill();
+        await exited;
+      }
+    },
+  );
+
   it('ignores and deletes a record whose process is gone', async () => {
     await mkdir(pendingDir(box), { recursive: true, mode: 0o700 });
     const stale = {
