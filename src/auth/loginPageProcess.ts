@@ -112,7 +112,12 @@ export async function runLoginPageProcess(argv: string[]): Promise<void> {
   // The page's listener and timer are unref'd (they must not hold a server open); here the page
   // is all there is, so something must hold the process until the page settles.
   const holdOpen = setInterval(() => {}, 60_000);
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => page.close());
+  let signalled = false;
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+    process.once(signal, () => {
+      signalled = true;
+      page.close();
+    });
   const keepUntil = Date.now() + MIN_RECORD_LIFE_MS;
   const record: PendingLogin = {
     id,
@@ -127,7 +132,8 @@ export async function runLoginPageProcess(argv: string[]): Promise<void> {
   };
   await writePendingLogin(auth.home, record);
   await page.done.catch(() => {});
-  if (Date.now() < keepUntil) {
+  // Closed by a signal (the cap, a test's cleanup): whoever sent it has read the record.
+  if (!signalled && Date.now() < keepUntil) {
     // Ended at once (a very short OLARES_LOGIN_TTL_MS): the server that spawned us may not have
     // read the link yet. Readers see an expiry now passed, so nobody else is offered it.
     await writePendingLogin(auth.home, { ...record, expiresAt: Math.min(record.expiresAt, Date.now()) });
