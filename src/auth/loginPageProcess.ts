@@ -130,18 +130,26 @@ export async function runLoginPageProcess(argv: string[]): Promise<void> {
     createdAt: Date.now(),
     expiresAt: page.expiresAt,
   };
-  await writePendingLogin(auth.home, record);
-  await page.done.catch(() => {});
-  // Closed by a signal (the cap, a test's cleanup): whoever sent it has read the record.
-  if (!signalled && Date.now() < keepUntil) {
-    // Ended at once (a very short OLARES_LOGIN_TTL_MS): the server that spawned us may not have
-    // read the link yet. Readers see an expiry now passed, so nobody else is offered it.
-    await writePendingLogin(auth.home, { ...record, expiresAt: Math.min(record.expiresAt, Date.now()) });
-    await new Promise((r) => setTimeout(r, keepUntil - Date.now()));
+  try {
+    await writePendingLogin(auth.home, record);
+    await page.done.catch(() => {});
+    // Closed by a signal (the cap, a test's cleanup): whoever sent it has read the record.
+    if (!signalled && Date.now() < keepUntil) await keepEndedRecord(auth.home, record, keepUntil);
+    await removePendingLogin(auth.home, id);
+  } finally {
+    if (page.pending) page.close(); // a failed write: the link must not outlive its record
+    clearInterval(holdOpen);
+    // A success's answer is already on its way; give it a moment to flush, then leave whatever
+    // else (a browser's keep-alive socket, a failed write) might hold the process.
+    setTimeout(() => process.exit(), 1_500);
   }
-  await removePendingLogin(auth.home, id);
-  clearInterval(holdOpen);
-  // After a success the page answers, then closes itself a second later; if a browser's
-  // keep-alive socket still held the process after that, leave anyway.
-  setTimeout(() => process.exit(0), 5_000).unref();
+}
+
+/**
+ * Ended at once (a very short OLARES_LOGIN_TTL_MS): the server that spawned us may not have read
+ * the link yet. Readers see an expiry now passed, so nobody else is offered it.
+ */
+async function keepEndedRecord(home: string, record: PendingLogin, until: number): Promise<void> {
+  await writePendingLogin(home, { ...record, expiresAt: Math.min(record.expiresAt, Date.now()) });
+  await new Promise((r) => setTimeout(r, until - Date.now()));
 }
