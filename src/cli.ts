@@ -15,6 +15,12 @@ async function main() {
       await runSimCommand(rest);
       return;
     }
+    case 'login-page': {
+      // Hidden: the detached login page the server spawns for profile_login (not for people).
+      const { runLoginPageProcess } = await import('./auth/loginPageProcess.js');
+      await runLoginPageProcess(rest);
+      return;
+    }
     case '--version':
     case '-v': {
       const { SERVER_VERSION } = await import('./server.js');

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import packageJson from '../package.json' with { type: 'json' };
 import { checkUrlTemplate } from './auth/identity.js';
 import { AuthContext } from './auth/index.js';
+import { countDetachedPagesOf } from './auth/pendingLogins.js';
 import { ConfigError } from './config.js';
 import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
 import { log } from './log.js';
@@ -22,7 +23,8 @@ export const SERVER_VERSION: string = packageJson.version;
 
 const INSTRUCTIONS = `Tools for one Olares box (self-hosted personal cloud): its files (drive/Home/...), app market, cluster pods/logs and dashboard.
 Use them when the user mentions Olares, their personal cloud, its apps, files or pods.
-Start with profile_list; if no profile is logged in, call profile_login and give the user the link: passwords and TOTP codes are typed on that page, never in chat.
+Start with profile_list; if no profile is logged in, call profile_login and give the user the link: passwords and TOTP codes are typed on that page, never in chat. The link survives a server restart; profile_list shows it while pending. Login does not switch the current profile unless makeCurrent (the user confirms).
+Without a confirmation form, destructive tools run on the client's own approval (confirmed: false), risky ones such as a profile switch return an approval link for the user, and a new auth host is refused.
 Every tool takes an optional profile (name or olaresId) to run as another identity for that call.
 Remote paths look like drive/Home/Documents/a.txt. Lists take limit and page (1-based); logs take tail.
 market_* wait: true polls until the app settles and reports progress. dryRun: true returns the plan and changes nothing. Destructive tools ask for confirmation when the client can show it.
@@ -36,6 +38,7 @@ A secret env variable an app needs (a key, a password): market_install {generate
 
 function createServer(env: NodeJS.ProcessEnv = process.env) {
   const auth = new AuthContext(env);
+  countDetachedPagesOf(auth.home);
   const templateProblem = auth.urlTemplate
     ? checkUrlTemplate(auth.urlTemplate, { allowHttp: auth.config.allowHttp })
     : undefined;

@@ -107,21 +107,49 @@ export interface ClosablePage {
 
 export const MAX_PENDING_PAGES = 3;
 
+/** A login page held by another process (pendingLogins.ts), known only through its record. */
+export interface DetachedPage {
+  createdAt: number;
+  close(): void;
+}
+
+let detachedPages: () => DetachedPage[] = () => [];
+
+/** Set once by the server: where the records of detached pages live. */
+export function setDetachedPages(source: () => DetachedPage[]): void {
+  detachedPages = source;
+}
+
 /**
- * Login and approval pages together, oldest first. Registering a fourth closes the oldest, so
- * a looping agent holds at most three sockets and the user's newest link always works.
+ * Login and approval pages together, in this process and detached, oldest first. Opening one
+ * more than the cap closes the oldest, so a looping agent holds at most three sockets and the
+ * user's newest link always works.
  */
-const open: ClosablePage[] = [];
+const open: { page: ClosablePage; createdAt: number }[] = [];
+
+/** Closes the oldest pages until `incoming` more fit under the cap. */
+export function makeRoomForPages(incoming = 1): void {
+  const all = [
+    ...open.map((e) => ({ createdAt: e.createdAt, close: () => closeInProcess(e.page) })),
+    ...detachedPages(),
+  ].sort((a, b) => a.createdAt - b.createdAt);
+  while (all.length + incoming > MAX_PENDING_PAGES) all.shift()?.close();
+}
+
+function closeInProcess(page: ClosablePage): void {
+  unregisterPage(page);
+  page.close();
+}
 
 export function registerPage(page: ClosablePage): void {
-  open.push(page);
-  while (open.length > MAX_PENDING_PAGES) open.shift()?.close();
+  makeRoomForPages(1);
+  open.push({ page, createdAt: Date.now() });
 }
 
 /** Called when a page finishes or expires, so it no longer counts. */
 export function unregisterPage(page: ClosablePage): void {
-  const i = open.indexOf(page);
+  const i = open.findIndex((e) => e.page === page);
   if (i >= 0) open.splice(i, 1);
 }
 
-export const pendingPageCount = () => open.length;
+export const pendingPageCount = () => open.length + detachedPages().length;

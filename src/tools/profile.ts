@@ -6,6 +6,7 @@ import { currentProfile, findProfile } from '../auth/config.js';
 import { parseOlaresId } from '../auth/identity.js';
 import { type AuthTarget, UntrustedAuthHostError } from '../auth/index.js';
 import { openInBrowser } from '../auth/loopback.js';
+import { listPendingLogins } from '../auth/pendingLogins.js';
 import { InvalidInputError } from '../errors.js';
 import { DESTRUCTIVE_LOCAL, MUTATE, MUTATE_LOCAL_IDEMPOTENT, READ_LOCAL } from './annotations.js';
 import type { ToolContext } from './context.js';
@@ -29,7 +30,21 @@ export const profileList = defineTool({
   description: 'Profiles with login status; the current one is marked. Local, no network.',
   toolset: 'profile',
   input: {},
-  output: { profiles: z.array(profileView), currentProfile: z.string().optional() },
+  output: {
+    profiles: z.array(profileView),
+    currentProfile: z.string().optional(),
+    pendingLogins: z
+      .array(
+        z.object({
+          olaresId: z.string(),
+          name: z.string().optional(),
+          loginUrl: z.string(),
+          linkExpiresAt: z.string(),
+        }),
+      )
+      .optional()
+      .describe('Login pages waiting for the user'),
+  },
   annotations: READ_LOCAL,
   async handler(args, ctx) {
     const { profiles, currentKey } = await ctx.auth.listProfiles(args.profile);
@@ -41,7 +56,25 @@ export const profileList = defineTool({
           )
           .join('\n')
       : 'no profiles configured. Add one with profile_login {olaresId} or profile_import.';
-    return { data: { profiles, currentProfile: currentKey }, summary };
+    // The link is shown again for an agent that lost it: it is no more secret here than in the
+    // profile_login result, and it only opens a page on this machine where the user types.
+    const pendingLogins = listPendingLogins(ctx.auth.home).map((r) => ({
+      olaresId: r.olaresId,
+      name: r.name,
+      loginUrl: r.url,
+      linkExpiresAt: new Date(r.expiresAt).toISOString(),
+    }));
+    const waiting = pendingLogins.map(
+      (p) => `login pending for ${p.olaresId} until ${p.linkExpiresAt}: ${p.loginUrl}`,
+    );
+    return {
+      data: {
+        profiles,
+        currentProfile: currentKey,
+        pendingLogins: pendingLogins.length ? pendingLogins : undefined,
+      },
+      summary: [summary, ...waiting].join('\n'),
+    };
   },
 });
 
@@ -271,9 +304,19 @@ export const profileLogin = defineTool({
     const target = await ctx.auth.authTarget(olaresId);
     const makeCurrent = await wantsSwitch(ctx, olaresId, args.makeCurrent);
     if (makeCurrent) await confirmSwitch(ctx, args.name || olaresId, olaresId);
-    const { openLoginPage } = await import('../auth/loginPage.js');
     // The page is the confirmation of a new host: it names it and the user types the olaresId.
-    const page = await openLoginPage(ctx.auth, olaresId, { name: args.name, makeCurrent });
+    // A URL-mode call waits for the page anyway, so its page lives in this process; otherwise the
+    // page is detached and outlives this server (a client may restart it before the user types).
+    const waits = Boolean(ctx.elicitation().url);
+    const page = waits
+      ? await (await import('../auth/loginPage.js')).openLoginPage(ctx.auth, olaresId, {
+          name: args.name,
+          makeCurrent,
+        })
+      : await (await import('../auth/loginPageProcess.js')).startDetachedLoginPage(ctx.auth, olaresId, {
+          name: args.name,
+          makeCurrent,
+        });
     const linkExpiresAt = new Date(page.expiresAt).toISOString();
     const hostInfo = {
       authUrl: `${target.scheme}//${target.host}`,
@@ -286,7 +329,7 @@ export const profileLogin = defineTool({
       data: { olaresId, status, loginUrl: page.url, linkExpiresAt, ...hostInfo },
       summary: `${why} ${hostLine}\nOpen this link in a browser on this machine and sign in there (the password and code never pass through the chat): ${page.url}\nIt works once and expires at ${linkExpiresAt}. Then call profile_list to confirm. Terminal alternative: olares-mcp login --olares-id ${olaresId}`,
     });
-    if (!ctx.elicitation().url) {
+    if (!('done' in page)) {
       const opened = ctx.auth.env.OLARES_OPEN_BROWSER === '1' && openInBrowser(page.url);
       return pendingResult(
         'pending',

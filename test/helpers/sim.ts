@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { generate } from 'otplib';
 import { type SimOptions, type Simulator, startSimulator } from '../../sim/server.js';
 import { AuthContext } from '../../src/auth/index.js';
+import { closePendingLogin, listPendingLogins } from '../../src/auth/pendingLogins.js';
 
 export interface TestBox {
   sim: Simulator;
@@ -54,6 +55,8 @@ export async function makeBox(opts: SimOptions & { env?: NodeJS.ProcessEnv } = {
       await auth.persistGrant({ olaresId: s.olaresId, name: o.name, makeCurrent: true }, grant);
     },
     async close() {
+      // Detached login pages outlive the server by design; a test's must not outlive the test.
+      for (const record of listPendingLogins(home)) closePendingLogin(home, record);
       await sim.close();
       await rm(home, { recursive: true, force: true });
     },
