@@ -1,4 +1,4 @@
-// Authelia-style auth host (olares-api/auth.md sec. 2-4, 15) and the desktop endpoints that
+// Authelia-style auth host (docs/wire/auth.md#simulator) and the desktop endpoints that
 // olares-cli reads after login (user-info, olares-info), plus a protected echo for tests.
 import { verify } from 'otplib';
 import { ko, ok, readJson, sendJson } from './http.js';

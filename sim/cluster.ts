@@ -1,5 +1,5 @@
-// control-hub of the simulator (olares-api/cluster.md sec. 14, corrected by
-// audits/wire-market-cluster.md): a small cluster with namespaces, ~25 pods (one multi-container,
+// control-hub of the simulator (docs/wire/cluster.md#endpoint-index, corrected by
+// docs/wire/market.md, docs/wire/cluster.md): a small cluster with namespaces, ~25 pods (one multi-container,
 // one crash-looping with its last termination, one pending), a node, workloads, events and logs. The owner sees everything. For
 // a normal user the simulator does what ks-apiserver-proxy (server/cache/user.js) does: it keeps
 // the namespaces whose '-'-split name holds the user name plus the shared ones, returns the whole

@@ -1,4 +1,4 @@
-// The simulated cluster's pods (olares-api/cluster.md sec. 14): the seed every box starts with,
+// The simulated cluster's pods (docs/wire/cluster.md#endpoint-index): the seed every box starts with,
 // their Kubernetes JSON, and label-selector matching, shared by sim/cluster.ts's routes.
 import { randomBytes } from 'node:crypto';
 import type { SimUser } from './users.js';

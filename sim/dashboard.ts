@@ -1,5 +1,5 @@
 // Dashboard host of the simulator: the endpoints `olares-cli dashboard overview` reads
-// (olares-api/cluster.md sec. 12): identity, cluster and user monitoring, the app ranking.
+// (docs/wire/cluster.md#dashboard): identity, cluster and user monitoring, the app ranking.
 import { appDetail } from './cluster.js';
 import { sendJson } from './http.js';
 import type { Simulator } from './server.js';

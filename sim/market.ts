@@ -1,5 +1,5 @@
-// The market service of the simulator (olares-api/market.md as corrected by
-// audits/wire-market-cluster.md): a small catalog, per-user state rows, the app state machine
+// The market service of the simulator (docs/wire/market.md as corrected by
+// docs/wire/market.md, docs/wire/cluster.md): a small catalog, per-user state rows, the app state machine
 // advanced by a clock, the request bodies of both backend versions, refused operations, failed
 // checks wrapped in HTTP 500 the way the public market sends them (422 as an option), catalog
 // details without raw_data (market main) and the user count the cascade rule reads. The state

@@ -1,5 +1,5 @@
 // The market's state in the simulator: the catalog, the per-user state rows and the clock that
-// advances them through the app state machine (olares-api/market.md sec. 5), and the reply
+// advances them through the app state machine (docs/wire/market.md#state-machine), and the reply
 // shapes every market route shares. The routes are in sim/market.ts.
 import { type SimRequest, sendJson } from './http.js';
 import type { Simulator } from './server.js';
@@ -198,7 +198,7 @@ export class MarketSim {
       const next = row.queue.shift();
       if (next) this.advance(row, next);
     }
-    // Only one app cluster-wide downloads at a time; the others wait in pending (market.md sec. 5).
+    // Only one app cluster-wide downloads at a time; the others wait in pending (docs/wire/market.md#state-machine).
     let busy = all.some((r) => r.state === 'downloading');
     for (const row of all) {
       if (row.state !== 'pending' || !row.queue.length) continue;

@@ -31,20 +31,20 @@ export interface SimOptions {
   filesNodes?: Array<{ name: string; master: boolean }>;
   /**
    * Whether only the master's files pod takes drive/sync uploads. Unconfirmed on a real box
-   * (wire-auth-files.md sec. 3), so the simulator offers both; default false.
+   * (unconfirmed: docs/wire/files.md), so the simulator offers both; default false.
    */
   driveUploadNeedsMaster?: boolean;
   /** `random` (default) as the real /api/nodes/ iterates a Go map; `listed` keeps filesNodes' order. */
   filesNodeOrder?: 'random' | 'listed';
   /**
    * Every protected route takes only the auth_token cookie. Which header the files app's own
-   * entrance reads on the envoy gateway is unconfirmed (wire-auth-files.md sec. 3); default false.
+   * entrance reads on the envoy gateway is unconfirmed (unconfirmed: docs/wire/files.md); default false.
    */
   cookieOnlyEverywhere?: boolean;
   /**
    * HTTP status of a failed install check: 500 (default) is the public market wrapping the
    * app-service answer in its task envelope; 422 stands for a newer backend passing it through
-   * (audits/wire-market-cluster.md M1: unconfirmed, so the client must handle both).
+   * (docs/wire/market.md, docs/wire/cluster.md M1: unconfirmed, so the client must handle both).
    */
   marketCheckStatus?: 500 | 422;
   /** Send `raw_data` in POST /apps (the Redis-backed market of 1.12.5/1.12.6); default false (market main). */

@@ -1,4 +1,4 @@
-// Auth against the real Authelia fork's answers (shared/audits/wire-auth-files.md rows 6-7): a
+// Auth against the real Authelia fork's answers (docs/wire/files.md, docs/wire/auth.md rows 6-7): a
 // refresh refused while LLDAP restarts, first-factor messages, and the cookie-only node routes.
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';

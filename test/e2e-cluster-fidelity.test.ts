@@ -1,5 +1,5 @@
 // Cluster and dashboard tools for a regular (non-admin) user, against the simulator doing what
-// ks-apiserver-proxy does for one (audits/wire-market-cluster.md M4, M5, C6-C8).
+// ks-apiserver-proxy does for one (docs/wire/market.md, docs/wire/cluster.md M4, M5, C6-C8).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';

@@ -1,4 +1,4 @@
-// Files tools against the simulator's real-box answers (shared/audits/wire-auth-files.md rows
+// Files tools against the simulator's real-box answers (docs/wire/files.md, docs/wire/auth.md rows
 // 1-12): the sync 302, overwrite by staging and swapping, not-found as 500/400 bodies, paste and
 // tasks on the right node of a two-node box, '%' in names, permanent chunk refusals, MIME types.
 import { randomBytes } from 'node:crypto';

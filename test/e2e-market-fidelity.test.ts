@@ -1,5 +1,5 @@
 // Market tools against the simulator answering the way the real servers do
-// (audits/wire-market-cluster.md M1-M3, C1-C5, C9 and the app-name hardening note).
+// (docs/wire/market.md, docs/wire/cluster.md M1-M3, C1-C5, C9 and the app-name hardening note).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { marketControl } from '../sim/market.js';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';

@@ -1,4 +1,4 @@
-// Local path safety (design.md sec. 9): roots, realpath, symlinks, NUL bytes, prefix look-alikes.
+// Local path safety (docs/architecture.md#local-roots): roots, realpath, symlinks, NUL bytes, prefix look-alikes.
 import {
   mkdir,
   mkdtemp,

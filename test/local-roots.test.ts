@@ -1,4 +1,4 @@
-// The effective local roots (design.md sec. 9, review H1) as a function of OLARES_LOCAL_ROOTS,
+// The effective local roots (docs/architecture.md, review H1) as a function of OLARES_LOCAL_ROOTS,
 // the client's roots/list answer and the home directory.
 import { mkdir, mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

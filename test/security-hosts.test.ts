@@ -1,4 +1,4 @@
-// The trust boundary around credentials (audits/security-review.md C1, M5, L4, L7, L8): a
+// The trust boundary around credentials (the security review, README "Security model" C1, M5, L4, L7, L8): a
 // prompt-injected agent picks the olaresId, the env name, the file path and the profile
 // argument. Where the server tries to go is observed, not assumed: the spawned server preloads
 // test/fixtures/net-observer.mjs, which logs every DNS lookup and socket connect to a file.

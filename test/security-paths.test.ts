@@ -1,4 +1,4 @@
-// Local paths fail closed (security review H1, L1, L2; design.md sec. 9): the built server over
+// Local paths fail closed (security review H1, L1, L2; docs/architecture.md): the built server over
 // stdio, driven by the SDK client, against the simulator. Each test is named after the finding
 // it guards and fails on the code the review attacked (cwd fallback, reopen by path, hard links).
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Trust boundary of the state directory (audits/security-review.md M1, L6, L3), end to end: the
+// Trust boundary of the state directory (the security review, README "Security model" M1, L6, L3), end to end: the
 // built server over stdio against the simulator, with the state directory tampered with first.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, chown, link, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';

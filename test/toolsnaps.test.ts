@@ -1,4 +1,4 @@
-// The tool surface is a contract (design.md sec. 4): every tool's JSON is kept in
+// The tool surface is a contract (docs/architecture.md#tool-surface): every tool's JSON is kept in
 // test/__toolsnaps__/<name>.json so a changed surface shows in review. A missing snapshot is
 // written on a developer machine and fails in CI; UPDATE_TOOLSNAPS=1 rewrites them on purpose.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

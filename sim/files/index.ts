@@ -1,5 +1,5 @@
 // The files service of the simulator: each user's namespaces live in a directory on disk. It
-// answers the way beclab/files does (wire-auth-files.md; fixtures in test/fixtures/wire/files):
+// answers the way beclab/files does (docs/wire/files.md, docs/wire/auth.md; fixtures in test/fixtures/wire/files):
 // 500 "Directory not exist." and 400 "File not exist" for missing paths, a 302 to /seafhttp for
 // sync raw reads, version-suffixed names instead of overwrites, paste and tasks that live on one
 // node of a multi-node box listed in random order, and node routes that take only the cookie.

@@ -1,4 +1,4 @@
-// The files service's resumable upload in the simulator (files.md sec. 8.3): how much of a file
+// The files service's resumable upload in the simulator (docs/wire/files.md#chunked-uploads): how much of a file
 // arrived, node-bound upload links, and the chunks that land on them (or on seafile's upload-aj).
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -125,7 +125,7 @@ const receiveChunk = async (sim: Simulator, s: FilesState, links: UploadLinks, r
     ? { name, id: fileId, size: total }
     : { id: fileId, name, size: total, state: 'success' };
   if (CLOUD.has(dirLoc.segs[0])) {
-    // Cloud targets answer with a task that moves the bytes on (files.md sec. 8.5).
+    // Cloud targets answer with a task that moves the bytes on (docs/wire/files.md#upload-tasks).
     const node = r.params.node ?? master;
     const task = newTask(node, user!.local, 'upload');
     setTimeout(() => Object.assign(task, { status: 'completed', progress: 100 }), 100).unref();

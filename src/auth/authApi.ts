@@ -1,4 +1,4 @@
-// The auth host's three calls (olares-api/auth.md sec. 2-4).
+// The auth host's three calls (docs/wire/auth.md).
 import { createHash } from 'node:crypto';
 import { OlaresMcpError, WireReader } from '../errors.js';
 import { httpRequest, mapNetworkError } from '../net/http.js';

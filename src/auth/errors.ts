@@ -1,4 +1,4 @@
-// Credential errors. Texts follow olares-cli's error table (olares-api/auth.md sec. 13) with this
+// Credential errors. Texts follow olares-cli's error table (docs/refresh.md#credential-errors) with this
 // server's own commands in the call to action.
 import { OlaresMcpError } from '../errors.js';
 

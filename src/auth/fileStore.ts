@@ -1,7 +1,7 @@
 // Encrypted file backend: <home>/tokens/master.key (32 random bytes, 0600) and one
 // <sanitized id>.enc per identity = 12-byte IV | AES-256-GCM ciphertext | 16-byte tag.
 // The olaresId is the GCM additional data, so a blob copied over another identity's file does
-// not decrypt (audits/security-review.md L6). Blobs written before that binding are read once,
+// not decrypt (the security review, README "Security model" L6). Blobs written before that binding are read once,
 // if the identity inside matches, and rewritten bound.
 // Without a keychain-held key this protects against casual reads of the blob (backups, grep),
 // not against someone who can read the whole directory as this user. README says so.

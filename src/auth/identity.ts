@@ -1,4 +1,4 @@
-// olaresId parsing and per-service base URLs (olares-api/auth.md sec. 1). Lives in the auth floor
+// olaresId parsing and per-service base URLs (docs/wire/auth.md#identity-and-urls). Lives in the auth floor
 // because login and refresh need the auth host; transport uses the same derivation.
 import { InvalidOlaresIdError } from './errors.js';
 
@@ -109,5 +109,5 @@ export function checkUrlTemplate(template: string, opts: { allowHttp?: boolean }
   return undefined;
 }
 
-/** The desktop URL login bodies carry; always without prefix (auth.md sec. 1 quirk). */
+/** The desktop URL login bodies carry; always without prefix (docs/wire/auth.md#target-url). */
 export const desktopTargetUrl = (identity: OlaresIdentity) => `https://desktop.${identity.terminus}`;

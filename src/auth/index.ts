@@ -154,7 +154,7 @@ export class AuthContext {
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   }
 
-  /** The olaresId the env provider serves, when it is on (design.md sec. 9). */
+  /** The olaresId the env provider serves, when it is on (docs/refresh.md#env-provider). */
   get envOlaresId(): string | undefined {
     const id = this.env.OLARES_ID?.trim();
     if (!id || !(this.env.OLARES_ACCESS_TOKEN?.trim() || this.env.OLARES_REFRESH_TOKEN?.trim()))
@@ -323,7 +323,7 @@ export class AuthContext {
     }
   }
 
-  /** olares-cli's pre-write rule: refuse while a still-valid token exists (auth.md sec. 10.1). */
+  /** olares-cli's pre-write rule: refuse while a still-valid token exists (docs/login.md#already-authenticated). */
   async assertCanAuthenticate(olaresId: string): Promise<void> {
     const cfg = await this.profiles.load();
     const profile = cfg.profiles.find((p) => p.olaresId === olaresId);
@@ -440,7 +440,7 @@ export class AuthContext {
     return refreshGrant({ refreshToken }, this.authCall(identity, profile, opts.signal));
   }
 
-  /** Removes the profile first, then its token (auth.md sec. 10.6). */
+  /** Removes the profile first, then its token (docs/login.md#removing-a-profile). */
   async removeProfile(key: string): Promise<{ removed: Profile; current?: string; tokenWarning?: string }> {
     const { removed, current } = await this.profiles.remove(key);
     let tokenWarning: string | undefined;

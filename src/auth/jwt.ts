@@ -1,4 +1,4 @@
-// Only `exp` is read, never verified (olares-api/auth.md sec. 5). Decoded by hand: three
+// Only `exp` is read, never verified (docs/wire/auth.md#jwt). Decoded by hand: three
 // base64url segments, JSON payload; no JWT library on the server's start-up path.
 
 export type Expiry = { kind: 'exp'; exp: number } | { kind: 'no-exp' } | { kind: 'invalid'; reason: string };

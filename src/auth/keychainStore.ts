@@ -83,7 +83,7 @@ export interface KeychainProbe {
 
 /**
  * Whether the keychain works here. Runs in a child process with a timeout because on a broken
- * D-Bus the keyring constructor can block its thread for minutes (notes/libs.md sec. 1.6).
+ * D-Bus the keyring constructor can block its thread for minutes (docs/architecture.md#token-stores).
  */
 export function probeKeychain(timeoutMs = 3000): Promise<KeychainProbe> {
   let modulePath: string;

@@ -1,4 +1,4 @@
-// The one-shot loopback login page (design.md sec. 5): the password and TOTP code go from the
+// The one-shot loopback login page (docs/login.md#login-page): the password and TOTP code go from the
 // user's browser straight to this process, never through the MCP client, the model or the logs.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { OlaresMcpError } from '../errors.js';

@@ -1,6 +1,6 @@
 // At most one /api/refresh per stale token: in-process single-flight, then a cross-process lock
 // on <home>/locks/<id>.refresh, then a re-read of the store, refreshing only if the stored token
-// is still the stale one (olares-api/auth.md sec. 12, design.md sec. 6).
+// is still the stale one (docs/refresh.md#single-flight-and-lock, docs/refresh.md#reactive-refresh).
 
 import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';

@@ -1,6 +1,6 @@
 // The state directory decides where tokens go (config.json), holds the key that opens them and
 // the audit log. Whoever can write to it controls this server, so, like ssh with ~/.ssh, it is
-// used only when this user owns it and nobody else may write to it (audits/security-review.md M1).
+// used only when this user owns it and nobody else may write to it (the security review, README "Security model" M1).
 // These are POSIX owner/mode checks; on win32 they are skipped and doctor says so.
 import { chmodSync, constants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open } from 'node:fs/promises';

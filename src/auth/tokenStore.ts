@@ -2,7 +2,7 @@
 import type { TokenBackend } from './config.js';
 import { TokenStoreError } from './errors.js';
 
-/** The per-identity record (olares-api/auth.md sec. 6). Expiry always comes from the JWT. */
+/** The per-identity record (docs/refresh.md#token-record). Expiry always comes from the JWT. */
 export interface TokenRecord {
   olaresId: string;
   accessToken: string;

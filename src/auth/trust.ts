@@ -1,5 +1,5 @@
 // Which auth hosts may receive a credential (password hash, refresh token) without the user
-// confirming that exact host first (audits/security-review.md C1, M5). Anyone can register an
+// confirming that exact host first (the security review, README "Security model" C1, M5). Anyone can register an
 // Olares ID under any domain, olares.com included, so nothing is trusted by default: only hosts
 // the user already chose (a profile's auth host, a fixed-host URL template, OLARES_TRUSTED_DOMAINS).
 import type { ConfigFile } from './config.js';

@@ -1,4 +1,4 @@
-// Typed client for control-hub (olares-api/cluster.md): KubeSphere lists, native K8s objects,
+// Typed client for control-hub (docs/wire/cluster.md): KubeSphere lists, native K8s objects,
 // pod logs as text, events, pod deletion and the /capi aggregator.
 import { OlaresMcpError } from '../errors.js';
 import { HttpStatusError, type OlaresHttp, PermissionDeniedError } from '../transport/http.js';

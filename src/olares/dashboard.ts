@@ -1,4 +1,4 @@
-// Typed client for the dashboard host (olares-api/cluster.md sec. 12): identity, monitoring
+// Typed client for the dashboard host (docs/wire/cluster.md#dashboard): identity, monitoring
 // series and the app list behind `dashboard overview`.
 import { OlaresMcpError } from '../errors.js';
 import { type OlaresHttp, PermissionDeniedError } from '../transport/http.js';

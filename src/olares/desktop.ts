@@ -1,4 +1,4 @@
-// Desktop host: which Olares version runs (olares-api/auth.md sec. 10.4) and how
+// Desktop host: which Olares version runs (docs/wire/auth.md#desktop) and how
 // many users the caller can see (user-service /api/users/v2, olares-cli users_helper.go).
 import { OlaresMcpError } from '../errors.js';
 import type { OlaresHttp } from '../transport/http.js';

@@ -24,7 +24,7 @@ export function entranceUrls(
 }
 
 /**
- * A public share: `https://share.<terminus>/sharable-link/<id>/` (olares-api/files.md sec. 13.6,
+ * A public share: `https://share.<terminus>/sharable-link/<id>/` (docs/wire/files.md#shares,
  * from beclab/Olares cli skill references/olares-files-share.md; the CLI prints the same path on
  * the share host).
  */

@@ -1,5 +1,5 @@
-// Typed client for the market (app-store v2, olares-api/market.md as corrected by
-// audits/wire-market-cluster.md): catalog, per-user state, detail, the lifecycle operations with
+// Typed client for the market (app-store v2, docs/wire/market.md as corrected by
+// docs/wire/market.md, docs/wire/cluster.md): catalog, per-user state, detail, the lifecycle operations with
 // both backend versions' bodies, the cascade rule of olares-cli, and failed checks in whatever
 // status the backend wraps them (the public market answers HTTP 500 around the app-service 422).
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
@@ -173,7 +173,7 @@ export class MarketClient {
     return parseRows((await this.call('GET', '/market/state', '/market/state', undefined, signal)).data);
   }
 
-  /** lookupInstalledApp: exact name, installed rows first (market.md sec. 4.2). */
+  /** lookupInstalledApp: exact name, installed rows first (docs/wire/market.md#installed-row). */
   async row(name: string, signal?: AbortSignal): Promise<AppRow | undefined> {
     const matches = (await this.rows(signal)).filter((r) => r.name === name);
     return matches.find((r) => !NOT_INSTALLED.has(r.state)) ?? matches[0];

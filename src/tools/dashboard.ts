@@ -1,4 +1,4 @@
-// dashboard_overview (olares-api/cluster.md sec. 12): physical resources, the user's quota and
+// dashboard_overview (docs/wire/cluster.md#dashboard): physical resources, the user's quota and
 // the app ranking, each figure once, as a number in the unit its field names (no raw + display
 // copies: an agent reads numbers and a person reads the summary); a failed section reports
 // its own error while the others are still returned; a section the role may not read says so

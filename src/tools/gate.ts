@@ -5,7 +5,7 @@
 // Two kinds of change:
 // - `destructive`: deletes, uninstalls, restarts. Outside strict mode, a client without forms
 //   lets them run on its own approval prompt, and the result says `confirmed: false`
-//   (design.md sec. 9).
+//   (docs/architecture.md#confirmation-gate).
 // - `risky`: what an injected agent could use against the user (public or admin shares,
 //   overwrites, profile switches). These fail closed: a form, or the user's click on an approval
 //   link, or nothing.

@@ -1,4 +1,4 @@
-// Local path safety for upload sources and download targets (design.md sec. 9): absolute paths
+// Local path safety for upload sources and download targets (docs/architecture.md#local-roots): absolute paths
 // only (never the working directory), inside the effective local roots (localRoots.ts),
 // realpath-checked so a symlink can never lead outside them. Opening and landing files without
 // a race between the check and the use is in localFiles.ts.

@@ -1,4 +1,4 @@
-// The effective local roots (design.md sec. 9, security review H1): OLARES_LOCAL_ROOTS ∩ the
+// The effective local roots (docs/architecture.md#local-roots, security review H1): OLARES_LOCAL_ROOTS ∩ the
 // client's valid file: roots when both exist, whichever exists when only one does, otherwise
 // nothing (local-path tools are refused). Never the working directory. The user's environment
 // is trusted; client roots may be set by whatever drives the client, so a root that would open

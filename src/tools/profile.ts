@@ -1,4 +1,4 @@
-// Profile tools (design.md sec. 4, 5): list, use, remove, import, login. None of them ever takes
+// Profile tools (docs/architecture.md#tool-surface, 5): list, use, remove, import, login. None of them ever takes
 // or returns a password, TOTP code, access token or refresh token.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';

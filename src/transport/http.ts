@@ -1,4 +1,4 @@
-// The refreshing HTTP client (design.md sec. 6). Injects the access token, refreshes and replays
+// The refreshing HTTP client (docs/refresh.md#reactive-refresh). Injects the access token, refreshes and replays
 // once on 401/403/459 for replayable bodies, refreshes pre-flight for streaming bodies. Requests
 // go through undici's pooled connections; big downloads through download.ts.
 import type { Readable } from 'node:stream';

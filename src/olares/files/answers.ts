@@ -1,5 +1,5 @@
 // How the files backend says no: the typed errors born from its answers, and the reading of its
-// error bodies (shared/audits/wire-auth-files.md).
+// error bodies (docs/wire/files.md, docs/wire/auth.md).
 import { OlaresMcpError } from '../../errors.js';
 import { HttpStatusError } from '../../transport/http.js';
 import type { RemotePath } from './paths.js';

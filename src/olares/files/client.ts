@@ -1,5 +1,5 @@
-// Typed client for the files service (olares-api/files.md, corrected by
-// shared/audits/wire-auth-files.md), bound to one session's transport. Each verb group lives in
+// Typed client for the files service (docs/wire/files.md, corrected by
+// docs/wire/files.md, docs/wire/auth.md), bound to one session's transport. Each verb group lives in
 // its own module (read, change, tasks, upload, shares); this class is the one handle the tools
 // hold; the node list comes from the per-profile box facts (boxFacts.ts).
 import { OlaresMcpError } from '../../errors.js';

@@ -1,4 +1,4 @@
-// The front-end path model of the files service (files.md sec. 2): parsing, encoding, the
+// The front-end path model of the files service (docs/wire/files.md#path-model): parsing, encoding, the
 // protected names, and where an upload to a path goes (sec. 8.1).
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../../errors.js';
@@ -16,7 +16,7 @@ export const FILE_TYPES = [
   'tencent',
 ] as const;
 const CLOUD = new Set(['awss3', 'google', 'dropbox', 'tencent']);
-/** System-managed folders at exactly drive/Home/<name> (files.md sec. 2.3). */
+/** System-managed folders at exactly drive/Home/<name> (docs/wire/files.md#protected-names). */
 export const PROTECTED_HOME = [
   'Cache',
   'Code',
@@ -40,7 +40,7 @@ export function stagedName(name: string, seed: string): string {
   return dot > 0 ? `${name.slice(0, dot)}.${tag}${name.slice(dot)}` : `${name}.${tag}`;
 }
 
-/** A front-end path such as `drive/Home/Documents/a.txt`, parsed per files.md sec. 2.1. */
+/** A front-end path such as `drive/Home/Documents/a.txt`, parsed per docs/wire/files.md#path-model */
 export class RemotePath {
   private constructor(
     readonly fileType: string,
@@ -134,7 +134,7 @@ export class RemotePath {
   }
 }
 
-/** The upload destination mapping of files.md sec. 8.1. */
+/** The upload destination mapping of docs/wire/files.md#upload-destinations */
 export function uploadRoots(p: RemotePath): {
   apiRoot: string;
   chunkRoot: string;

@@ -1,4 +1,4 @@
-// Shares (files.md sec. 13): create one on a folder, list them, remove them by id.
+// Shares (docs/wire/files.md#shares): create one on a folder, list them, remove them by id.
 import type { OlaresHttp } from '../../transport/http.js';
 import { notFoundAs } from './answers.js';
 import { parseShareCreated, parseShareList, type ShareRecord } from './parsers.js';

@@ -1,4 +1,4 @@
-// The chunked resumable upload (files.md sec. 8.3): how much the server has, the upload link,
+// The chunked resumable upload (docs/wire/files.md#chunked-uploads): how much the server has, the upload link,
 // and one multipart chunk streamed from an open file.
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// cluster tools (design.md sec. 4, olares-api/cluster.md), one file per verb group: pod reads,
+// cluster tools (docs/architecture.md#tool-surface, docs/wire/cluster.md), one file per verb group: pod reads,
 // logs and events, pod changes, and nodes/namespaces/app spaces. Results are trimmed subsets:
 // never env values.
 import type { ToolDeclaration } from '../defineTool.js';

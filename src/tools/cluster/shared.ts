@@ -1,5 +1,5 @@
 // What every cluster tool shares: Kubernetes name checks, selector translation for KubeSphere
-// (cluster.md sec. 3.1), the paging arguments and the paging of KubeSphere lists.
+// (docs/wire/cluster.md#pod-list), the paging arguments and the paging of KubeSphere lists.
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors.js';
 import type { KsList } from '../../olares/controlHub.js';
@@ -22,7 +22,7 @@ export async function hub(ctx: ToolContext) {
   return (await ctx.olares()).controlHub;
 }
 
-/** kubectl-style field selectors translated for KubeSphere (cluster.md sec. 3.1). */
+/** kubectl-style field selectors translated for KubeSphere (docs/wire/cluster.md#pod-list). */
 const FIELD_PARAMS: Record<string, string> = {
   'status.phase': 'status',
   'spec.nodeName': 'nodeName',

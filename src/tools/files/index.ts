@@ -1,4 +1,4 @@
-// files tools (design.md sec. 4, olares-api/files.md), one module per verb group. Remote paths
+// files tools (docs/architecture.md#tool-surface, docs/wire/files.md), one module per verb group. Remote paths
 // are the front-end form `drive/Home/Documents/x.txt`; local paths are checked by localPaths.ts.
 import type { ToolDeclaration } from '../defineTool.js';
 import { filesCp, filesMkdir, filesMv, filesRename, filesRm } from './change.js';

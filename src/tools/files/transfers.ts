@@ -28,7 +28,7 @@ export type Retry = <T>(what: string, signal: AbortSignal, fn: (attempt: number)
 export interface TransferHooks {
   /** Retries transient failures of one file (shared.ts decides which are transient). */
   retry: Retry;
-  /** Cloud targets finish in a server task after the last chunk (files.md sec. 8.5). */
+  /** Cloud targets finish in a server task after the last chunk (docs/wire/files.md#upload-tasks). */
   afterLastChunk?: (taskId: string, what: string) => Promise<void>;
 }
 
@@ -93,7 +93,7 @@ export interface UploadItem {
   relativePath: string; // name, or <dir>/<sub>/<name> for directory uploads
 }
 
-/** Where the files go, as files.md sec. 8.1 maps it. */
+/** Where the files go, as docs/wire/files.md#upload-destinations maps it. */
 export interface UploadDestination {
   files: FilesClient;
   node: string;
@@ -117,7 +117,7 @@ export async function uploadItems(
   const progress = new TransferProgress(total, ctx);
   let filesDone = 0;
   let resumedFrom = 0;
-  // One link per call: it names the parent folder, the same for every file (files.md sec. 8.3).
+  // One link per call: it names the parent folder, the same for every file (docs/wire/files.md#chunked-uploads).
   let link: Promise<string> | undefined;
   const uploadLink = (fresh: boolean) => {
     if (fresh || !link)
@@ -185,7 +185,7 @@ async function uploadOne(
   const opened = await openUploadSource(item.local, dest.roots, { allowHardlinks: dest.allowHardlinks });
   try {
     await hooks.retry(`upload ${item.relativePath}`, ctx.signal, async (attempt) => {
-      // A file smaller than a chunk always starts at chunk 0 (files.md sec. 8.3 step 2): no probe.
+      // A file smaller than a chunk always starts at chunk 0 (docs/wire/files.md#chunked-uploads step 2): no probe.
       const uploaded =
         item.size < chunkSize
           ? 0

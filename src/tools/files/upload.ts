@@ -188,7 +188,7 @@ export const filesUpload = defineTool({
 
 /**
  * Cloud targets, and drive/sync files of 2 GiB or more, finish in a server task after the last
- * chunk (files.md sec. 8.5; posix.go UploadFinalize).
+ * chunk (docs/wire/files.md#upload-tasks; posix.go UploadFinalize).
  */
 async function waitCloudTask(
   files: FilesClient,

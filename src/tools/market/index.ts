@@ -1,4 +1,4 @@
-// market tools (design.md sec. 4, olares-api/market.md), one file per verb group: reads, install,
+// market tools (docs/architecture.md#tool-surface, docs/wire/market.md), one file per verb group: reads, install,
 // lifecycle operations, and the watch that `wait: true` runs.
 import type { ToolDeclaration } from '../defineTool.js';
 import { marketInstall } from './install.js';

@@ -1,5 +1,5 @@
 // What every market verb shares: the operation names, which of them each state allows
-// (market.md sec. 5), the arguments, the result shape, and the one request an operation sends.
+// (docs/wire/market.md#state-machine), the arguments, the result shape, and the one request an operation sends.
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors.js';
 import {
@@ -14,7 +14,7 @@ import type { ToolContext } from '../context.js';
 
 export type Op = 'install' | 'uninstall' | 'upgrade' | 'stop' | 'resume' | 'restart' | 'cancel';
 
-/** Which operations app-service accepts in which state (market.md sec. 5). */
+/** Which operations app-service accepts in which state (docs/wire/market.md#state-machine). */
 export const ALLOWED: Record<string, Op[]> = {
   pending: ['cancel'],
   downloading: ['cancel'],
@@ -104,7 +104,7 @@ export async function installedRow(
 }
 
 /**
- * Sends the one request of an operation. When the box refuses it (HTTP 404, market.md sec. 5:
+ * Sends the one request of an operation. When the box refuses it (HTTP 404, docs/wire/market.md#state-machine:
  * unknown app or a state that does not allow it), reads the row again and says what to do.
  */
 export async function send(

@@ -1,4 +1,4 @@
-// `wait: true`: polls /market/state like `olares-cli market ... --watch` (market.md sec. 7) until
+// `wait: true`: polls /market/state like `olares-cli market ... --watch` (docs/wire/market.md#watching) until
 // the operation's own outcome shows, the wait cap passes, or the client cancels the call.
 import { log } from '../../log.js';
 import type { AppRow, MarketClient } from '../../olares/market.js';
@@ -106,7 +106,7 @@ interface Watch {
   everSeen: boolean;
 }
 
-/** Polls /market/state like --watch (market.md sec. 7). */
+/** Polls /market/state like --watch (docs/wire/market.md#watching). */
 export async function waitFor(
   op: Op,
   app: string,
