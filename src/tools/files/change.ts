@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { InvalidInputError, OlaresMcpError } from '../../errors.js';
 import { type FilesClient, RemoteNotFoundError, RemotePath } from '../../olares/files/index.js';
+import { DESTRUCTIVE, MUTATE, MUTATE_IDEMPOTENT } from '../annotations.js';
 import type { ToolContext } from '../context.js';
 import { defineTool, dryRunOutput } from '../defineTool.js';
 import { remotePathArg, statOrThrow, waitForTask } from './shared.js';
@@ -17,7 +18,7 @@ export const filesMkdir = defineTool({
     parents: z.boolean().optional().describe('Like mkdir -p'),
   },
   output: { path: z.string(), created: z.array(z.string()) },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: MUTATE_IDEMPOTENT,
   async handler({ path, parents }, ctx) {
     const p = RemotePath.parse(path);
     if (p.isRoot)
@@ -65,7 +66,7 @@ export const filesRm = defineTool({
     dryRun: z.boolean().optional(),
   },
   output: { deleted: z.array(z.string()), ...dryRunOutput },
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  annotations: DESTRUCTIVE,
   async handler({ paths, recursive, dryRun }, ctx) {
     const targets = paths.map((raw) => ({ raw, p: RemotePath.parse(raw) }));
     for (const { p } of targets) {
@@ -246,7 +247,7 @@ export const filesCp = defineTool({
     destination: z.string().describe('Folder ending with /, or the target of one source'),
   },
   output: pasteOutput,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: MUTATE,
   async handler({ sources, destination }, ctx) {
     const { files, pairs } = await pasteAll('copy', sources, destination, ctx);
     const results = await runPaste('copy', pairs, files, ctx);
@@ -265,7 +266,7 @@ export const filesMv = defineTool({
     dryRun: z.boolean().optional(),
   },
   output: pasteOutput,
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  annotations: DESTRUCTIVE,
   async handler({ sources, destination, dryRun }, ctx) {
     const { files, pairs } = await pasteAll('move', sources, destination, ctx);
     const plan = pairs.map(({ src, target }) => `${src.display} → ${target.display}`);
@@ -294,7 +295,7 @@ export const filesRename = defineTool({
   toolset: 'files',
   input: { path: remotePathArg, newName: z.string().describe('New base name (no slashes)') },
   output: { path: z.string(), newPath: z.string() },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: MUTATE,
   async handler({ path, newName }, ctx) {
     const p = RemotePath.parse(path);
     const name = newName.trim();

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { InvalidInputError, OlaresMcpError } from '../../errors.js';
 import { type Entry, type FilesClient, RemotePath } from '../../olares/files/index.js';
+import { MUTATE_IDEMPOTENT } from '../annotations.js';
 import type { ToolContext } from '../context.js';
 import { defineTool } from '../defineTool.js';
 import { createDownloadTemp, type DownloadTemp, discardDownloadTemp, landDownload } from '../localFiles.js';
@@ -27,7 +28,7 @@ export const filesDownload = defineTool({
     resumed: z.number(),
     files: z.number().optional(),
   },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: MUTATE_IDEMPOTENT,
   async handler({ remotePath, localPath, overwrite }, ctx) {
     const p = RemotePath.parse(remotePath);
     const files = (await ctx.olares()).files;

@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors.js';
 import { type FilesClient, RemotePath } from '../../olares/files/index.js';
+import { READ } from '../annotations.js';
 import { defineTool } from '../defineTool.js';
-import { entrySchema, humanBytes, READ, remotePathArg, statOrThrow } from './shared.js';
+import { entrySchema, humanBytes, remotePathArg, statOrThrow } from './shared.js';
 
 export const filesLs = defineTool({
   name: 'files_ls',

@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../errors.js';
 import { RemotePath } from '../../olares/files/index.js';
 import { publicShareUrl } from '../../olares/links.js';
+import { DESTRUCTIVE_IDEMPOTENT, MUTATE, READ } from '../annotations.js';
 import { defineTool, dryRunOutput } from '../defineTool.js';
-import { READ, remotePathArg, statOrThrow } from './shared.js';
+import { remotePathArg, statOrThrow } from './shared.js';
 
 const PERMISSIONS = { view: 1, upload: 2, edit: 3, admin: 4 } as const;
 const shareSchema = z.object({
@@ -38,7 +39,7 @@ export const filesShareCreate = defineTool({
     linkPassword: z.string().optional().describe('Give this to the people you share the public link with'),
     link: z.string().optional().describe('The public link'),
   },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: MUTATE,
   async handler({ path, type, permission, expireDays }, ctx) {
     const p = RemotePath.parse(path);
     if (p.isCloud)
@@ -113,7 +114,7 @@ export const filesShareRemove = defineTool({
   toolset: 'files',
   input: { ids: z.array(z.string().min(1)).min(1).max(100), dryRun: z.boolean().optional() },
   output: { removed: z.array(z.string()), ...dryRunOutput },
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  annotations: DESTRUCTIVE_IDEMPOTENT,
   async handler({ ids, dryRun }, ctx) {
     const files = (await ctx.olares()).files;
     const known = await files.listShares(ctx.signal);

@@ -12,7 +12,6 @@ import {
 import type { ToolContext } from '../context.js';
 import { type PollFailures, pollUntilSettled } from '../poll.js';
 
-export const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 export const remotePathArg = z.string();
 export const entrySchema = z.object({
   name: z.string(),

@@ -13,6 +13,7 @@ import {
   stagedName,
   uploadRoots,
 } from '../../olares/files/index.js';
+import { MUTATE } from '../annotations.js';
 import type { ToolContext } from '../context.js';
 import { defineTool } from '../defineTool.js';
 import { refuseHardlink, resolveLocalSource } from '../localPaths.js';
@@ -108,7 +109,7 @@ export const filesUpload = defineTool({
     overwrite: z.boolean().optional().describe('Replace an existing file'),
   },
   output: { remotePath: z.string(), files: z.number(), bytes: z.number(), resumedFrom: z.number() },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: MUTATE,
   async handler({ localPath, remotePath, overwrite }, ctx) {
     const allowed = await ctx.localRoots();
     const allowHardlinks = ctx.auth.config.allowHardlinks;
