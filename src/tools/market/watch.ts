@@ -3,7 +3,11 @@
 import { log } from '../../log.js';
 import type { AppRow, MarketClient } from '../../olares/market.js';
 import type { ToolContext } from '../context.js';
+import { poll } from '../poll.js';
 import type { Op, OperationResult } from './shared.js';
+
+/** Failed state reads in a row that end a watch: a passing blip of the network must not end it. */
+const MAX_READ_FAILURES = 5;
 
 const FAILED = [
   'downloadFailed',
@@ -96,17 +100,19 @@ const WATCH: Record<Op, WatchRule> = {
 interface Watch {
   op: Op;
   app: string;
-  m: MarketClient;
   ctx: ToolContext;
   base: OperationResult;
   baseline?: string;
   seen: string[];
-  errors: number;
   last?: AppRow;
   everSeen: boolean;
 }
 
-/** Polls /market/state like --watch (docs/wire/market.md#watching). */
+/**
+ * Polls /market/state like --watch (docs/wire/market.md#watching). Only rows actually read are
+ * judged: a failed read never counts as an outcome (before the first real read, an absent
+ * `last` would look like a finished uninstall); the fifth failure in a row ends the watch.
+ */
 export async function waitFor(
   op: Op,
   app: string,
@@ -117,18 +123,28 @@ export async function waitFor(
 ): Promise<OperationResult> {
   const interval = Math.max(10, Number(ctx.auth.env.OLARES_MARKET_POLL_MS) || 2000);
   const cap = Math.max(interval, Number(ctx.auth.env.OLARES_MARKET_WAIT_MS) || 15 * 60_000);
-  const w: Watch = { op, app, m, ctx, base, baseline, seen: [], errors: 0, everSeen: false };
-  const started = Date.now();
-  for (let poll = 1; ; poll++) {
-    if (ctx.signal.aborted) return cancelled(w);
-    const read = await readRow(w);
-    if (read === 'cancelled') continue;
-    if (read) return read;
-    await reportState(w, poll);
-    const settled = outcome(w);
-    if (settled) return settled;
-    if (Date.now() - started >= cap) return timedOut(w);
-    await sleep(interval, ctx.signal);
+  const w: Watch = { op, app, ctx, base, baseline, seen: [], everSeen: false };
+  const ended = await poll<AppRow | undefined>({
+    read: () => m.row(app, ctx.signal),
+    intervalMs: interval,
+    deadlineMs: cap,
+    signal: ctx.signal,
+    maxReadFailures: MAX_READ_FAILURES,
+    onValue: (row, n) => {
+      w.last = row;
+      return reportState(w, n);
+    },
+    settled: (row) => outcome({ ...w, last: row }) !== undefined,
+  });
+  switch (ended.kind) {
+    case 'settled':
+      return outcome(w) as OperationResult;
+    case 'cancelled':
+      return cancelled(w);
+    case 'timedOut':
+      return timedOut(w);
+    case 'unreadable':
+      return unreadable(w, ended.error);
   }
 }
 
@@ -140,36 +156,23 @@ function cancelled({ op, app, base, last, seen }: Watch): OperationResult {
   return { ...base, status: 'waiting', message, state: last?.state, statesSeen: seen };
 }
 
-/**
- * Reads the row into the watch. A failed read keeps the last row seen; the fifth in a row ends
- * the watch (the result to return), and one caused by the cancellation says so.
- */
-async function readRow(w: Watch): Promise<OperationResult | 'cancelled' | undefined> {
-  try {
-    w.last = await w.m.row(w.app, w.ctx.signal);
-    w.errors = 0;
-  } catch (err) {
-    if (w.ctx.signal.aborted) return 'cancelled';
-    if (++w.errors >= 5) {
-      return {
-        ...w.base,
-        status: 'waiting',
-        message: `${w.op} '${w.app}' watch aborted after 5 consecutive errors: ${(err as Error).message}. The operation may still be running; check market_status`,
-        statesSeen: w.seen,
-      };
-    }
-  }
-  return undefined;
+function unreadable({ op, app, base, seen }: Watch, error: unknown): OperationResult {
+  return {
+    ...base,
+    status: 'waiting',
+    message: `${op} '${app}' watch aborted after ${MAX_READ_FAILURES} consecutive errors: ${(error as Error).message}. The operation may still be running; check market_status`,
+    statesSeen: seen,
+  };
 }
 
 /** Each new state goes into statesSeen and out as a progress notification. */
-async function reportState(w: Watch, poll: number) {
+async function reportState(w: Watch, pollNumber: number) {
   if (!w.last) return;
   w.everSeen = true;
   const label = `${w.last.state}${w.last.opType ? ` (${w.last.opType})` : ''}`;
   if (w.seen[w.seen.length - 1] !== label) {
     w.seen.push(label);
-    await w.ctx.progress(poll, undefined, `${w.app}: ${label}`);
+    await w.ctx.progress(pollNumber, undefined, `${w.app}: ${label}`);
   }
 }
 
@@ -213,18 +216,4 @@ function timedOut({ op, app, base, last, seen }: Watch): OperationResult {
     state: last?.state,
     statesSeen: seen,
   };
-}
-
-/** Resolves after ms, or at once when the call is cancelled. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
