@@ -301,6 +301,47 @@ describe('market tools (Olares 1.12.6)', () => {
     expect(await until(mcp, 'n8n', ['stopped'])).toBe('stopped');
   });
 
+  it('does not call an uninstall done on a failed state read: only a row it read counts', async () => {
+    await installed('firefox');
+    const clock = marketControl(box.sim);
+    // The clock stands still, so the app stays `uninstalling` until the test lets it go on.
+    clock.hold(true);
+    const sent = () => bodies(box, 'uninstall').length > 0;
+    let failedAt = 0;
+    box.sim.addFault({
+      match: STATE_ROUTE,
+      kind: 'status',
+      status: 500,
+      times: 1,
+      // The wait's first read (the first after the request) fails; the lookup before it passes.
+      when: () => {
+        if (!sent()) return false;
+        failedAt = box.sim.count(STATE_ROUTE);
+        return true;
+      },
+    });
+    try {
+      let returned = false;
+      const pending = mcp.call('market_uninstall', { app: 'firefox', wait: true }).finally(() => {
+        returned = true;
+      });
+      await eventually(
+        () => returned || (failedAt > 0 && box.sim.count(STATE_ROUTE) > failedAt + 1),
+        'the wait to read the state again after the failed read',
+      );
+      // Two reads after the failed one saw `uninstalling`: the wait must still be going.
+      expect(returned).toBe(false);
+      clock.hold(false);
+      const r = await pending;
+      expect(r.structuredContent, textOf(r)).toMatchObject({ status: 'success', finalState: 'uninstalled' });
+      expect(r.structuredContent.statesSeen).toEqual(['uninstalling (uninstall)', 'uninstalled (uninstall)']);
+      expect(marketControl(box.sim).row('bob', 'firefox')?.state).toBe('uninstalled');
+    } finally {
+      clock.hold(false);
+      box.sim.clearFaults();
+    }
+  });
+
   it('turns a GPU binding check on resume into the devices that could take it', async () => {
     const inst = await mcp.call('market_install', { app: 'vllm', wait: true });
     expect(inst.structuredContent?.status, textOf(inst)).toBe('success');
