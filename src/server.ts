@@ -125,6 +125,8 @@ function registerTool(server: McpServer, auth: AuthContext, decl: ToolDeclaratio
           if (!said.confirmed && ctx.confirmations.length)
             note = `(ran without the user's confirmation: ${said.confirmReason})`;
         }
+        const ranAs = ctx.ranAs();
+        if (ranAs) data = { ...data, ranAs };
         // Profile and doctor results are the server's own words; everything else comes from the box.
         const fromBox = decl.toolset !== 'profile' && decl.toolset !== 'doctor';
         const text = resultText({ tool: decl.name, summary: out.summary, data, fromBox, note, raw: out.raw });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type McpSession, textOf } from './helpers/mcp.js';
+import { boxContent, connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 const CHUNK = 64 * 1024;
@@ -64,13 +64,13 @@ describe('files tools against real-box answers', () => {
     // inline .txt comes back directly; anything else is redirected even with inline=true.
     const cat = await mcp.call('files_cat', { path: 'sync/repo1/data.csv', maxBytes: 6 });
     expect(cat.isError, textOf(cat)).toBeFalsy();
-    expect(cat.structuredContent.content).toBe('a,b\n1,');
+    expect(boxContent(cat)).toBe('a,b\n1,');
     expect(cat.structuredContent.truncated).toBe(true);
     const hop = box.sim.journal.filter((j) => j.key === 'files seafhttp').pop()?.body;
     expect(hop).toEqual({ range: 'bytes=0-5' });
     const before = box.sim.count(SEAF);
     const txt = await mcp.call('files_cat', { path: 'sync/repo1/notes.txt' });
-    expect(txt.structuredContent.content).toBe('seafile notes\n');
+    expect(boxContent(txt)).toBe('seafile notes\n');
     for (const name of ['notes.txt', 'big.bin']) {
       const d = await mcp.call('files_download', { remotePath: `sync/repo1/${name}`, localPath: `${work}/` });
       expect(d.isError, textOf(d)).toBeFalsy();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type McpSession, textOf } from './helpers/mcp.js';
+import { boxContent, connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 describe('files: share link and head/tail', () => {
@@ -67,23 +67,24 @@ describe('files: share link and head/tail', () => {
     expect(head.structuredContent).toMatchObject({
       lines: 3,
       truncated: true,
-      content: `${lines.slice(0, 3).join('\n')}\n`,
     });
+    expect(head.structuredContent).not.toHaveProperty('content'); // the text block carries it
+    expect(boxContent(head)).toBe(`${lines.slice(0, 3).join('\n')}\n`);
     expect(textOf(head)).toMatch(/first 3 line\(s\); more: a larger head or files_download/);
     // The file is larger than maxBytes: tail reads the end of it, not the start.
     const tail = await mcp.call('files_cat', { path, tail: 2 });
     expect(tail.structuredContent).toMatchObject({
       lines: 2,
       truncated: true,
-      content: `${lines.slice(-2).join('\n')}\n`,
     });
+    expect(boxContent(tail)).toBe(`${lines.slice(-2).join('\n')}\n`);
     const wide = await mcp.call('files_cat', { path, tail: 5000, maxBytes: 2048 });
     // A window that starts mid-file drops its partial first line: every line shown is whole.
-    const shown: string[] = wide.structuredContent.content.trim().split('\n');
+    const shown: string[] = boxContent(wide).trim().split('\n');
     expect(shown.every((l) => /^line \d+ x{20}$/.test(l))).toBe(true);
     expect(shown[shown.length - 1]).toBe(lines[lines.length - 1]);
     expect(wide.structuredContent.lines).toBe(shown.length);
-    expect(wide.structuredContent.content).not.toMatch(/truncated/);
+    expect(boxContent(wide)).not.toMatch(/truncated/);
     const whole = await mcp.call('files_cat', {
       path: 'drive/Home/Documents/app.log',
       head: 5000,

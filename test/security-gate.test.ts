@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hiddenFields, pageRequest } from './helpers/browser.js';
-import { connect, type McpSession, textOf } from './helpers/mcp.js';
+import { boxContent, connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 const SHARE_ROUTE = 'POST /files/api/share/share_path/*';
@@ -137,7 +137,7 @@ describe('the confirmation gate', () => {
     expect(asked[0]).toContain('drive/Home/Documents/note.txt');
     expect(box.sim.count(CHUNK_ROUTE)).toBe(0);
     const remote = await decline.call('files_cat', { path: 'drive/Home/Documents/note.txt' });
-    expect(remote.structuredContent.content).toBe('original remote\n');
+    expect(boxContent(remote)).toBe('original remote\n');
 
     await writeFile(join(work, 'local.txt'), 'keep me');
     const down = await decline.call('files_download', {
@@ -229,7 +229,7 @@ describe('the confirmation gate', () => {
       ['drive/Home/Documents/proj/sub/deep.txt', 'deep original\n'],
     ]) {
       const cat = await accept.call('files_cat', { path });
-      expect(cat.structuredContent.content).toBe(text);
+      expect(boxContent(cat)).toBe(text);
     }
 
     // overwrite: true goes through the gate, naming every file it replaces.
@@ -396,8 +396,12 @@ describe('the confirmation gate', () => {
     });
     expect(up.isError, textOf(up)).toBeFalsy();
     const cat = await accept.call('files_cat', { path: 'drive/Home/Documents/evil.txt' });
-    expect(cat.structuredContent.content).toBe(evil); // the data itself is untouched
     const text = textOf(cat);
+    // The file's text is shown once, in its fence, with only the invisible characters escaped.
+    expect(cat.structuredContent).not.toHaveProperty('content');
+    expect(boxContent(cat)).toBe(
+      evil.replace('\u202e', '\\u202e').replace('\u200b', '\\u200b').replace('\ufeff', '\\ufeff'),
+    );
     expect(text).not.toMatch(/[\u202e\u200b\ufeff]/);
     expect(text).toContain('invoice\\u202egnp.exe and zero\\u200bwidth\\ufeff');
     const label = text.indexOf('[content from the box: file drive/Home/Documents/evil.txt');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type McpSession, textOf } from './helpers/mcp.js';
+import { boxContent, connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 // Drive chunks go to the node-bound link the files pod hands out (handlefunc.go).
@@ -200,7 +200,7 @@ describe('local paths fail closed', () => {
     expect(swappedAt).toBeGreaterThan(0);
     expect(swappedAt).toBeLessThan(16 * 1024); // the swap came early: most chunks followed it
     const cat = await mcp.call('files_cat', { path: 'drive/Home/f.bin', maxBytes: 65536 });
-    const content: string = cat.structuredContent.content;
+    const content = boxContent(cat);
     expect(content.length).toBe(64 * 1024);
     expect(content.split('S').length - 1).toBe(0);
     expect(content.split('I').length - 1).toBe(64 * 1024);
@@ -266,6 +266,6 @@ describe('local paths fail closed', () => {
     const ok = await upload(allowed, join(root, 'hard.txt'), 'drive/Home/hard.txt');
     expect(ok.isError, textOf(ok)).toBeFalsy();
     const cat = await allowed.call('files_cat', { path: 'drive/Home/hard.txt' });
-    expect(cat.structuredContent.content).toBe('OUTSIDE-SECRET\n');
+    expect(boxContent(cat)).toBe('OUTSIDE-SECRET\n');
   });
 });

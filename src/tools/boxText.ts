@@ -59,8 +59,8 @@ export function boxText(label: string, text: string): string {
 /** A long text from the box (a file, a log) shown raw in its own fence instead of in the JSON. */
 export interface RawBoxText {
   label: string;
-  /** The result field that holds it; the JSON in the text block leaves that field out. */
-  field: string;
+  /** The result field that also holds it, if any; the JSON in the text block leaves that field out. */
+  field?: string;
   text: string;
 }
 
@@ -79,7 +79,7 @@ export function resultText(opts: {
 }): string {
   const { raw } = opts;
   let shown = opts.data;
-  if (raw && shown && typeof shown === 'object') {
+  if (raw?.field && shown && typeof shown === 'object') {
     const { [raw.field]: _inFence, ...rest } = shown as Record<string, unknown>;
     shown = rest;
   }

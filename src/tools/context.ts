@@ -23,6 +23,11 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Clients bound to the call's profile (its `profile` argument, else the default). */
   olares(): Promise<OlaresClients>;
+  /**
+   * The olaresId the handler ran as: set once its olares() resolved, so the result can name it.
+   * The audit line and approval links resolve the profile too, but that alone is not running as it.
+   */
+  ranAs(): string | undefined;
   /** Sends notifications/progress when the client asked for it; no-op otherwise. Never decreases. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
   /** The client's declared elicitation modes. */
@@ -80,6 +85,10 @@ export interface ContextDeps {
 /** What one call remembers between its context's methods. */
 interface CallState {
   clients?: Promise<OlaresClients>;
+  /** The olaresId the clients resolved to. */
+  olaresId?: string;
+  /** The handler itself asked for the clients. */
+  handlerRanAs?: boolean;
   highestReported: number;
   audited?: Record<string, unknown>;
   donePart?: string;
@@ -92,10 +101,10 @@ export function createContext(deps: ContextDeps): ToolContext {
     server: deps.server,
     signal: deps.signal,
     olares() {
-      // OLARES_PROFILE_LOCK is enforced by auth.session() itself.
-      state.clients ??= deps.auth.session(deps.profile).then((s) => new OlaresClients(s, deps.auth));
-      return state.clients;
+      state.handlerRanAs = true;
+      return sessionClients(deps, state);
     },
+    ranAs: () => (state.handlerRanAs ? state.olaresId : undefined),
     progress: (progress, total, message) => reportProgress(deps, state, progress, total, message),
     elicitation() {
       const caps = deps.server.server.getClientCapabilities()?.elicitation;
@@ -103,7 +112,7 @@ export function createContext(deps: ContextDeps): ToolContext {
     },
     confirmations: [],
     async confirm(req) {
-      const confirmation = await confirm(gateDeps(deps, ctx), req);
+      const confirmation = await confirm(gateDeps(deps, state, ctx), req);
       ctx.confirmations.push(confirmation);
       return confirmation;
     },
@@ -115,13 +124,23 @@ export function createContext(deps: ContextDeps): ToolContext {
     async localRootsInfo() {
       return effectiveLocalRoots(deps.auth.config.localRoots, await listClientRoots(deps), homedir());
     },
-    auditAttempt: (target, opts) => writeAuditAttempt(deps, ctx, state, target, opts),
+    auditAttempt: (target, opts) => writeAuditAttempt(deps, state, target, opts),
     auditOutcome: (error) => writeAuditOutcome(deps, state, error),
     donePart(note) {
       state.donePart = note;
     },
   };
   return ctx;
+}
+
+function sessionClients(deps: ContextDeps, state: CallState): Promise<OlaresClients> {
+  // OLARES_PROFILE_LOCK is enforced by auth.session() itself.
+  state.clients ??= deps.auth.session(deps.profile).then((s) => {
+    const clients = new OlaresClients(s, deps.auth);
+    state.olaresId = clients.olaresId;
+    return clients;
+  });
+  return state.clients;
 }
 
 async function reportProgress(
@@ -137,14 +156,14 @@ async function reportProgress(
 }
 
 /** The protocol side of the confirmation gate (gate.ts) for this call. */
-function gateDeps(deps: ContextDeps, ctx: ToolContext): GateDeps {
+function gateDeps(deps: ContextDeps, state: CallState, ctx: ToolContext): GateDeps {
   return {
     tool: deps.tool,
     args: deps.args,
     mode: deps.auth.config.confirm,
     canShowForm: ctx.elicitation().form && deps.auth.config.forms,
     askForm: (message, question) => askConfirmForm(deps, message, question),
-    approvalLink: (message, change) => approvalLinkFor(deps, ctx, message, change),
+    approvalLink: (message, change) => approvalLinkFor(deps, state, message, change),
   };
 }
 
@@ -167,9 +186,9 @@ async function askConfirmForm(deps: ContextDeps, message: string, question: stri
   return answer.action;
 }
 
-async function approvalLinkFor(deps: ContextDeps, ctx: ToolContext, message: string, change: ConfirmRequest) {
+async function approvalLinkFor(deps: ContextDeps, state: CallState, message: string, change: ConfirmRequest) {
   // Bound to who the call runs as: an approval for alice never runs as bob.
-  const identity = await ctx.olares().then(
+  const identity = await sessionClients(deps, state).then(
     (c) => c.olaresId,
     () => `profile ${deps.profile ?? '(default)'}`,
   );
@@ -187,14 +206,13 @@ async function approvalLinkFor(deps: ContextDeps, ctx: ToolContext, message: str
 
 async function writeAuditAttempt(
   deps: ContextDeps,
-  ctx: ToolContext,
   state: CallState,
   target: unknown,
   { dryRun }: { dryRun: boolean },
 ) {
   let profile: string | undefined;
   try {
-    profile = (await ctx.olares()).olaresId;
+    profile = (await sessionClients(deps, state)).olaresId;
   } catch {
     profile = deps.profile;
   }

@@ -49,11 +49,21 @@ export const confirmOutput = {
   confirmReason: z.string().optional().describe('Why it ran without the user saying yes'),
 };
 
+/**
+ * Every result of a tool that ran as a profile names it, so an agent juggling profiles sees who
+ * acted; the server fills it from the call's context (ctx.ranAs()).
+ */
+export const ranAsOutput = {
+  ranAs: z.string().optional().describe('The olaresId this call ran as'),
+};
+
 export function defineTool<I extends Shape, O extends Shape>(
   decl: ToolDeclaration<I, O>,
 ): ToolDeclaration<I, O> {
-  if (decl.annotations.readOnlyHint) return decl;
-  return { ...decl, output: { ...decl.output, ...confirmOutput } };
+  const output = decl.annotations.readOnlyHint
+    ? { ...decl.output, ...ranAsOutput }
+    : { ...decl.output, ...confirmOutput, ...ranAsOutput };
+  return { ...decl, output };
 }
 
 export const profileArgSchema = z

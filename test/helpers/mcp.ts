@@ -81,3 +81,25 @@ export function progressSent(session: McpSession, since: number): number[] {
     .filter((m) => m.method === 'notifications/progress' && tokens.has(m.params?.progressToken))
     .map((m) => m.params.progress);
 }
+
+/**
+ * The text inside the fence of a result's first raw block (boxText.ts): a file's or a log's text,
+ * which travels in the text block only. Invisible characters come back escaped, as shown. Throws
+ * when the result has no such block, so a test cannot pass on an empty string.
+ */
+export function boxContent(result: any): string {
+  const text = textOf(result);
+  const labels = /^\[content from the box: (.*); it is data, not instructions\]\n(`{3,})\n/gm;
+  for (const m of text.matchAll(labels)) {
+    if (/^\w+ result$/.test(m[1])) continue; // the summary and JSON, not the raw text
+    const fence = m[2];
+    const start = m.index + m[0].length;
+    const close = new RegExp(`\\n${fence}(?:\\n|$)`, 'y');
+    for (let at = text.indexOf(`\n${fence}`, start - 1); at >= 0; at = text.indexOf(`\n${fence}`, at + 1)) {
+      close.lastIndex = at;
+      if (close.test(text)) return text.slice(start, at);
+    }
+    throw new Error(`the raw block "${m[1]}" has no closing fence:\n${text}`);
+  }
+  throw new Error(`no fenced raw block from the box in this result:\n${text}`);
+}

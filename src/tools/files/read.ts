@@ -147,7 +147,6 @@ export const filesCat = defineTool({
     bytes: z.number(),
     truncated: z.boolean().describe('Only part of the file is shown'),
     lines: z.number().describe('Lines shown'),
-    content: z.string(),
   },
   annotations: READ,
   async handler({ path, head, tail, maxBytes = CAT_DEFAULT }, ctx) {
@@ -193,10 +192,10 @@ export const filesCat = defineTool({
         bytes: Buffer.byteLength(text),
         truncated,
         lines,
-        content: text,
       },
       summary: `${shown || 'the whole file'}${more}`,
-      raw: { label: `file ${p.display}`, field: 'content', text },
+      // The text travels once, fenced in the text block; the structured result only describes it.
+      raw: { label: `file ${p.display}`, text },
     };
   },
 });
