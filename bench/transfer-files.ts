@@ -12,9 +12,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { type BenchResult, CLI, cpuSeconds, median, quick, report, round, startSimProcess } from './lib.js';
-import { connectStdio } from './mcp.js';
-import { firstFactor, peakRssMiB, sha256, timed } from './transfer.js';
+import { type BenchResult, cpuSeconds, median, quick, report, round, startSimProcess } from './lib.js';
+import type { connectStdio } from './mcp.js';
+import { firstFactor, peakRssMiB, sha256, startFilesServer, timed } from './transfer.js';
 
 const run = promisify(execFile);
 const KiB = 1024;
@@ -93,26 +93,9 @@ export async function benchTransferFiles(): Promise<BenchResult> {
       0,
     );
     const expected = await digests(src);
-    // BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there when it exits.
-    const prof = process.env.BENCH_CPU_PROF
-      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
-      : [];
-    server = await connectStdio(process.execPath, [...prof, CLI], {
-      PATH: process.env.PATH ?? '',
-      HOME: work,
-      OLARES_MCP_HOME: join(work, 'home'),
-      OLARES_URL_TEMPLATE: `${url}/{service}`,
-      OLARES_TOKEN_STORE: 'file',
-      OLARES_TOOLSETS: 'files',
-      OLARES_ID: USER.olaresId,
-      OLARES_ACCESS_TOKEN: token,
-      OLARES_LOCAL_ROOTS: local,
-    });
-    const client = server.client;
-    const callTool = async (name: string, args: Record<string, unknown>) => {
-      const r: any = await client.callTool({ name, arguments: args }, undefined, { timeout: 3_600_000 });
-      if (r.isError) throw new Error(`${name} failed: ${r.content?.[0]?.text}`);
-    };
+    const started = await startFilesServer({ work, url, token, local });
+    server = started.server;
+    const { callTool } = started;
     const curl = (config: string) =>
       run('curl', ['-sS', '--fail', '--parallel', '--parallel-max', String(CURL_PARALLEL), '-K', config], {
         maxBuffer: 1 << 20,

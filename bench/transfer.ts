@@ -68,6 +68,30 @@ export async function firstFactor(url: string): Promise<string> {
 }
 
 /** Runs `fn` after flushing dirty pages, so no transfer pays for the writeback of the last one. */
+/**
+ * The server under test over stdio, logged in through the env provider, files tools only;
+ * BENCH_CPU_PROF=<dir> writes its V8 CPU profile there when it exits.
+ */
+export async function startFilesServer(o: { work: string; url: string; token: string; local: string }) {
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const server = await connectStdio(process.execPath, [...prof, CLI], {
+    PATH: process.env.PATH ?? '',
+    HOME: o.work,
+    OLARES_MCP_HOME: join(o.work, 'home'),
+    OLARES_URL_TEMPLATE: `${o.url}/{service}`,
+    OLARES_TOKEN_STORE: 'file',
+    OLARES_TOOLSETS: 'files',
+    OLARES_ID: USER.olaresId,
+    OLARES_ACCESS_TOKEN: o.token,
+    OLARES_LOCAL_ROOTS: o.local,
+  });
+  const callTool = async (name: string, args: Record<string, unknown>) => {
+    const r: any = await server.client.callTool({ name, arguments: args }, undefined, { timeout: 3_600_000 });
+    if (r.isError) throw new Error(`${name} failed: ${r.content?.[0]?.text}`);
+  };
+  return { server, callTool };
+}
+
 export async function timed(fn: () => Promise<unknown>): Promise<number> {
   await run('sync');
   const t0 = performance.now();
@@ -100,26 +124,9 @@ export async function benchTransfer(): Promise<BenchResult> {
     const src = join(local, 'payload.bin');
     await makeFile(src, bytes);
     const digest = await sha256(src);
-    // BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there when it exits.
-    const prof = process.env.BENCH_CPU_PROF
-      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
-      : [];
-    server = await connectStdio(process.execPath, [...prof, CLI], {
-      PATH: process.env.PATH ?? '',
-      HOME: work,
-      OLARES_MCP_HOME: join(work, 'home'),
-      OLARES_URL_TEMPLATE: `${url}/{service}`,
-      OLARES_TOKEN_STORE: 'file',
-      OLARES_TOOLSETS: 'files',
-      OLARES_ID: USER.olaresId,
-      OLARES_ACCESS_TOKEN: token,
-      OLARES_LOCAL_ROOTS: local,
-    });
-    const client = server.client;
-    const callTool = async (name: string, args: Record<string, unknown>) => {
-      const r: any = await client.callTool({ name, arguments: args }, undefined, { timeout: 3_600_000 });
-      if (r.isError) throw new Error(`${name} failed: ${r.content?.[0]?.text}`);
-    };
+    const started = await startFilesServer({ work, url, token, local });
+    server = started.server;
+    const { callTool } = started;
 
     // curl sends each multipart part from a whole file: split the payload outside the timing.
     const parts: Array<{ path: string; start: number; end: number }> = [];
