@@ -8,26 +8,25 @@
 // (default 2000 files x 3 rounds; --quick: 100 x 1). BENCH_VERBOSE=1 prints every timing;
 // BENCH_CPU_PROF=<dir> profiles the server.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { type BenchResult, cpuSeconds, median, quick, report, round, startSimProcess } from './lib.js';
+import { type BenchResult, cpuSeconds, median, quick, report, round } from './lib.js';
 import type { connectStdio } from './mcp.js';
-import { firstFactor, peakRssMiB, sha256, startFilesServer, timed } from './transfer.js';
+import {
+  firstFactor,
+  numberArg,
+  openTransferRig,
+  peakRssMiB,
+  sha256,
+  startFilesServer,
+  timed,
+} from './transfer.js';
 
 const run = promisify(execFile);
 const KiB = 1024;
-const USER = { olaresId: 'bob@olares.com', local: 'bob' };
-/** curl's own default for --parallel-max is 50; the tool runs 4 at once (src/tools/files/transfers.ts). */
+/** curl's own default for --parallel-max is 50; the tool runs 8 at once (src/tools/files/transfers.ts). */
 const CURL_PARALLEL = 50;
-
-const numberArg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(name);
-  const n = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} takes a positive number`);
-  return n;
-};
 
 /** Sizes spread evenly on a log scale from 1 KiB to 1 MiB, from a fixed seed. */
 function sizes(n: number): number[] {
@@ -68,21 +67,10 @@ async function digests(root: string): Promise<string> {
 export async function benchTransferFiles(): Promise<BenchResult> {
   const count = numberArg('--files', quick ? 100 : 2000);
   const rounds = numberArg('--rounds', quick ? 1 : 3);
-  const haveCurl = await run('curl', ['--version']).then(
-    () => true,
-    () => false,
-  );
-  if (!haveCurl)
+  const rig = await openTransferRig('olares-bench-files-');
+  if (!rig)
     return { name: 'transfer-files', figures: { skipped: 'curl is not installed (apt-get install curl)' } };
-
-  const work = await mkdtemp(join(tmpdir(), 'olares-bench-files-'));
-  const filesRoot = join(work, 'box');
-  const local = join(work, 'local');
-  const remoteHome = join(filesRoot, USER.local, 'drive', 'Home');
-  await mkdir(local, { recursive: true });
-  await mkdir(filesRoot, { recursive: true });
-  const sim = await startSimProcess(['--token-ttl', '7200', '--files-root', filesRoot]);
-  const { url } = sim;
+  const { work, local, remoteHome, url } = rig;
   let server: Awaited<ReturnType<typeof connectStdio>> | undefined;
   try {
     const token = await firstFactor(url);
@@ -223,9 +211,7 @@ export async function benchTransferFiles(): Promise<BenchResult> {
       pass: upRatio >= 0.8 && downRatio >= 0.8 && peakRss <= 150 && ok,
     };
   } finally {
-    await server?.close().catch(() => {});
-    await sim.close();
-    await rm(work, { recursive: true, force: true });
+    await rig.close(server);
   }
 }
 

@@ -24,9 +24,9 @@ const run = promisify(execFile);
 const UNDICI_DOWNLOAD = join(import.meta.dirname, 'undici-download.mjs');
 const CHUNK = 8 * 1024 * 1024; // what files_upload sends per chunk by default
 const MiB = 2 ** 20;
-const USER = { olaresId: 'bob@olares.com', local: 'bob', password: 'demo-password-bob' };
+export const USER = { olaresId: 'bob@olares.com', local: 'bob', password: 'demo-password-bob' };
 
-const numberArg = (name: string, fallback: number) => {
+export const numberArg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
   const n = i > 0 ? Number(process.argv[i + 1]) : fallback;
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} takes a positive number`);
@@ -99,25 +99,42 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-export async function benchTransfer(): Promise<BenchResult> {
-  const sizeMiB = numberArg('--size-mb', quick ? 16 : 1024);
-  const rounds = numberArg('--rounds', quick ? 1 : 3);
-  const bytes = Math.round(sizeMiB * MiB);
+/**
+ * What both transfer benchmarks stand on: curl on the PATH, a scratch folder with the box's files
+ * root and the local side, and the simulator in its own process. undefined when curl is missing.
+ */
+export async function openTransferRig(prefix: string) {
   const haveCurl = await run('curl', ['--version']).then(
     () => true,
     () => false,
   );
-  if (!haveCurl)
-    return { name: 'transfer', figures: { skipped: 'curl is not installed (apt-get install curl)' } };
-
-  const work = await mkdtemp(join(tmpdir(), 'olares-bench-transfer-'));
+  if (!haveCurl) return undefined;
+  const work = await mkdtemp(join(tmpdir(), prefix));
   const filesRoot = join(work, 'box');
   const local = join(work, 'local');
-  const remoteHome = join(filesRoot, USER.local, 'drive', 'Home');
   await mkdir(local, { recursive: true });
   await mkdir(filesRoot, { recursive: true });
   const sim = await startSimProcess(['--token-ttl', '7200', '--files-root', filesRoot]);
-  const { url } = sim;
+  return {
+    work,
+    local,
+    remoteHome: join(filesRoot, USER.local, 'drive', 'Home'),
+    url: sim.url,
+    async close(server?: { close(): Promise<void> }) {
+      await server?.close().catch(() => {});
+      await sim.close();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function benchTransfer(): Promise<BenchResult> {
+  const sizeMiB = numberArg('--size-mb', quick ? 16 : 1024);
+  const rounds = numberArg('--rounds', quick ? 1 : 3);
+  const bytes = Math.round(sizeMiB * MiB);
+  const rig = await openTransferRig('olares-bench-transfer-');
+  if (!rig) return { name: 'transfer', figures: { skipped: 'curl is not installed (apt-get install curl)' } };
+  const { work, local, remoteHome, url } = rig;
   let server: Awaited<ReturnType<typeof connectStdio>> | undefined;
   try {
     const token = await firstFactor(url);
@@ -275,9 +292,7 @@ export async function benchTransfer(): Promise<BenchResult> {
       pass: upRatio >= 0.9 && downRatio >= 0.9 && peakRss <= 150 && toolOk && curlOk,
     };
   } finally {
-    await server?.close().catch(() => {});
-    await sim.close();
-    await rm(work, { recursive: true, force: true });
+    await rig.close(server);
   }
 }
 
