@@ -1,8 +1,5 @@
-// The box's version and files nodes are read once per profile and remembered (src/olares/boxFacts.ts):
-// two calls that need them make one GET, and a call refused by a node drops the remembered list.
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connect, type McpSession, textOf } from './helpers/mcp.js';
+import { connectConfirming, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 const NODES_ROUTE = 'GET /files/api/nodes/';
@@ -16,11 +13,7 @@ describe('box facts are remembered per profile', () => {
   beforeEach(async () => {
     box = await makeBox({ marketStepMs: 50 });
     await box.login('bob@olares.com');
-    mcp = await connect({ ...box.env, OLARES_MARKET_POLL_MS: '20' }, { elicitation: { form: {} } });
-    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({
-      action: 'accept',
-      content: { confirm: true },
-    }));
+    mcp = await connectConfirming({ ...box.env, OLARES_MARKET_POLL_MS: '20' });
     box.sim.resetCounters();
   });
   afterEach(async () => {
@@ -66,11 +59,7 @@ describe('box facts are remembered per profile', () => {
     await mcp.close();
     box = await makeBox({ marketStepMs: 50, osVersion: '1.12.5' });
     await box.login('bob@olares.com');
-    mcp = await connect({ ...box.env, OLARES_MARKET_POLL_MS: '20' }, { elicitation: { form: {} } });
-    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({
-      action: 'accept',
-      content: { confirm: true },
-    }));
+    mcp = await connectConfirming({ ...box.env, OLARES_MARKET_POLL_MS: '20' });
     const install = await mcp.call('market_install', { app: 'firefox', wait: true });
     expect(install.structuredContent?.status, textOf(install)).toBe('success');
     const stop = await mcp.call('market_stop', { app: 'firefox', wait: true });

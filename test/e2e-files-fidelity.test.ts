@@ -5,9 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boxContent, connect, type McpSession, textOf } from './helpers/mcp.js';
+import { boxContent, connectConfirming, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 const CHUNK = 64 * 1024;
@@ -39,14 +38,11 @@ describe('files tools against real-box answers', () => {
     await mkdir(bobDir('cache', 'olares'), { recursive: true });
     work = await mkdtemp(join(tmpdir(), 'olares-mcp-fidelity-'));
     // Overwrites ask through the confirmation gate: this client shows forms and says yes.
-    mcp = await connect(
-      { ...box.env, OLARES_LOCAL_ROOTS: work, OLARES_UPLOAD_CHUNK_BYTES: String(CHUNK) },
-      { elicitation: { form: {} } },
-    );
-    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({
-      action: 'accept',
-      content: { confirm: true },
-    }));
+    mcp = await connectConfirming({
+      ...box.env,
+      OLARES_LOCAL_ROOTS: work,
+      OLARES_UPLOAD_CHUNK_BYTES: String(CHUNK),
+    });
   });
   afterAll(async () => {
     await mcp?.close();

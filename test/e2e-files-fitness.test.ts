@@ -3,9 +3,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boxContent, connect, type McpSession, textOf } from './helpers/mcp.js';
+import { boxContent, connectConfirming, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 describe('files: share link and head/tail', () => {
@@ -17,11 +16,7 @@ describe('files: share link and head/tail', () => {
     box = await makeBox();
     await box.login('alice@olares.com');
     work = await mkdtemp(join(tmpdir(), 'olares-fitness-'));
-    mcp = await connect({ ...box.env, OLARES_LOCAL_ROOTS: work }, { elicitation: { form: {} } });
-    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({
-      action: 'accept',
-      content: { confirm: true },
-    }));
+    mcp = await connectConfirming({ ...box.env, OLARES_LOCAL_ROOTS: work });
   });
   afterAll(async () => {
     await mcp?.close();

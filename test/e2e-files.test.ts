@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { boxContent, connect, type McpSession, progressSent, textOf } from './helpers/mcp.js';
+import {
+  boxContent,
+  connect,
+  connectConfirming,
+  type McpSession,
+  progressSent,
+  textOf,
+} from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 import { eventually, gate } from './helpers/wait.js';
 
@@ -25,14 +32,11 @@ describe('files tools', () => {
     box = await makeBox();
     await box.login('bob@olares.com');
     work = await mkdtemp(join(tmpdir(), 'olares-mcp-files-'));
-    mcp = await connect(
-      { ...box.env, OLARES_LOCAL_ROOTS: work, OLARES_UPLOAD_CHUNK_BYTES: String(CHUNK) },
-      { elicitation: { form: {} } },
-    );
-    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({
-      action: 'accept',
-      content: { confirm: true },
-    }));
+    mcp = await connectConfirming({
+      ...box.env,
+      OLARES_LOCAL_ROOTS: work,
+      OLARES_UPLOAD_CHUNK_BYTES: String(CHUNK),
+    });
   });
   afterEach(async () => {
     await mcp?.close();

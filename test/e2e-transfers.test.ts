@@ -6,9 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type McpSession, progressSent, textOf } from './helpers/mcp.js';
+import { connect, connectConfirming, type McpSession, progressSent, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 const CHUNK = 64 * 1024;
@@ -86,14 +85,11 @@ describe('transfers of many files', () => {
     await box.login('bob@olares.com');
     work = await mkdtemp(join(tmpdir(), 'olares-mcp-transfers-'));
     outside = await mkdtemp(join(tmpdir(), 'olares-mcp-transfers-outside-'));
-    mcp = await connect(
-      { ...box.env, OLARES_LOCAL_ROOTS: work, OLARES_UPLOAD_CHUNK_BYTES: String(CHUNK) },
-      { elicitation: { form: {} } },
-    );
-    mcp.client.setRequestHandler(ElicitRequestSchema, async () => ({
-      action: 'accept',
-      content: { confirm: true },
-    }));
+    mcp = await connectConfirming({
+      ...box.env,
+      OLARES_LOCAL_ROOTS: work,
+      OLARES_UPLOAD_CHUNK_BYTES: String(CHUNK),
+    });
   });
   afterAll(async () => {
     await mcp?.close();

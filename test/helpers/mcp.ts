@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { type ClientCapabilities, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 /** The built server; OLARES_MCP_CLI points at another build (parallel work builds elsewhere). */
 export const CLI = resolve(process.env.OLARES_MCP_CLI || resolve(import.meta.dirname, '../../dist/cli.js'));
@@ -60,6 +60,16 @@ export async function connect(
       }),
     close: () => client.close(),
   };
+}
+
+/** A client that shows confirmation forms and says yes to every one (the person approves). */
+export async function connectConfirming(env: NodeJS.ProcessEnv): Promise<McpSession> {
+  const session = await connect(env, { elicitation: { form: {} } });
+  session.client.setRequestHandler(ElicitRequestSchema, async () => ({
+    action: 'accept',
+    content: { confirm: true },
+  }));
+  return session;
 }
 
 export const textOf = (result: any): string =>
