@@ -51,7 +51,7 @@ function createServer(env: NodeJS.ProcessEnv = process.env) {
       jsonSchemaValidator: liteJsonSchemaValidator,
     },
   );
-  const tools = selectTools(env);
+  const tools = selectTools(auth.config);
   for (const decl of tools) registerTool(server, auth, decl);
   compactToolList(server);
   return { server, auth, tools };

@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { selectTools } from '../src/tools/registry.js';
 import {
   cleanEnv,
@@ -106,7 +107,7 @@ describe.skipIf(offline)('the npm package installed into an empty prefix', () =>
     try {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(
-        selectTools(env)
+        selectTools(loadConfig(env))
           .map((t) => t.name)
           .sort(),
       );

@@ -1,6 +1,6 @@
 // Which tools a server process serves: OLARES_TOOLSETS picks toolsets (toolsets.ts declares
 // them), OLARES_READ_ONLY keeps the read-only tools.
-import { ConfigError, loadConfig } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
 import type { ToolDeclaration, Toolset } from './defineTool.js';
 import { allTools, TOOLSETS } from './toolsets.js';
 
@@ -31,9 +31,9 @@ function parseToolsets(value: string | undefined): Set<Toolset> {
   return picked;
 }
 
-export function selectTools(env: NodeJS.ProcessEnv): ToolDeclaration<any, any>[] {
-  const toolsets = parseToolsets(env.OLARES_TOOLSETS);
-  const { readOnly } = loadConfig(env);
+export function selectTools(config: Config): ToolDeclaration<any, any>[] {
+  const toolsets = parseToolsets(config.toolsets);
+  const { readOnly } = config;
   return allTools.filter(
     (t) => toolsets.has(t.toolset) && (!readOnly || t.annotations.readOnlyHint || t.allowInReadOnly),
   );
