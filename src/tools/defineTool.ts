@@ -5,7 +5,15 @@ import { z } from 'zod';
 import type { RawBoxText } from './boxText.js';
 import type { ToolContext } from './context.js';
 
-export type Toolset = 'profile' | 'files' | 'market' | 'cluster' | 'dashboard' | 'doctor';
+export type Toolset =
+  | 'profile'
+  | 'files'
+  | 'market'
+  | 'cluster'
+  | 'dashboard'
+  | 'doctor'
+  | 'workloads'
+  | 'settings';
 
 export interface Annotations {
   readOnlyHint: boolean;
