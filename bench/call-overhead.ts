@@ -95,8 +95,8 @@ export async function benchCallOverhead(): Promise<BenchResult> {
         simInBenchProcessRatio: round(inProcess.ratio),
       },
       ratio,
-      goal: '<= 1.25',
-      pass: ratio <= 1.25,
+      goal: '<= 1.15',
+      pass: ratio <= 1.15,
     };
   } finally {
     await sim.close();

@@ -86,7 +86,7 @@ export async function startFilesServer(o: { work: string; url: string; token: st
     OLARES_LOCAL_ROOTS: o.local,
   });
   const callTool = async (name: string, args: Record<string, unknown>) => {
-    const r: any = await server.client.callTool({ name, arguments: args }, undefined, { timeout: 3_600_000 });
+    const r: any = await server.client.callTool({ name, arguments: args }, { timeout: 3_600_000 });
     if (r.isError) throw new Error(`${name} failed: ${r.content?.[0]?.text}`);
   };
   return { server, callTool };

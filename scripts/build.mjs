@@ -26,18 +26,19 @@ const zodEnglishOnly = {
 
 /**
  * The SDK constructs Ajv unless given a validator; the server and the demo client always pass
- * src/jsonSchemaLite.ts, so Ajv (130 KB parsed at every start) stays out of the bundle.
+ * src/jsonSchemaLite.ts, so Ajv (about 250 KB parsed at every start) stays out of the bundle. The
+ * v2 SDK vendors it in one `ajvProvider-*.mjs` chunk per package, imported only by its Node shim.
  */
 const withoutAjv = {
   name: 'without-ajv',
   setup(b) {
-    b.onResolve({ filter: /[\\/]validation[\\/]ajv-provider\.js$/ }, (args) => ({
+    b.onResolve({ filter: /[\\/]ajvProvider-[\w-]+\.mjs$|^\.\/ajvProvider-[\w-]+\.mjs$/ }, (args) => ({
       path: args.path,
       namespace: 'no-ajv',
     }));
     b.onLoad({ filter: /.*/, namespace: 'no-ajv' }, () => ({
       contents:
-        "export class AjvJsonSchemaValidator { constructor() { throw new Error('olares-mcp is built without Ajv: pass jsonSchemaValidator (src/jsonSchemaLite.ts)'); } }",
+        "class Missing { constructor() { throw new Error('olares-mcp is built without Ajv: pass jsonSchemaValidator (src/jsonSchemaLite.ts)'); } }\nexport { Missing as n, Missing as r, Missing as t };",
     }));
   },
 };

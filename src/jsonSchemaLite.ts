@@ -3,7 +3,7 @@
 // the output schemas our tools/list advertises. Ajv does far more; parsing it cost about a tenth
 // of every server start (bench/startup.ts), so the bundle leaves it out (scripts/build.mjs).
 // Keywords not handled below are accepted, never rejected.
-import type { JsonSchemaType, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
+import type { JsonSchemaType, jsonSchemaValidator } from '@modelcontextprotocol/server';
 
 type Schema = Record<string, any>;
 

@@ -1,5 +1,4 @@
 // Cluster and dashboard tools end to end: SDK Client over stdio -> built server -> simulator.
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
@@ -19,7 +18,7 @@ describe('cluster and dashboard tools', () => {
     await box.login('bob@olares.com', { name: 'bob' });
     await box.auth.profiles.use('alice');
     mcp = await connect(box.env, { elicitation: { form: {} } });
-    mcp.client.setRequestHandler(ElicitRequestSchema, async () =>
+    mcp.onElicit(async () =>
       answer === 'accept' ? { action: 'accept', content: { confirm: true } } : { action: 'decline' },
     );
   });

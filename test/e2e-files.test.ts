@@ -3,7 +3,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   boxContent,
@@ -313,14 +312,14 @@ describe('files tools', () => {
     await mcp.call('files_upload', { localPath: join(work, 'bin.dat'), remotePath: 'drive/Home/' });
     const bin = await mcp.call('files_cat', { path: 'drive/Home/bin.dat' });
     expect(textOf(bin)).toMatch(/looks binary .* Use files_download/);
-    expect((await mcp.client.listTools()).tools.length).toBeGreaterThan(10);
+    expect((await mcp.listTools()).length).toBeGreaterThan(10);
   });
 
   it('asks before deleting and does nothing when the user declines', async () => {
     await mcp.call('files_mkdir', { path: 'drive/Home/Keep' });
     let asked: any;
-    mcp.client.setRequestHandler(ElicitRequestSchema, async (req) => {
-      asked = req.params;
+    mcp.onElicit(async (params: any) => {
+      asked = params;
       return { action: 'decline' };
     });
     box.sim.resetCounters();

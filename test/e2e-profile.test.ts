@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type McpSession, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
@@ -61,8 +60,8 @@ describe('profile tools over stdio', () => {
     await box.login('bob@olares.com', { name: 'bob' });
     mcp = await connect(box.env, { elicitation: { form: {} } });
     const asked: string[] = [];
-    mcp.client.setRequestHandler(ElicitRequestSchema, async (req: any) => {
-      asked.push(req.params.message);
+    mcp.onElicit(async (params: any) => {
+      asked.push(params.message);
       return { action: 'accept', content: { confirm: true } };
     });
     let r = await mcp.call('profile_use', { name: 'alice' });

@@ -119,7 +119,7 @@ describe('fuzzing every tool', () => {
       OLARES_MARKET_POLL_MS: '20',
       OLARES_LOGIN_TTL_MS: '2000',
     });
-    tools = (await session.client.listTools()).tools;
+    tools = await session.listTools();
   }, 120_000);
 
   afterAll(async () => {

@@ -71,7 +71,7 @@ describe('the gate', () => {
     args: {},
     mode: 'ask',
     canShowForm: false,
-    askForm: async () => 'yes',
+    askForm: async () => ({ answer: 'yes' }),
     ...over,
   });
   const req = { question: 'Do it?', targets: ['x'] };
@@ -116,7 +116,7 @@ describe('the confirmation message', () => {
       args: {},
       mode: 'strict',
       canShowForm: false,
-      askForm: async () => 'yes',
+      askForm: async () => ({ answer: 'yes' }),
       approvalLink: async (message) => {
         onPage = message;
         return { approved: true };
@@ -131,7 +131,7 @@ describe('the confirmation message', () => {
         canShowForm: true,
         askForm: async (message) => {
           inForm = message;
-          return 'yes';
+          return { answer: 'yes' };
         },
       },
       { question: 'Delete?', targets, kind: 'destructive' },

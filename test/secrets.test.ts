@@ -3,7 +3,6 @@
 // the TOTP codes and every access and refresh token the simulator issued.
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/authApi.js';
 import { tokenExpiry } from '../src/auth/jwt.js';
@@ -57,13 +56,13 @@ describe('secrets never leave the server process', () => {
     // 1. URL-elicitation login with password + TOTP
     const urlClient = await connect(env, { elicitation: { url: {}, form: {} } });
     sessions.push(urlClient);
-    urlClient.client.setRequestHandler(ElicitRequestSchema, async (req: any) => {
-      if (req.params.mode === 'url') {
+    urlClient.onElicit(async (params: any) => {
+      if (params.mode === 'url') {
         setTimeout(async () => {
           const code = await box.totp('alice@olares.com');
           secrets.add(code);
-          await completeLogin(req.params.url, 'a-wrong-password-123'); // a failed attempt first
-          await completeLogin(req.params.url, box.password('alice@olares.com'), async () => code);
+          await completeLogin(params.url, 'a-wrong-password-123'); // a failed attempt first
+          await completeLogin(params.url, box.password('alice@olares.com'), async () => code);
         }, 20);
         return { action: 'accept' };
       }
@@ -116,7 +115,7 @@ describe('secrets never leave the server process', () => {
 
     // 4. every tool's success path, asserted, as alice (the form client confirms every change);
     // then a bad call of every tool from both sessions, and bob's stale token refreshing.
-    const { tools } = await plain.client.listTools();
+    const tools = await plain.listTools();
     await writeFile(join(box.home, 'up.txt'), 'hello');
     const succeeded = new Set<string>(['profile_login', 'profile_import']); // steps 1-3, asserted there
     const ok = async (tool: string, args: Record<string, unknown> = {}) => {

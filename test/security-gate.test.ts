@@ -4,7 +4,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hiddenFields, pageRequest } from './helpers/browser.js';
 import { boxContent, connect, type McpSession, textOf } from './helpers/mcp.js';
@@ -52,7 +51,7 @@ describe('the confirmation gate', () => {
       { ...box.env, OLARES_LOCAL_ROOTS: work, ...env },
       form ? { elicitation: { form: {} } } : {},
     );
-    if (form) s.client.setRequestHandler(ElicitRequestSchema, async (req) => form(req.params) as any);
+    if (form) s.onElicit(async (params: any) => form(params) as any);
     sessions.push(s);
     return s;
   }

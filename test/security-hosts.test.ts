@@ -6,7 +6,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { completeLogin, hiddenFields, pageRequest, submitStep } from './helpers/browser.js';
 import { CLI, connect, type McpSession, textOf } from './helpers/mcp.js';
@@ -52,8 +51,8 @@ describe('trust boundary: credentials, hosts and profiles', () => {
   const formClient = async (env: NodeJS.ProcessEnv, answer: 'yes' | 'no' | 'decline') => {
     const s = await open(env, { elicitation: { form: {} } });
     const asked: string[] = [];
-    s.client.setRequestHandler(ElicitRequestSchema, async (req: any) => {
-      asked.push(req.params.message);
+    s.onElicit(async (params: any) => {
+      asked.push(params.message);
       if (answer === 'decline') return { action: 'decline' };
       return { action: 'accept', content: { confirm: answer === 'yes' } };
     });
@@ -175,7 +174,7 @@ describe('trust boundary: credentials, hosts and profiles', () => {
     const mcp = await open(
       observed({ OLARES_READ_ONLY: '1', OLARES_LOCAL_ROOTS: work, OLARES_REFRESH_TOKEN: FAKE_TOKEN }),
     );
-    const { tools } = await mcp.client.listTools();
+    const tools = await mcp.listTools();
     expect(tools.map((t) => t.name)).toContain('profile_import');
     const r = await mcp.call('profile_import', { olaresId: 'bob@olares.com', refreshTokenFile: file });
     expect(r.isError).toBe(true);

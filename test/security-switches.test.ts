@@ -43,7 +43,7 @@ describe('M4: safety switches fail closed', () => {
   it('M4: OLARES_READ_ONLY accepts yes/on/padded/mixed-case values as on', async () => {
     for (const value of ['yes', 'on', ' 1', '1 ', 'True ']) {
       mcp = await connect({ ...box.env, OLARES_READ_ONLY: value });
-      const names = (await mcp.client.listTools()).tools.map((t) => t.name);
+      const names = (await mcp.listTools()).map((t) => t.name);
       expect(names, `OLARES_READ_ONLY=${JSON.stringify(value)}`).not.toContain('files_rm');
       expect(names).toContain('files_ls');
       await mcp.close();

@@ -42,7 +42,7 @@ describe('words and schemas of the tool surface', () => {
       OLARES_MCP_HOME: '/nonexistent-olares-mcp-test',
       OLARES_TOOLSETS: 'all',
     });
-    tools = (await mcp.client.listTools()).tools;
+    tools = await mcp.listTools();
     instructions = mcp.client.getInstructions() ?? '';
   });
   afterAll(() => mcp?.close());

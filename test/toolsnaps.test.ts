@@ -69,7 +69,7 @@ async function listTools(env: NodeJS.ProcessEnv): Promise<any[]> {
     ...env,
   });
   try {
-    return (await s.client.listTools()).tools;
+    return await s.listTools();
   } finally {
     await s.close();
   }
@@ -84,7 +84,7 @@ describe('tool surface', () => {
       OLARES_MCP_HOME: '/nonexistent-olares-mcp-test',
       OLARES_TOOLSETS: 'all',
     });
-    tools = (await session.client.listTools()).tools;
+    tools = await session.listTools();
   });
   afterAll(() => session?.close());
 

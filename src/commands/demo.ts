@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { liteJsonSchemaValidator } from '../jsonSchemaLite.js';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -76,11 +76,12 @@ export async function runDemo() {
   });
   const client = new Client(
     { name: 'olares-mcp-demo', version: '1' },
-    { jsonSchemaValidator: liteJsonSchemaValidator },
+    // The demo speaks the newest revision; the server also serves clients that send initialize.
+    { jsonSchemaValidator: liteJsonSchemaValidator, versionNegotiation: { mode: { pin: '2026-07-28' } } },
   );
   const call = async (name: string, args: Record<string, unknown> = {}, onprogress?: (p: any) => void) => {
     show(`\n${bold(`> ${name} ${JSON.stringify(args)}`)}`);
-    const r: any = await client.callTool({ name, arguments: args }, undefined, { onprogress });
+    const r: any = await client.callTool({ name, arguments: args }, { onprogress });
     const text: string = r.content?.[0]?.text ?? '';
     const [summary] = text.split('\n{');
     show(`${r.isError ? 'ERROR: ' : ''}${summary.trim()}`);

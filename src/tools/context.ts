@@ -1,15 +1,23 @@
 // What a tool handler gets besides its arguments. Everything protocol-specific (progress,
-// elicitation, roots, cancellation) is reached through here; `server` is the one raw door, kept
-// for profile_login's URL-mode elicitation and its completion notice.
-import { randomUUID } from 'node:crypto';
+// elicitation, roots, cancellation) is reached through here; `protocol` (callProtocol.ts) is the
+// one raw door, kept for profile_login's URL-mode link in either protocol era.
+import { createHash, randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { inputRequired } from '@modelcontextprotocol/server';
 import type { AuthContext } from '../auth/index.js';
 import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
 import { OlaresClients } from '../olares/index.js';
 import { requestApproval } from './approvalPage.js';
-import { type Confirmation, type ConfirmRequest, confirm, type GateDeps } from './gate.js';
+import {
+  type CallProtocol,
+  type ConfirmedQuestion,
+  formAnswer,
+  InputRequiredSignal,
+  LEGACY_ANSWER_TIMEOUT_MS,
+  rootsAnswer,
+} from './callProtocol.js';
+import { type Confirmation, type ConfirmRequest, confirm, type FormAnswer, type GateDeps } from './gate.js';
 import {
   type ClientRootUris,
   type EffectiveLocalRoots,
@@ -19,7 +27,7 @@ import {
 
 export interface ToolContext {
   auth: AuthContext;
-  server: McpServer;
+  protocol: CallProtocol;
   signal: AbortSignal;
   /** Clients bound to the call's profile (its `profile` argument, else the default). */
   olares(): Promise<OlaresClients>;
@@ -67,7 +75,7 @@ function auditErrorCode(err: unknown): string {
 
 export interface ContextDeps {
   auth: AuthContext;
-  server: McpServer;
+  protocol: CallProtocol;
   signal: AbortSignal;
   /** The tool being called and its arguments: approvals are bound to them. */
   tool: string;
@@ -92,13 +100,17 @@ interface CallState {
   highestReported: number;
   audited?: Record<string, unknown>;
   donePart?: string;
+  /** 2026-07-28: message hashes the user said yes to, in this round or carried from earlier ones. */
+  confirmedThisCall: ConfirmedQuestion[];
+  /** 2026-07-28: the client's roots once known in this call. */
+  roots?: string[];
 }
 
 export function createContext(deps: ContextDeps): ToolContext {
-  const state: CallState = { highestReported: -Infinity };
+  const state: CallState = { highestReported: -Infinity, confirmedThisCall: [] };
   const ctx: ToolContext = {
     auth: deps.auth,
-    server: deps.server,
+    protocol: deps.protocol,
     signal: deps.signal,
     olares() {
       state.handlerRanAs = true;
@@ -107,8 +119,10 @@ export function createContext(deps: ContextDeps): ToolContext {
     ranAs: () => (state.handlerRanAs ? state.olaresId : undefined),
     progress: (progress, total, message) => reportProgress(deps, state, progress, total, message),
     elicitation() {
-      const caps = deps.server.server.getClientCapabilities()?.elicitation;
-      return { form: Boolean(caps?.form), url: Boolean(caps?.url) };
+      const caps = deps.protocol.capabilities?.elicitation as { form?: object; url?: object } | undefined;
+      // A bare `elicitation: {}` is the 2025-06-18 declaration: forms only.
+      const bare = caps !== undefined && caps.form === undefined && caps.url === undefined;
+      return { form: bare || Boolean(caps?.form), url: Boolean(caps?.url) };
     },
     confirmations: [],
     async confirm(req) {
@@ -122,7 +136,7 @@ export function createContext(deps: ContextDeps): ToolContext {
       return info.roots;
     },
     async localRootsInfo() {
-      return effectiveLocalRoots(deps.auth.config.localRoots, await listClientRoots(deps), homedir());
+      return effectiveLocalRoots(deps.auth.config.localRoots, await clientRoots(deps, state), homedir());
     },
     auditAttempt: (target, opts) => writeAuditAttempt(deps, state, target, opts),
     auditOutcome: (error) => writeAuditOutcome(deps, state, error),
@@ -162,29 +176,80 @@ function gateDeps(deps: ContextDeps, state: CallState, ctx: ToolContext): GateDe
     args: deps.args,
     mode: deps.auth.config.confirm,
     canShowForm: ctx.elicitation().form && deps.auth.config.forms,
-    askForm: (message, question) => askConfirmForm(deps, message, question),
+    askForm: (message, req) => askConfirmForm(deps, state, message, req),
     approvalLink: (message, change) => approvalLinkFor(deps, state, message, change),
   };
 }
 
-async function askConfirmForm(deps: ContextDeps, message: string, question: string) {
-  const answer = await deps.server.server.elicitInput(
-    {
-      mode: 'form',
-      message,
-      requestedSchema: {
-        type: 'object',
-        properties: {
-          confirm: { type: 'boolean', title: 'Yes, do it', description: question, default: false },
-        },
-        required: ['confirm'],
-      },
+const confirmForm = (message: string, question: string) => ({
+  mode: 'form' as const,
+  message,
+  requestedSchema: {
+    type: 'object' as const,
+    properties: {
+      confirm: { type: 'boolean' as const, title: 'Yes, do it', description: question, default: false },
     },
-    { signal: deps.signal, timeout: 10 * 60_000 },
+    required: ['confirm'],
+  },
+});
+
+/** 2026-07-28 confirmations live ten minutes, in the user's hands between two rounds. */
+const CONFIRM_STATE_TTL_MS = 10 * 60_000;
+
+/**
+ * One yes/no question, in the call's era. 2025: pushed and awaited, at most 45 s (a client that
+ * declares forms and never draws them must not hang the call). 2026-07-28: answered from the
+ * retry's signed state and answers, else asked by ending this round (callProtocol.ts). A question
+ * is known by its text and targets, not its details: a value the handler chose afresh (a link
+ * password) is carried as the memo the user saw, as approval links do.
+ */
+async function askConfirmForm(
+  deps: ContextDeps,
+  state: CallState,
+  message: string,
+  req: ConfirmRequest,
+): Promise<FormAnswer> {
+  const protocol = deps.protocol;
+  if (protocol.era === 'legacy') {
+    try {
+      const answer = await protocol.elicit(confirmForm(message, req.question), LEGACY_ANSWER_TIMEOUT_MS);
+      if (answer.action === 'accept') return { answer: answer.content?.confirm === true ? 'yes' : 'no' };
+      return { answer: answer.action };
+    } catch (err) {
+      if (deps.signal.aborted) throw err;
+      if (isTimeout(err)) return { answer: 'no-answer' };
+      throw err;
+    }
+  }
+  const carried = await protocol.state();
+  const q = createHash('sha256')
+    .update(JSON.stringify([req.kind, req.question, req.targets]))
+    .digest('base64url');
+  const confirmed = state.confirmedThisCall;
+  const known = confirmed.find((c) => c.q === q) ?? carried?.confirmed.find((c) => c.q === q);
+  if (known) {
+    if (!confirmed.includes(known)) confirmed.push(known);
+    return { answer: 'yes', memo: known.memo };
+  }
+  if (carried?.asking?.q === q) {
+    const answer = formAnswer(protocol.responses, carried.asking.key);
+    if (answer === 'yes') {
+      confirmed.push({ q, memo: carried.asking.memo });
+      return { answer, memo: carried.asking.memo };
+    }
+    if (answer !== 'missing') return { answer };
+  }
+  const key = `confirm${confirmed.length}`;
+  const { mode: _form, ...formParams } = confirmForm(message, req.question);
+  const earlier = (carried?.confirmed ?? []).filter((c) => !confirmed.some((d) => d.q === c.q));
+  return protocol.ask(
+    { [key]: inputRequired.elicit(formParams) },
+    { confirmed: [...earlier, ...confirmed], asking: { key, q, memo: req.memo }, roots: state.roots },
+    CONFIRM_STATE_TTL_MS,
   );
-  if (answer.action === 'accept') return answer.content?.confirm === true ? 'yes' : 'no';
-  return answer.action;
 }
+
+const isTimeout = (err: unknown) => /timed? ?out/i.test(String((err as Error)?.message));
 
 async function approvalLinkFor(deps: ContextDeps, state: CallState, message: string, change: ConfirmRequest) {
   // Bound to who the call runs as: an approval for alice never runs as bob.
@@ -227,11 +292,13 @@ async function writeAuditOutcome(deps: ContextDeps, state: CallState, error?: un
   const outcome =
     error === undefined
       ? { outcome: 'ok' }
-      : {
-          outcome: 'error',
-          error: auditErrorCode(error),
-          ...(state.donePart ? { partial: state.donePart } : {}),
-        };
+      : error instanceof InputRequiredSignal
+        ? { outcome: 'asked' }
+        : {
+            outcome: 'error',
+            error: auditErrorCode(error),
+            ...(state.donePart ? { partial: state.donePart } : {}),
+          };
   const line = JSON.stringify({
     time: new Date().toISOString(),
     phase: 'outcome',
@@ -245,14 +312,25 @@ async function writeAuditOutcome(deps: ContextDeps, state: CallState, error?: un
   }
 }
 
-/** The client's roots/list answer; undefined when it declares no roots or the request fails. */
-async function listClientRoots(deps: ContextDeps): Promise<ClientRootUris> {
-  if (!deps.server.server.getClientCapabilities()?.roots) return undefined;
-  try {
-    const { roots } = await deps.server.server.listRoots(undefined, { signal: deps.signal, timeout: 10_000 });
-    return roots.map((r) => r.uri);
-  } catch (err) {
-    log.debug(`roots/list failed: ${(err as Error).message}`);
-    return undefined;
+/**
+ * The client's roots. 2025: a roots/list request when the client declares roots. 2026-07-28: an
+ * input_required round asking for them, only when OLARES_LOCAL_ROOTS is unset (then they decide
+ * nothing) and this request declares roots; the answer is carried in the signed state afterwards.
+ */
+async function clientRoots(deps: ContextDeps, state: CallState): Promise<ClientRootUris> {
+  const protocol = deps.protocol;
+  if (protocol.era === 'legacy') return protocol.listRoots();
+  if (state.roots) return state.roots;
+  if (deps.auth.config.localRoots !== undefined || !protocol.capabilities?.roots) return undefined;
+  const carried = await protocol.state();
+  const answered = carried?.roots ?? rootsAnswer(protocol.responses, 'roots');
+  if (answered) {
+    state.roots = answered;
+    return answered;
   }
+  return protocol.ask(
+    { roots: inputRequired.listRoots() },
+    { confirmed: carried?.confirmed ?? [] },
+    CONFIRM_STATE_TTL_MS,
+  );
 }

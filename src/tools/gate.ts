@@ -14,6 +14,7 @@
 import type { ConfirmMode } from '../config.js';
 import { OlaresMcpError } from '../errors.js';
 import { escapeInvisible } from './boxText.js';
+import { InputRequiredSignal } from './callProtocol.js';
 
 export type ChangeKind = 'destructive' | 'risky' | 'credential';
 
@@ -57,12 +58,19 @@ export class ApprovalRequiredError extends OlaresMcpError {
     tool: string,
     readonly approvalUrl: string,
     readonly expiresAt: string,
+    why?: string,
   ) {
     super(
-      `${tool} needs the user's approval and nothing was changed yet. Give the user this link to open in a browser on this machine: ${approvalUrl} (it names the change; it expires at ${expiresAt}). After they approve, call ${tool} again with exactly the same arguments.`,
+      `${why ? `${why}; ` : ''}${tool} needs the user's approval and nothing was changed yet. Give the user this link to open in a browser on this machine: ${approvalUrl} (it names the change; it expires at ${expiresAt}). After they approve, call ${tool} again with exactly the same arguments.`,
       { code: 'approval_required' },
     );
   }
+}
+
+export interface FormAnswer {
+  answer: 'yes' | 'no' | 'decline' | 'cancel' | 'no-answer';
+  /** The `memo` shown when the user said yes in an earlier round (2026-07-28): use these values. */
+  memo?: Record<string, string>;
 }
 
 /** What the gate needs from the protocol side; context.ts supplies it. */
@@ -73,8 +81,12 @@ export interface GateDeps {
   mode: ConfirmMode;
   /** Whether a form can be shown (client declares it and OLARES_FORMS is not off). */
   canShowForm: boolean;
-  /** Shows a yes/no form; resolves to the user's answer. */
-  askForm(message: string, question: string): Promise<'yes' | 'no' | 'decline' | 'cancel'>;
+  /**
+   * Shows a yes/no form; resolves to the user's answer, or `no-answer` when the client declared
+   * forms but nobody answered in time. In the 2026-07-28 era it may end the round instead
+   * (InputRequiredSignal: the client asks the user and calls again).
+   */
+  askForm(message: string, req: ConfirmRequest): Promise<FormAnswer>;
   /**
    * An approval link for this exact call and change (`req`: its question and targets bind it too,
    * so two confirmations in one call, or a box that changed meanwhile, are asked separately);
@@ -105,16 +117,19 @@ export async function confirm(deps: GateDeps, req: ConfirmRequest): Promise<Conf
     return { confirmed: false, how: 'confirm-off', reason: 'OLARES_CONFIRM=off' };
   const message = confirmationMessage(req);
   if (deps.canShowForm) {
-    let answer: Awaited<ReturnType<GateDeps['askForm']>>;
+    let said: FormAnswer;
     try {
-      answer = await deps.askForm(message, req.question);
+      said = await deps.askForm(message, req);
     } catch (err) {
+      if (err instanceof InputRequiredSignal) throw err;
       throw new ConfirmationRefusedError(
         deps.tool,
         `the confirmation could not be shown (${(err as Error).message})`,
       );
     }
-    if (answer === 'yes') return { confirmed: true, how: 'form' };
+    const { answer } = said;
+    if (answer === 'yes') return { confirmed: true, how: 'form', ...(said.memo ? { memo: said.memo } : {}) };
+    if (answer === 'no-answer') return unanswered(deps, req);
     throw new ConfirmationRefusedError(
       deps.tool,
       answer === 'no'
@@ -140,4 +155,18 @@ export async function confirm(deps: GateDeps, req: ConfirmRequest): Promise<Conf
       ? 'OLARES_CONFIRM=strict and this client cannot show a confirmation form'
       : "this change needs the user's confirmation and this client cannot show a form",
   );
+}
+
+/**
+ * The client declared forms but nobody answered (Claude Desktop declares them and never draws
+ * them): nothing changes, and the user gets the approval link instead where one can be made.
+ */
+async function unanswered(deps: GateDeps, req: ConfirmRequest): Promise<Confirmation> {
+  const why = 'no answer to the confirmation form within 45 s';
+  if (req.kind !== 'credential') {
+    const link = await deps.approvalLink?.(confirmationMessage(req, Number.POSITIVE_INFINITY), req);
+    if (link && 'approved' in link) return { confirmed: true, how: 'approval-link', memo: link.memo };
+    if (link) throw new ApprovalRequiredError(deps.tool, link.url, link.expiresAt, why);
+  }
+  throw new ConfirmationRefusedError(deps.tool, why);
 }

@@ -1,18 +1,14 @@
-// Profile tools (docs/architecture.md#tool-surface, 5): list, use, remove, import, login. None of them ever takes
-// or returns a password, TOTP code, access token or refresh token.
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { currentProfile, findProfile } from '../auth/config.js';
 import { parseOlaresId } from '../auth/identity.js';
 import { type AuthTarget, UntrustedAuthHostError } from '../auth/index.js';
-import { openInBrowser } from '../auth/loopback.js';
 import { listPendingLogins } from '../auth/pendingLogins.js';
-import { InvalidInputError } from '../errors.js';
 import { DESTRUCTIVE_LOCAL, MUTATE, MUTATE_LOCAL_IDEMPOTENT, READ_LOCAL } from './annotations.js';
 import type { ToolContext } from './context.js';
 import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js';
 import { errorCode } from './errors.js';
 import { ConfirmationRefusedError } from './gate.js';
+import { loginThroughPage } from './loginRounds.js';
 
 const profileView = z.object({
   name: z.string(),
@@ -266,8 +262,6 @@ async function confirmNewHost(ctx: ToolContext, target: AuthTarget, what: 'impor
   }
 }
 
-const LOGIN_ELICITATION_TIMEOUT_MS = 10 * 60_000;
-
 export const profileLogin = defineTool({
   name: 'profile_login',
   title: 'Log in to Olares',
@@ -304,71 +298,11 @@ export const profileLogin = defineTool({
     const target = await ctx.auth.authTarget(olaresId);
     const makeCurrent = await wantsSwitch(ctx, olaresId, args.makeCurrent);
     if (makeCurrent) await confirmSwitch(ctx, args.name || olaresId, olaresId);
-    // The page is the confirmation of a new host: it names it and the user types the olaresId.
-    // A URL-mode call waits for the page anyway, so its page lives in this process; otherwise the
-    // page is detached and outlives this server (a client may restart it before the user types).
-    const waits = Boolean(ctx.elicitation().url);
-    const page = waits
-      ? await (await import('../auth/loginPage.js')).openLoginPage(ctx.auth, olaresId, {
-          name: args.name,
-          makeCurrent,
-        })
-      : await (await import('../auth/loginPageProcess.js')).startDetachedLoginPage(ctx.auth, olaresId, {
-          name: args.name,
-          makeCurrent,
-        });
-    const linkExpiresAt = new Date(page.expiresAt).toISOString();
-    const hostInfo = {
-      authUrl: `${target.scheme}//${target.host}`,
-      newHost: !target.trusted,
-    };
+    const hostInfo = { authUrl: `${target.scheme}//${target.host}`, newHost: !target.trusted };
     const hostLine = target.trusted
       ? `The page sends the password to ${hostInfo.authUrl}.`
       : `The page sends the password to ${hostInfo.authUrl}, a NEW host no profile uses yet: the page warns the user and asks them to type the olaresId.`;
-    const pendingResult = (status: 'pending' | 'declined', why: string) => ({
-      data: { olaresId, status, loginUrl: page.url, linkExpiresAt, ...hostInfo },
-      summary: `${why} ${hostLine}\nOpen this link in a browser on this machine and sign in there (the password and code never pass through the chat): ${page.url}\nIt works once and expires at ${linkExpiresAt}. Then call profile_list to confirm. Terminal alternative: olares-mcp login --olares-id ${olaresId}`,
-    });
-    if (!('done' in page)) {
-      const opened = ctx.auth.env.OLARES_OPEN_BROWSER === '1' && openInBrowser(page.url);
-      return pendingResult(
-        'pending',
-        `Login for ${olaresId} is waiting for the user.${opened ? ' The login page was opened in the default browser.' : ''}`,
-      );
-    }
-
-    const elicitationId = randomUUID();
-    const answer = await ctx.server.server.elicitInput(
-      {
-        mode: 'url',
-        elicitationId,
-        url: page.url,
-        message: `Sign in to ${olaresId} on the local olares-mcp login page (password and TOTP are typed there, not in the chat). ${hostLine}`,
-      },
-      { signal: ctx.signal, timeout: LOGIN_ELICITATION_TIMEOUT_MS },
-    );
-    if (answer.action !== 'accept') {
-      return pendingResult(
-        'declined',
-        `The login page was ${answer.action === 'decline' ? 'declined' : 'cancelled'}; nothing was stored.`,
-      );
-    }
-    const result = await raceAbort(page.done, ctx.signal, LOGIN_ELICITATION_TIMEOUT_MS);
-    await ctx.server.server
-      .createElicitationCompletionNotifier(elicitationId)()
-      .catch(() => {});
-    return {
-      data: {
-        olaresId,
-        status: 'logged-in' as const,
-        profile: result.name,
-        backend: result.backend,
-        expiresAt: result.expiresAt,
-        switched: result.switched,
-        ...hostInfo,
-      },
-      summary: `logged in as ${olaresId} (profile: ${result.name}); token stored via ${result.backend}\n${switchLine(result)}`,
-    };
+    return loginThroughPage(ctx, { olaresId, name: args.name, makeCurrent, hostInfo, hostLine });
   },
 });
 
@@ -379,27 +313,6 @@ async function authUrlOrWhy(olaresId: string, ctx: ToolContext): Promise<string>
   } catch (err) {
     return `none (${errorCode(err)})`;
   }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new InvalidInputError(
-            `the login was not completed within ${timeoutMs / 60_000} minutes; call profile_login again`,
-          ),
-        ),
-      timeoutMs,
-    );
-    const onAbort = () =>
-      reject(new InvalidInputError('profile_login was cancelled; the link stays valid until it expires'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    });
-  });
 }
 
 export const profileTools: ToolDeclaration<any, any>[] = [

@@ -1,14 +1,35 @@
-// A real MCP client (the SDK Client) driving the built server over stdio.
+// A real MCP client driving the built server over stdio, in either protocol era: the v2 SDK
+// Client pinned to 2026-07-28 (the default), or the v1 SDK Client speaking 2025-11-25
+// (OLARES_TEST_ERA=legacy, or `era` per connection). Tests answer the server's questions through
+// onElicit/onRoots, which work the same in both eras (pushed requests in 2025, input_required
+// rounds the client fulfils in 2026).
 import { resolve } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { type ClientCapabilities, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client as ModernClient } from '@modelcontextprotocol/client';
+import { StdioClientTransport as ModernStdio } from '@modelcontextprotocol/client/stdio';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport as LegacyStdio } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ElicitRequestSchema, ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 /** The built server; OLARES_MCP_CLI points at another build (parallel work builds elsewhere). */
 export const CLI = resolve(process.env.OLARES_MCP_CLI || resolve(import.meta.dirname, '../../dist/cli.js'));
 
+export type Era = 'modern' | 'legacy';
+/** The era this run's e2e suites speak (CI runs them in both). */
+export const ERA: Era = process.env.OLARES_TEST_ERA === 'legacy' ? 'legacy' : 'modern';
+
+export type ClientCapabilities = Record<string, any>;
+export type ElicitParams = {
+  mode?: string;
+  message: string;
+  url?: string;
+  requestedSchema?: any;
+  [k: string]: any;
+};
+export type ElicitAnswer = { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> };
+
 export interface McpSession {
-  client: Client;
+  client: any;
+  era: Era;
   stderr: string[];
   /** Every JSON-RPC message seen by the client, for secret scans. */
   messages: unknown[];
@@ -17,58 +38,87 @@ export interface McpSession {
     args?: Record<string, unknown>,
     opts?: { onprogress?: (p: any) => void; signal?: AbortSignal },
   ): Promise<any>;
+  /** How this client answers the server's forms and URL requests. */
+  onElicit(answer: (params: ElicitParams) => ElicitAnswer | Promise<ElicitAnswer>): void;
+  /** How this client answers roots/list. */
+  onRoots(
+    answer: () => { roots: { uri: string; name?: string }[] } | Promise<{ roots: { uri: string }[] }>,
+  ): void;
+  listTools(): Promise<any[]>;
   close(): Promise<void>;
 }
 
 export async function connect(
   env: NodeJS.ProcessEnv,
   capabilities: ClientCapabilities = {},
-  opts: { cwd?: string } = {},
+  opts: { cwd?: string; era?: Era } = {},
 ): Promise<McpSession> {
-  const transport = new StdioClientTransport({
+  const era = opts.era ?? ERA;
+  const params = {
     command: process.execPath,
     args: [CLI],
     env: env as Record<string, string>,
     cwd: opts.cwd,
-    stderr: 'pipe',
-  });
+    stderr: 'pipe' as const,
+  };
+  const transport: any = era === 'modern' ? new ModernStdio(params) : new LegacyStdio(params);
   const stderr: string[] = [];
-  transport.stderr?.on('data', (d) => stderr.push(String(d)));
+  transport.stderr?.on('data', (d: unknown) => stderr.push(String(d)));
   const messages: unknown[] = [];
-  const client = new Client({ name: 'olares-mcp-tests', version: '0' }, { capabilities });
+  const info = { name: 'olares-mcp-tests', version: '0' };
+  const client: any =
+    era === 'modern'
+      ? new ModernClient(info, { capabilities, versionNegotiation: { mode: { pin: '2026-07-28' } } })
+      : new LegacyClient(info, { capabilities });
   await client.connect(transport);
   const origOnMessage = transport.onmessage;
-  transport.onmessage = (m) => {
+  transport.onmessage = (m: unknown, extra?: unknown) => {
     messages.push(m);
-    origOnMessage?.(m);
+    origOnMessage?.(m, extra);
   };
   const origSend = transport.send.bind(transport);
-  transport.send = (m) => {
+  transport.send = (m: unknown, o?: unknown) => {
     messages.push(m);
-    return origSend(m);
+    return origSend(m, o);
+  };
+  const setHandler = (method: 'elicitation/create' | 'roots/list', handler: (params: any) => any) => {
+    if (era === 'modern') client.setRequestHandler(method, (req: any) => handler(req.params));
+    else
+      client.setRequestHandler(
+        method === 'roots/list' ? ListRootsRequestSchema : ElicitRequestSchema,
+        (req: any) => handler(req.params),
+      );
   };
   return {
     client,
+    era,
     stderr,
     messages,
-    call: (name, args = {}, opts = {}) =>
-      client.callTool({ name, arguments: args }, undefined, {
-        onprogress: opts.onprogress,
-        signal: opts.signal,
+    call: (name, args = {}, callOpts = {}) => {
+      const options = {
+        onprogress: callOpts.onprogress,
+        signal: callOpts.signal,
         timeout: 120_000,
         resetTimeoutOnProgress: true,
-      }),
+      };
+      return era === 'modern'
+        ? client.callTool({ name, arguments: args }, options)
+        : client.callTool({ name, arguments: args }, undefined, options);
+    },
+    onElicit: (answer) => setHandler('elicitation/create', answer),
+    onRoots: (answer) => setHandler('roots/list', answer),
+    listTools: async () => (await client.listTools()).tools,
     close: () => client.close(),
   };
 }
 
 /** A client that shows confirmation forms and says yes to every one (the person approves). */
-export async function connectConfirming(env: NodeJS.ProcessEnv): Promise<McpSession> {
-  const session = await connect(env, { elicitation: { form: {} } });
-  session.client.setRequestHandler(ElicitRequestSchema, async () => ({
-    action: 'accept',
-    content: { confirm: true },
-  }));
+export async function connectConfirming(
+  env: NodeJS.ProcessEnv,
+  opts: { era?: Era } = {},
+): Promise<McpSession> {
+  const session = await connect(env, { elicitation: { form: {} } }, opts);
+  session.onElicit(() => ({ action: 'accept', content: { confirm: true } }));
   return session;
 }
 
