@@ -8,11 +8,19 @@ import { StdioClientTransport as LegacyStdio } from '@modelcontextprotocol/sdk/c
 export type Era = 'modern' | 'legacy';
 
 export interface BenchClient {
-  callTool(params: { name: string; arguments?: Record<string, unknown> }, options?: { timeout?: number }): Promise<any>;
+  callTool(
+    params: { name: string; arguments?: Record<string, unknown> },
+    options?: { timeout?: number },
+  ): Promise<any>;
   listTools(): Promise<{ tools: any[] }>;
 }
 
-export async function connectStdio(command: string, args: string[], env: NodeJS.ProcessEnv, era: Era = 'modern') {
+export async function connectStdio(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  era: Era = 'modern',
+) {
   const params = {
     command,
     args,

