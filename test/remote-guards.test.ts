@@ -15,7 +15,7 @@ const boxPolicy = { listenHost: '0.0.0.0', resource: RESOURCE };
 const loopPolicy = { listenHost: '127.0.0.1' };
 
 const request = (host: string, origin?: string) =>
-  new Request(`http://${host}/mcp`, {
+  new Request('http://127.0.0.1/mcp', {
     method: 'POST',
     headers: { host, ...(origin === undefined ? {} : { origin }) },
   });
@@ -43,6 +43,8 @@ describe('Host and Origin', () => {
       ['mcp.alice.olares.test.evil.example', boxPolicy],
       ['evil.example:8787', loopPolicy],
       ['mcp.alice.olares.test', loopPolicy],
+      ['evil.example@mcp.alice.olares.test', boxPolicy],
+      ['mcp.alice.olares.test/x', boxPolicy],
     ] as const) {
       const refused = hostAndOriginRefusal(request(host), policy);
       expect(refused?.status, host).toBe(403);

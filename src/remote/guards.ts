@@ -44,8 +44,9 @@ const refusal = (status: number, message: string, headers: Record<string, string
     { status, headers },
   );
 
+/** The host name of a Host header; undefined for anything but `name[:port]` (no userinfo, no path). */
 function hostOf(header: string | null): string | undefined {
-  if (!header) return undefined;
+  if (!header || !/^[A-Za-z0-9.\-[\]:]+$/.test(header)) return undefined;
   try {
     return new URL(`http://${header}`).hostname.toLowerCase();
   } catch {
