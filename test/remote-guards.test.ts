@@ -1,11 +1,14 @@
 // The request guards of remote mode (src/remote/guards.ts): Host and Origin on every request, the
-// 4 MiB body limit (declared or streamed), and the per-principal token bucket behind 429.
+// 4 MiB body limit (declared or streamed), the per-principal token bucket behind 429, and the
+// choice of authorization at start.
 import { describe, expect, it } from 'vitest';
 import {
   allowedHosts,
+  chooseServeAuth,
   hostAndOriginRefusal,
   limitBody,
   MAX_BODY_BYTES,
+  RemoteSetupError,
   rateLimitedResponse,
   TokenBuckets,
 } from '../src/remote/index.js';
@@ -146,5 +149,43 @@ describe('per-principal token bucket', () => {
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('2');
     expect((await response.json()).error).toBe('rate_limited');
+  });
+});
+
+describe('chooseServeAuth: how serve --http authorizes, decided at start', () => {
+  const base = { listenHost: '127.0.0.1', port: 8787, path: '/mcp', noAuth: false };
+
+  it('takes the issuer, the token file or (loopback only) --no-auth', () => {
+    expect(chooseServeAuth({ ...base, issuer: 'https://auth.example.com', resource: RESOURCE })).toEqual({
+      kind: 'issuer',
+      issuer: 'https://auth.example.com',
+      resource: RESOURCE,
+    });
+    expect(chooseServeAuth({ ...base, tokenFile: '/run/token' })).toEqual({
+      kind: 'token-file',
+      path: '/run/token',
+      resource: 'http://127.0.0.1:8787/mcp',
+    });
+    expect(chooseServeAuth({ ...base, listenHost: '::1', noAuth: true })).toEqual({
+      kind: 'none',
+      resource: 'http://[::1]:8787/mcp',
+    });
+  });
+
+  it.each([
+    [
+      { listenHost: '0.0.0.0', noAuth: true },
+      /--no-auth on 0\.0\.0\.0 would let anyone.*Fix: listen on 127\.0\.0\.1/,
+    ],
+    [
+      { listenHost: '0.0.0.0', issuer: 'https://auth.example.com' },
+      /needs the endpoint's public URL\. Fix: set OLARES_MCP_RESOURCE/,
+    ],
+    [{}, /no way to authorize callers was given\. Fix: set OLARES_MCP_ISSUER .* or pass --token-file F/],
+    [{ issuer: 'https://a.example', tokenFile: '/f' }, /OLARES_MCP_ISSUER and --token-file were both given/],
+    [{ tokenFile: '/f', noAuth: true }, /--token-file and --no-auth were both given/],
+  ])('refuses %o, naming the fix', (change, why) => {
+    expect(() => chooseServeAuth({ ...base, ...change })).toThrow(RemoteSetupError);
+    expect(() => chooseServeAuth({ ...base, ...change })).toThrow(why);
   });
 });

@@ -49,3 +49,10 @@ export class TokenFileError extends OlaresMcpError {
     super(`--token-file ${path} ${problem}. Fix: ${fix}`, { code: 'token_file_refused' });
   }
 }
+
+/** `serve --http` was started with settings that do not fit together: it does not start. */
+export class RemoteSetupError extends OlaresMcpError {
+  constructor(problem: string, fix: string) {
+    super(`serve --http: ${problem}. Fix: ${fix}`, { code: 'invalid_config' });
+  }
+}

@@ -13,4 +13,5 @@ export * from './front.js';
 export * from './guards.js';
 export * from './metadata.js';
 export * from './scopes.js';
+export * from './setup.js';
 export { TOKEN_FILE_PRINCIPAL, tokenFileVerifier } from './tokenFile.js';
