@@ -11,6 +11,7 @@ import {
   RemoteSetupError,
   rateLimitedResponse,
   TokenBuckets,
+  verifierFor,
 } from '../src/remote/index.js';
 
 const RESOURCE = 'https://mcp.alice.olares.test/mcp';
@@ -169,6 +170,14 @@ describe('chooseServeAuth: how serve --http authorizes, decided at start', () =>
     expect(chooseServeAuth({ ...base, listenHost: '::1', noAuth: true })).toEqual({
       kind: 'none',
       resource: 'http://[::1]:8787/mcp',
+    });
+  });
+
+  it('--no-auth on loopback serves the owner with both scopes, no header needed', async () => {
+    const verifier = await verifierFor(chooseServeAuth({ ...base, noAuth: true }));
+    expect(await verifier.verify(undefined)).toMatchObject({
+      principal: { iss: 'no-auth', sub: 'owner' },
+      scopes: ['olares.read', 'olares.write'],
     });
   });
 

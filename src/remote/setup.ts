@@ -3,7 +3,10 @@
 // URL and a way to verify tokens; serving without authorization needs an explicit --no-auth and
 // a loopback address.
 import { isLoopbackHost } from '../config.js';
+import { type BearerVerifier, jwtVerifier } from './bearer.js';
 import { RemoteSetupError } from './errors.js';
+import { SCOPES } from './scopes.js';
+import { tokenFileVerifier } from './tokenFile.js';
 
 export interface ServeAuthInput {
   /** --host */
@@ -72,4 +75,23 @@ export function chooseServeAuth(input: ServeAuthInput): ServeAuth {
     'no way to authorize callers was given',
     `${HOW}; on loopback, --no-auth serves without authorization`,
   );
+}
+
+/** The caller of a --no-auth endpoint: whoever can reach loopback, which is the owner's machine. */
+export const NO_AUTH_PRINCIPAL = { iss: 'no-auth', sub: 'owner' } as const;
+const NO_AUTH_LIFETIME_S = 300;
+
+/** The verifier for the chosen authorization (the token file is read and vetted here, at start). */
+export async function verifierFor(auth: ServeAuth): Promise<BearerVerifier> {
+  if (auth.kind === 'issuer') return jwtVerifier({ issuer: auth.issuer, resource: auth.resource });
+  if (auth.kind === 'token-file') return tokenFileVerifier(auth.path);
+  return {
+    async verify() {
+      return {
+        principal: { ...NO_AUTH_PRINCIPAL },
+        scopes: [SCOPES.read, SCOPES.write],
+        expiresAt: Math.floor(Date.now() / 1000) + NO_AUTH_LIFETIME_S,
+      };
+    },
+  };
 }
