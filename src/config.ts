@@ -11,7 +11,7 @@ export class ConfigError extends OlaresMcpError {
   }
 }
 
-type Kind = 'boolean' | 'string' | 'integer' | 'enum' | 'list';
+type Kind = 'boolean' | 'string' | 'integer' | 'enum' | 'list' | 'url';
 
 export interface VariableSpec {
   name: string;
@@ -21,7 +21,7 @@ export interface VariableSpec {
   default: string;
   description: string;
   /** Read by the credential provider or by tests only; listed for completeness. */
-  group: 'connection' | 'safety' | 'credentials' | 'tuning';
+  group: 'connection' | 'safety' | 'credentials' | 'tuning' | 'remote';
   /** Holds a credential: registry clients (server.json) must mask it and keep it out of logs. */
   secret?: boolean;
 }
@@ -205,6 +205,22 @@ export const VARIABLES: readonly VariableSpec[] = [
     group: 'tuning',
   },
   {
+    name: 'OLARES_MCP_ISSUER',
+    kind: 'url',
+    default: '(unset): no issuer; remote mode then needs --token-file or, on loopback, --no-auth',
+    description:
+      'Remote mode (serve --http): the OAuth authorization server whose JWTs are accepted; its metadata and JWKS are fetched from it. https, or http on loopback only.',
+    group: 'remote',
+  },
+  {
+    name: 'OLARES_MCP_RESOURCE',
+    kind: 'url',
+    default: '(unset): required when serve --http listens off loopback',
+    description:
+      "Remote mode: the endpoint's public URL (e.g. https://mcp.alice.olares.com/mcp), the audience tokens must carry (RFC 8707) and the resource in the protected-resource metadata. No trailing slash, query or fragment.",
+    group: 'remote',
+  },
+  {
     name: 'OLARES_MCP_DEBUG',
     kind: 'boolean',
     default: 'off',
@@ -239,6 +255,10 @@ export interface Config {
   marketWaitMs: number;
   lockStaleMs: number;
   debug: boolean;
+  /** Remote mode: the accepted issuer as written (RFC 8414: its metadata must name it identically). */
+  mcpIssuer?: string;
+  /** Remote mode: the endpoint's public URL exactly as configured (it is compared as a string). */
+  mcpResource?: string;
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -337,6 +357,51 @@ function parseTrustedDomains(env: NodeJS.ProcessEnv): string[] {
   });
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether a URL host names this machine (plain http is acceptable only there). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return LOOPBACK_HOSTS.has(host) || host.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * An https URL (http only on loopback) without credentials, query or fragment: these name where
+ * tokens come from and whom they are for, so anything a peer could read differently stops the server.
+ */
+function parseServiceUrl(env: NodeJS.ProcessEnv, name: string): URL | undefined {
+  const v = raw(env, name);
+  if (v === undefined) return undefined;
+  const fail = (why: string): never => {
+    throw new ConfigError(
+      `${name}="${v}" ${why}. Fix: set it to an https URL such as https://auth.example.com, or unset it`,
+    );
+  };
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return fail('is not a URL');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+    fail('is neither https nor http on loopback');
+  if (url.username || url.password) fail('carries credentials');
+  if (url.search || url.hash || /[?#]/.test(v)) fail('has a query or fragment');
+  return url;
+}
+
+/** The resource is compared as a string with token audiences: one spelling, no trailing slash. */
+function parseResource(env: NodeJS.ProcessEnv): string | undefined {
+  const url = parseServiceUrl(env, 'OLARES_MCP_RESOURCE');
+  if (!url) return undefined;
+  const v = raw(env, 'OLARES_MCP_RESOURCE') as string;
+  if (v.endsWith('/'))
+    throw new ConfigError(
+      `OLARES_MCP_RESOURCE="${v}" ends with '/'. Fix: write the endpoint URL without the trailing slash (${v.replace(/\/+$/, '')})`,
+    );
+  return v;
+}
+
 /** Parses every OLARES_* variable; throws ConfigError naming the first bad one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const delimiter = process.platform === 'win32' ? ';' : ':';
@@ -366,5 +431,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     marketWaitMs: parseInteger(env, 'OLARES_MARKET_WAIT_MS', 15 * 60_000, 10, 24 * 3600_000),
     lockStaleMs: parseInteger(env, 'OLARES_MCP_LOCK_STALE_MS', 20_000, 2000, 3600_000),
     debug: /^(1|true|yes|on|debug)$/i.test(raw(env, 'OLARES_MCP_DEBUG') ?? ''),
+    mcpIssuer: parseServiceUrl(env, 'OLARES_MCP_ISSUER') && raw(env, 'OLARES_MCP_ISSUER'),
+    mcpResource: parseResource(env),
   };
 }

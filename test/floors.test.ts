@@ -1,6 +1,7 @@
 // The floors of src/ (README "How the code is laid out", CONTRIBUTING "Where things live"):
 // tools -> olares -> transport -> auth -> net, each importing only from its own floor or below;
 // config.ts, errors.ts and log.ts are the base anyone may import, and they import only each other.
+// src/remote (the serving layer of serve --http) sits beside tools and reaches only auth, net and base.
 // An upward import, static, type-only or dynamic, fails this test.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -17,8 +18,12 @@ const FLOORS: Record<string, number> = {
   transport: 3,
   olares: 4,
   tools: 5,
+  /** Beside the tools, below the entry points: only app code may import it. */
+  remote: 5.5,
   app: 6,
 };
+/** Floors that may reach only some floors below them (not every lower one). */
+const ONLY: Record<string, string[]> = { remote: ['base', 'net', 'auth', 'remote'] };
 const BASE_FILES = new Set(['config.ts', 'errors.ts', 'log.ts']);
 
 function floorOf(srcRelative: string): string {
@@ -52,7 +57,8 @@ function upwardImports(files: Map<string, string>): string[] {
         continue;
       }
       const to = floorOf(target);
-      const allowed = from === 'base' ? to === 'base' : FLOORS[to] <= FLOORS[from];
+      const allowed =
+        from === 'base' ? to === 'base' : (ONLY[from]?.includes(to) ?? FLOORS[to] <= FLOORS[from]);
       if (!allowed) violations.push(`${relative(SRC, file)} -> ${target} (${from} imports ${to})`);
     }
   }
@@ -77,6 +83,12 @@ describe('floors', () => {
         join(SRC, 'tools', 'x.ts'),
         "import { loadConfig } from '../config.js';\nimport { x } from '../net/http.js';",
       ],
+      [join(SRC, 'remote', 'x.ts'), "import { z } from '../tools/registry.js';"],
+      [join(SRC, 'tools', 'y.ts'), "import { SCOPES } from '../remote/scopes.js';"],
+      [
+        join(SRC, 'remote', 'y.ts'),
+        "import { log } from '../log.js';\nimport { Session } from '../auth/index.js';",
+      ],
     ]);
     expect(upwardImports(planted)).toEqual([
       'auth/x.ts -> transport/http.ts (auth imports transport)',
@@ -84,6 +96,8 @@ describe('floors', () => {
       'olares/x.ts -> tools/errors.ts (olares imports tools)',
       'errors.ts -> auth/index.ts (base imports auth)',
       'transport/x.ts -> ../../sim/server.js (outside src/)',
+      'remote/x.ts -> tools/registry.ts (remote imports tools)',
+      'tools/y.ts -> remote/scopes.ts (tools imports remote)',
     ]);
   });
 });
