@@ -6,6 +6,11 @@ async function main() {
   switch (command) {
     case undefined:
     case 'serve': {
+      if (rest.length) {
+        const { serveHttp } = await import('./serveHttp.js');
+        await serveHttp(rest);
+        return;
+      }
       const { serveStdio } = await import('./server.js');
       await serveStdio();
       return;
@@ -46,6 +51,9 @@ async function main() {
 const USAGE = `usage: olares-mcp [command]
 
   (no command)                 serve MCP on stdio (what MCP clients run)
+  serve --http                 serve MCP over Streamable HTTP (remote mode): --host H (127.0.0.1)
+                               --port P (8080) --path /mcp --token-file F | --no-auth (loopback);
+                               OLARES_MCP_ISSUER / OLARES_MCP_RESOURCE for OAuth bearer tokens
   login --olares-id ID         log in in this terminal (--password-stdin, --totp CODE, --name N)
   import --olares-id ID        import a refresh token (--refresh-token-env VAR | --refresh-token-file PATH)
   profile list|use|remove      manage profiles

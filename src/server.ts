@@ -45,17 +45,32 @@ A secret env variable an app needs (a key, a password): market_install {generate
 export interface ServerParts {
   auth: AuthContext;
   tools: ToolDeclaration<any, any>[];
-  buildServer(): McpServer;
+  /** One McpServer with the tools `visible` keeps (all by default). */
+  buildServer(visible?: (decl: ToolDeclaration<any, any>) => boolean): McpServer;
 }
 
-export function createServerParts(env: NodeJS.ProcessEnv = process.env): ServerParts {
+/**
+ * Remote mode serves from a pod whose files and environment are not the user's: no tool that
+ * reads or writes local paths, and no import of a refresh token from them.
+ */
+const LOCAL_ONLY_TOOLS = new Set(['files_upload', 'files_download', 'profile_import']);
+
+export interface ServerPartsOptions {
+  /** serve --http: no local-path tools, no loopback pages (approval links). */
+  remote?: boolean;
+}
+
+export function createServerParts(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: ServerPartsOptions = {},
+): ServerParts {
   const auth = new AuthContext(env);
   countDetachedPagesOf(auth.home);
   const templateProblem = auth.urlTemplate
     ? checkUrlTemplate(auth.urlTemplate, { allowHttp: auth.config.allowHttp })
     : undefined;
   if (templateProblem) throw new ConfigError(templateProblem);
-  const tools = selectTools(auth.config);
+  const tools = selectTools(auth.config).filter((t) => !opts.remote || !LOCAL_ONLY_TOOLS.has(t.name));
   const listed = tools.map((decl) => ({
     decl,
     schemas: toolSchemas(decl),
@@ -74,8 +89,9 @@ export function createServerParts(env: NodeJS.ProcessEnv = process.env): ServerP
     server,
     codec: loadCodec,
     usedIds: () => (usedIds ??= new FileSingleUseIds(auth.home)),
+    remote: opts.remote,
   });
-  const buildServer = () => {
+  const buildServer = (visible: (decl: ToolDeclaration<any, any>) => boolean = () => true) => {
     const server = new McpServer(
       { name: SERVER_NAME, version: SERVER_VERSION, title: 'Olares' },
       {
@@ -93,6 +109,7 @@ export function createServerParts(env: NodeJS.ProcessEnv = process.env): ServerP
     );
     const deps = callDeps(server);
     for (const { decl, schemas, inputJson } of listed) {
+      if (!visible(decl)) continue;
       server.registerTool(
         decl.name,
         {
@@ -137,7 +154,7 @@ const LISTED_OUTPUT_SCHEMA: JsonSchemaType = { type: 'object' };
  */
 export async function serveStdio(env: NodeJS.ProcessEnv = process.env) {
   const { auth, buildServer } = createServerParts(env);
-  const handle = sdkServeStdio(buildServer);
+  const handle = sdkServeStdio(() => buildServer());
   setTimeout(() => void auth.warmUp(), 500).unref();
   const shutdown = () => {
     handle.close().finally(() => process.exit(0));

@@ -24,6 +24,8 @@ export interface CallDeps {
   server: McpServer;
   codec: () => Promise<StateCodec>;
   usedIds: () => SingleUseIds;
+  /** Remote mode: the user is not at this machine, so no loopback approval pages. */
+  remote?: boolean;
 }
 
 /** The zod schemas of one tool, built once: arguments are refused strictly, results checked. */
@@ -51,6 +53,7 @@ export async function callTool(
     args,
     profile: args.profile,
     progressToken,
+    approvalLinks: !deps.remote,
     sendProgress: (params) => sdk.mcpReq.notify({ method: 'notifications/progress', params }),
   });
   const audited = !decl.annotations.readOnlyHint;

@@ -81,6 +81,8 @@ export interface ContextDeps {
   tool: string;
   args: Record<string, unknown>;
   profile?: string;
+  /** Loopback approval pages can reach the user (stdio on the user's machine; not remote mode). */
+  approvalLinks?: boolean;
   progressToken?: string | number;
   sendProgress: (params: {
     progressToken: string | number;
@@ -177,7 +179,8 @@ function gateDeps(deps: ContextDeps, state: CallState, ctx: ToolContext): GateDe
     mode: deps.auth.config.confirm,
     canShowForm: ctx.elicitation().form && deps.auth.config.forms,
     askForm: (message, req) => askConfirmForm(deps, state, message, req),
-    approvalLink: (message, change) => approvalLinkFor(deps, state, message, change),
+    approvalLink:
+      deps.approvalLinks === false ? undefined : (message, change) => approvalLinkFor(deps, state, message, change),
   };
 }
 

@@ -76,7 +76,11 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<TestIssu
     requests,
     sign: (claims, header) => build({ iss: issuer, ...claims }, header).sign(keys.privateKey),
     signWithStranger: (claims) => build({ iss: issuer, ...claims }).sign(stranger.privateKey),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
