@@ -89,8 +89,6 @@ export async function startHttp(
       onerror: (err) => log.debug(`http: ${err.message}`),
     },
   );
-  let draining = false;
-  const inFlight = new Set<AbortController>();
   const http = createServer();
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -119,6 +117,23 @@ export async function startHttp(
     listenHost: opts.host,
     tools: () => access,
   });
+  const routes = createRoutes(front, mcp);
+  http.on('request', toNodeHandler({ fetch: routes.route }, { maxRequestBodySize: MAX_BODY_BYTES }));
+  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}${opts.path}`;
+  log.info(
+    `serving MCP on ${url} (${auth.kind === 'none' ? 'no authorization, loopback only' : auth.kind}; resource ${auth.resource})`,
+  );
+  const close = async () => {
+    await routes.drain(http);
+    await mcp.close();
+  };
+  return { url, server: http, close };
+}
+
+/** Health, readiness and the MCP endpoint, with the calls in flight kept for a graceful drain. */
+function createRoutes(front: ReturnType<typeof remoteFront>, mcp: ReturnType<typeof createMcpHandler>) {
+  let draining = false;
+  const inFlight = new Set<AbortController>();
   const callMcp = async (request: Request, who: Authenticated) => {
     const controller = new AbortController();
     inFlight.add(controller);
@@ -147,12 +162,7 @@ export async function startHttp(
       );
     return front(request, callMcp);
   };
-  http.on('request', toNodeHandler({ fetch: route }, { maxRequestBodySize: MAX_BODY_BYTES }));
-  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}${opts.path}`;
-  log.info(
-    `serving MCP on ${url} (${auth.kind === 'none' ? 'no authorization, loopback only' : auth.kind}; resource ${auth.resource})`,
-  );
-  const close = async () => {
+  const drain = async (http: HttpServer) => {
     draining = true;
     http.close();
     const deadline = Date.now() + DRAIN_MS;
@@ -161,9 +171,8 @@ export async function startHttp(
       log.warn(`shutdown: cancelling ${inFlight.size} call(s) still running after ${DRAIN_MS / 1000} s`);
     for (const c of inFlight) c.abort(new Error('the server is shutting down; call again'));
     http.closeAllConnections();
-    await mcp.close();
   };
-  return { url, server: http, close };
+  return { route, drain };
 }
 
 /** The port was bound to learn it (--port 0); a refusal after that must not leave it listening. */

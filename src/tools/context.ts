@@ -180,7 +180,9 @@ function gateDeps(deps: ContextDeps, state: CallState, ctx: ToolContext): GateDe
     canShowForm: ctx.elicitation().form && deps.auth.config.forms,
     askForm: (message, req) => askConfirmForm(deps, state, message, req),
     approvalLink:
-      deps.approvalLinks === false ? undefined : (message, change) => approvalLinkFor(deps, state, message, change),
+      deps.approvalLinks === false
+        ? undefined
+        : (message, change) => approvalLinkFor(deps, state, message, change),
   };
 }
 
