@@ -41,8 +41,8 @@ export const clusterDescribe = defineTool({
   description: 'One pod, workload, job, cronjob, node or namespace as YAML; env and secret values withheld.',
   toolset: 'workloads',
   input: {
-    kind: z.enum(KINDS),
-    name: z.string().min(1).max(253),
+    kind: z.enum(KINDS).describe('What to describe'),
+    name: z.string().min(1).max(253).describe('Its name'),
     namespace: z.string().min(1).max(253).optional().describe('Needed except for node and namespace'),
   },
   output: {

@@ -21,7 +21,7 @@ export const clusterJobChange = defineTool({
   input: {
     namespace: nsArg,
     name: z.string().min(1).max(253).describe('A job (rerun) or a cronjob (suspend, resume)'),
-    action: z.enum(['rerun', 'suspend', 'resume']),
+    action: z.enum(['rerun', 'suspend', 'resume']).describe('rerun: a job; suspend, resume: a cronjob'),
     dryRun: z.boolean().optional(),
   },
   output: {

@@ -58,7 +58,7 @@ export const clusterJobs = defineTool({
   input: {
     namespace: nsArg.optional().describe('Default: all visible'),
     kind: z.enum(['job', 'cronjob']).optional().describe('Default: job'),
-    name: z.string().min(1).max(253).optional(),
+    name: z.string().min(1).max(253).optional().describe('One job or cronjob (needs namespace)'),
     view: z.enum(['detail', 'pods', 'events', 'jobs']).optional().describe('With name; default detail'),
     labelSelector: z.string().optional(),
     ...pageIn,

@@ -58,9 +58,9 @@ export const clusterWorkloadChange = defineTool({
   toolset: 'workloads',
   input: {
     namespace: nsArg,
-    kind: workloadKindArg,
-    name: z.string().min(1).max(253),
-    action: z.enum(ACTIONS),
+    kind: workloadKindArg.describe('Workload kind'),
+    name: z.string().min(1).max(253).describe('Workload name'),
+    action: z.enum(ACTIONS).describe('stop: scale to 0; restart: recreate its pods'),
     replicas: z.number().optional().describe('scale: 0-100; start: 1-100 (default 1)'),
     dryRun: z.boolean().optional(),
   },
