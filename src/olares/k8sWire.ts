@@ -202,7 +202,6 @@ export interface AppDetail {
   globalrole?: string;
   email?: string;
   clusterRole?: string;
-  workspaces: string[];
   systemNamespaces: string[];
 }
 
@@ -216,7 +215,6 @@ export function parseAppDetail(body: unknown, endpoint: string): AppDetail {
     globalrole: r.optStr(user.globalrole, 'user.globalrole'),
     email: r.optStr(user.email, 'user.email'),
     clusterRole: r.optStr(b.clusterRole, 'clusterRole'),
-    workspaces: names(b.workspaces, 'workspaces'),
     systemNamespaces: names(b.systemNamespaces, 'systemNamespaces'),
   };
 }
