@@ -118,7 +118,8 @@ function registerPodRoutes(sim: Simulator, { pods }: ClusterState) {
     if (p.owner && p.ownerKind !== 'Job')
       pods.push({
         ...p,
-        name: `${p.labels.app}-${suffix()}`,
+        // A StatefulSet's pod comes back under its own name.
+        name: p.ownerKind === 'StatefulSet' ? p.name : `${p.labels.app}-${suffix()}`,
         restarts: 0,
         hasPrevious: false,
         waitingReason: p.phase === 'Pending' ? p.waitingReason : undefined,

@@ -71,7 +71,11 @@ export function seedObjects(pods: SimPod[]): SimObjects {
       resourceVersion: 100,
       image,
     });
-    if (plural !== 'deployments') p.ownerKind = WORKLOAD_KINDS[plural];
+    if (plural !== 'deployments') {
+      p.ownerKind = WORKLOAD_KINDS[plural];
+      p.owner = p.labels.app;
+      if (plural === 'statefulsets') p.name = `${p.labels.app}-0`;
+    }
   }
   const objects: SimObjects = {
     workloads,
@@ -351,8 +355,8 @@ function reconcile(w: SimWorkload, pods: SimPod[]) {
       namespace: w.namespace,
       name: w.plural === 'statefulsets' ? `${w.name}-${i}` : `${w.name}-${suffix()}`,
       labels: model?.labels ?? { app: w.name },
-      owner: model?.owner ?? `${w.name}-7d9f`,
-      ownerKind: model?.ownerKind,
+      owner: model?.owner ?? (w.plural === 'deployments' ? `${w.name}-7d9f` : w.name),
+      ownerKind: w.plural === 'deployments' ? undefined : WORKLOAD_KINDS[w.plural],
       containers: model?.containers ?? [{ name: w.name, image: w.image }],
       phase: 'Running',
       restarts: 0,

@@ -167,6 +167,15 @@ describe('workloads toolset', () => {
     });
     expect(await podsOf(ALICE, 'firefox')).toHaveLength(3);
     expect(await workload(ALICE, 'deployment', 'firefox')).toMatchObject({ ready: '3/3', converged: true });
+    const running = await ok('cluster_workload_change', {
+      namespace: ALICE,
+      kind: 'deployment',
+      name: 'firefox',
+      action: 'start',
+    });
+    expect(running.structuredContent).toMatchObject({ changed: false, replicas: 3 });
+    expect(textOf(running)).toMatch(/already has 3 replica\(s\); nothing changed \(use action "scale"/);
+    expect(box.sim.count(SCALE_ROUTE)).toBe(1);
 
     await ok('cluster_workload_change', {
       namespace: ALICE,
@@ -184,17 +193,12 @@ describe('workloads toolset', () => {
     expect(textOf(again)).toMatch(/already has 0 replica\(s\); nothing changed/);
     expect(box.sim.count(SCALE_ROUTE)).toBe(2);
 
-    const start = await ok('cluster_workload_change', {
-      namespace: 'os-platform',
-      kind: 'statefulset',
-      name: 'citus',
-      action: 'start',
-      replicas: 2,
-    });
-    expect(start.structuredContent).toMatchObject({ replicasBefore: 1, replicas: 2 });
-    const citus = await podsOf('os-platform', 'citus');
-    expect(citus).toHaveLength(2);
-    expect(citus).toContain('citus-1');
+    const citus = { namespace: 'os-platform', kind: 'statefulset', name: 'citus' };
+    await ok('cluster_workload_change', { ...citus, action: 'stop' });
+    expect(await podsOf('os-platform', 'citus')).toEqual([]);
+    const start = await ok('cluster_workload_change', { ...citus, action: 'start', replicas: 2 });
+    expect(start.structuredContent).toMatchObject({ replicasBefore: 0, replicas: 2, changed: true });
+    expect((await podsOf('os-platform', 'citus')).sort()).toEqual(['citus-0', 'citus-1']);
     const audit = await readFile(join(box.home, 'audit.log'), 'utf8');
     expect(audit).toMatch(/"phase":"attempt".*"tool":"cluster_workload_change"/);
   });

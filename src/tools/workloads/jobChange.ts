@@ -57,7 +57,7 @@ async function rerun(ctx: ToolContext, client: ClusterObjectsClient, t: Target) 
       summary: `dry run: would rerun ${what} (resourceVersion ${rv}); a new pod attempt starts`,
     };
   await ctx.confirm({
-    question: `Rerun ${what}? A new pod attempt will start`,
+    question: `Rerun ${what} (resourceVersion ${rv})? A new pod attempt will start`,
     targets: [`${t.namespace}/${t.name}`],
     kind: 'destructive',
   });

@@ -87,10 +87,11 @@ export const clusterWorkloadChange = defineTool({
     const before = w.spec?.replicas ?? 0;
     const data = { ...base, replicasBefore: before, replicas: want, changed: before !== want };
     const what = `${KIND_TITLE[kind]} ${namespace}/${name}`;
-    if (before === want)
+    // start brings a stopped workload back; it never scales a running one down (or up).
+    if (before === want || (action === 'start' && before > 0))
       return {
-        data: { ...data, dryRun: !!dryRun },
-        summary: `${what} already has ${want} replica(s); nothing changed`,
+        data: { ...data, replicas: before, changed: false, dryRun: !!dryRun },
+        summary: `${what} already has ${before} replica(s); nothing changed${before !== want ? ' (use action "scale" to change the count)' : ''}`,
       };
     const effect = `${before} -> ${want} replica(s)${want === 0 ? '; its traffic stops' : ''}`;
     if (dryRun)
