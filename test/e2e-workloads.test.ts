@@ -283,6 +283,10 @@ describe('workloads toolset', () => {
       name: 'ghost',
     });
     expect(textOf(ghost)).toMatch(/deployment user-space-alice\/ghost not found .*cluster_workloads/);
+    const noPod = await mcp.call('cluster_describe', { kind: 'pod', namespace: 'kube-system', name: 'nope' });
+    expect(textOf(noPod)).toMatch(
+      /pod kube-system\/nope not found .*cluster_pods \{namespace: "kube-system"\}/,
+    );
     expect(box.sim.count(SCALE_ROUTE) + box.sim.count(POD_DELETE_ROUTE)).toBe(0);
   });
 

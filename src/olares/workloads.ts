@@ -34,6 +34,18 @@ export type DescribedKind =
   | 'node'
   | 'namespace';
 
+/** The tool that lists each described kind, for a not-found answer. */
+const LIST_HINT: Record<DescribedKind, string> = {
+  pod: 'list pods with cluster_pods {namespace: "{ns}"}',
+  deployment: 'list workloads with cluster_workloads {namespace: "{ns}"}',
+  statefulset: 'list workloads with cluster_workloads {namespace: "{ns}"}',
+  daemonset: 'list workloads with cluster_workloads {namespace: "{ns}"}',
+  job: 'list jobs with cluster_jobs {namespace: "{ns}"}',
+  cronjob: 'list cronjobs with cluster_jobs {namespace: "{ns}", kind: "cronjob"}',
+  node: 'list nodes with cluster_nodes',
+  namespace: 'list namespaces with cluster_namespaces',
+};
+
 /** Where each described kind lives (a node is a bare Node on KubeSphere, olares-cli node/get.go). */
 function objectPath(kind: DescribedKind, name: string, ns: string): [string, string] {
   const n = seg(name);
@@ -187,7 +199,7 @@ export class ClusterObjectsClient extends ControlHubClient {
   ) {
     const [path, endpoint] = objectPath(kind, name, ns);
     const what = `${kind} ${kind === 'node' || kind === 'namespace' ? `"${name}"` : `${ns}/${name}`}`;
-    const hint = kind === 'node' ? 'list nodes with cluster_nodes' : 'check the name and namespace';
+    const hint = LIST_HINT[kind].replace('{ns}', ns);
     return this.getOne<T>(path, endpoint, what, hint, signal);
   }
 
