@@ -283,6 +283,10 @@ describe('workloads toolset', () => {
       name: 'ghost',
     });
     expect(textOf(ghost)).toMatch(/deployment user-space-alice\/ghost not found .*cluster_workloads/);
+    const asBob = await change({ action: 'stop', profile: 'bob' });
+    expect(textOf(asBob)).toMatch(
+      /permission denied: bob@olares.com may not read deployment user-space-alice\/firefox/,
+    );
     const noPod = await mcp.call('cluster_describe', { kind: 'pod', namespace: 'kube-system', name: 'nope' });
     expect(textOf(noPod)).toMatch(
       /pod kube-system\/nope not found .*cluster_pods \{namespace: "kube-system"\}/,
