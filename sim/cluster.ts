@@ -9,7 +9,6 @@ import {
   CREATED,
   matchLabels,
   podJson,
-  ready,
   SHARED_NAMESPACES,
   type SimPod,
   SYSTEM_NAMESPACES,
@@ -18,8 +17,10 @@ import {
 } from './clusterPods.js';
 import type { SimRequest } from './http.js';
 import { sendJson, sendText } from './http.js';
+import { admin, badSelector, forbidden, notFound, page, visible } from './k8sReplies.js';
 import type { Simulator } from './server.js';
 import type { SimUser } from './users.js';
+import { jobEvents, registerWorkloads, type SimObjects, seedObjects } from './workloads.js';
 
 const KS = '/kapis/resources.kubesphere.io/v1alpha3';
 
@@ -28,13 +29,16 @@ interface ClusterState {
   users: SimUser[];
   pods: SimPod[];
   namespaces: string[];
+  objects: SimObjects;
 }
 
 export function registerCluster(sim: Simulator) {
   const users = [...sim.users.values()];
+  const pods = seedPods(users);
   const state: ClusterState = {
     users,
-    pods: seedPods(users),
+    pods,
+    objects: seedObjects(pods),
     namespaces: [
       ...SYSTEM_NAMESPACES,
       ...SHARED_NAMESPACES,
@@ -46,46 +50,11 @@ export function registerCluster(sim: Simulator) {
   registerPodLog(sim, state);
   registerEvents(sim, state);
   registerNamespaces(sim, state);
-  registerNodesAndWorkloads(sim, state);
+  registerNodes(sim);
+  registerWorkloads(sim, state.objects, state.pods);
   registerNamespaceGroups(sim, state);
   sim.route('control-hub', 'GET', '/capi/app/detail', (r) => sendJson(r.res, 200, appDetail(r.user!)));
 }
-
-const admin = (user: SimUser) => user.role !== 'normal';
-// cache/user.js isAllowedMonitoringNamespace / namespaceListFormat.
-const visible = (user: SimUser, ns: string) =>
-  admin(user) || ns.split('-').includes(user.local) || ns.endsWith('-shared');
-const forbidden = (r: SimRequest, what: string) =>
-  sendJson(r.res, 403, {
-    kind: 'Status',
-    apiVersion: 'v1',
-    status: 'Failure',
-    message: `${what} is forbidden: User "${r.user!.local}" cannot access it`,
-    reason: 'Forbidden',
-    code: 403,
-  });
-const notFound = (r: SimRequest, what: string) =>
-  sendJson(r.res, 404, {
-    kind: 'Status',
-    apiVersion: 'v1',
-    status: 'Failure',
-    message: `${what} not found`,
-    reason: 'NotFound',
-    code: 404,
-  });
-const page = <T>(r: SimRequest, items: T[]) => {
-  const limit = Number(r.url.searchParams.get('limit')) || items.length || 1;
-  const p = Math.max(1, Number(r.url.searchParams.get('page')) || 1);
-  sendJson(r.res, 200, { items: items.slice((p - 1) * limit, p * limit), totalItems: items.length });
-};
-const badSelector = (r: SimRequest, sel: string) =>
-  sendJson(r.res, 400, {
-    kind: 'Status',
-    status: 'Failure',
-    message: `unable to parse requirement: invalid label selector "${sel}"`,
-    reason: 'BadRequest',
-    code: 400,
-  });
 
 function registerPodLists(sim: Simulator, { pods, namespaces }: ClusterState) {
   const listPods = (r: SimRequest, ns?: string) => {
@@ -145,11 +114,12 @@ function registerPodRoutes(sim: Simulator, { pods }: ClusterState) {
     const p = findPod(r, pods);
     if (!p) return;
     pods.splice(pods.indexOf(p), 1);
-    // The ReplicaSet puts a fresh pod in its place, as on a real cluster.
-    if (p.owner)
+    // The ReplicaSet puts a fresh pod in its place, as on a real cluster; a job's pod stays gone.
+    if (p.owner && p.ownerKind !== 'Job')
       pods.push({
         ...p,
-        name: `${p.labels.app}-${suffix()}`,
+        // A StatefulSet's pod comes back under its own name.
+        name: p.ownerKind === 'StatefulSet' ? p.name : `${p.labels.app}-${suffix()}`,
         restarts: 0,
         hasPrevious: false,
         waitingReason: p.phase === 'Pending' ? p.waitingReason : undefined,
@@ -210,7 +180,7 @@ function registerPodLog(sim: Simulator, { pods }: ClusterState) {
   });
 }
 
-function registerEvents(sim: Simulator, { pods }: ClusterState) {
+function registerEvents(sim: Simulator, { pods, objects }: ClusterState) {
   sim.route('control-hub', 'GET', '/api/v1/namespaces/:ns/events', (r) => {
     const { ns } = r.params;
     if (!visible(r.user!, ns)) return forbidden(r, `events in namespace "${ns}"`);
@@ -241,6 +211,7 @@ function registerEvents(sim: Simulator, { pods }: ClusterState) {
           out.push(ev('BackOff', 'Back-off restarting failed container', 'Warning', base + 900));
         return out;
       });
+    items.push(...jobEvents(objects, pods, ns));
     const limit = Number(r.url.searchParams.get('limit'));
     sendJson(r.res, 200, {
       kind: 'EventList',
@@ -310,33 +281,16 @@ const NODE = {
   },
 };
 
-function registerNodesAndWorkloads(sim: Simulator, { pods }: ClusterState) {
+function registerNodes(sim: Simulator) {
   sim.route('control-hub', 'GET', `${KS}/nodes`, (r) =>
     r.user!.role === 'normal' ? forbidden(r, 'nodes') : page(r, [NODE]),
   );
-
-  const workloads = (kind: string) => (r: SimRequest) => {
-    const { ns } = r.params;
-    if (!visible(r.user!, ns)) return forbidden(r, `${kind} in namespace "${ns}"`);
-    const apps = [...new Set(pods.filter((p) => p.namespace === ns).map((p) => p.labels.app))];
-    const items =
-      kind === 'deployments'
-        ? apps.map((app) => {
-            const readyCount = pods.filter(
-              (p) => p.namespace === ns && p.labels.app === app && ready(p),
-            ).length;
-            return {
-              kind: 'Deployment',
-              metadata: { name: app, namespace: ns },
-              spec: { replicas: 1 },
-              status: { replicas: 1, readyReplicas: readyCount },
-            };
-          })
-        : [];
-    sendJson(r.res, 200, { items, totalItems: items.length });
-  };
-  for (const kind of ['deployments', 'statefulsets', 'daemonsets'])
-    sim.route('control-hub', 'GET', `${KS}/namespaces/:ns/${kind}`, workloads(kind));
+  // A bare Node, not a list (olares-cli node/get.go).
+  sim.route('control-hub', 'GET', `${KS}/nodes/:name`, (r) => {
+    if (r.user!.role === 'normal') return forbidden(r, `nodes "${r.params.name}"`);
+    if (r.params.name !== NODE.metadata.name) return notFound(r, `nodes "${r.params.name}"`);
+    sendJson(r.res, 200, NODE);
+  });
 }
 
 function registerNamespaceGroups(sim: Simulator, { users, namespaces }: ClusterState) {

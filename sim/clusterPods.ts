@@ -12,6 +12,8 @@ export interface SimPod {
   name: string;
   labels: Record<string, string>;
   owner?: string; // ReplicaSet name; a deleted owned pod comes back with a new suffix
+  /** The owner's kind when it is no ReplicaSet (StatefulSet, DaemonSet, Job: sim/workloads.ts). */
+  ownerKind?: string;
   containers: Array<{ name: string; image: string; port?: number }>;
   phase: 'Running' | 'Pending' | 'Succeeded' | 'Failed';
   waitingReason?: string;
@@ -100,7 +102,14 @@ export function podJson(p: SimPod) {
       labels: p.labels,
       annotations: { 'kubesphere.io/creator': 'admin' },
       ownerReferences: p.owner
-        ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: p.owner, controller: true }]
+        ? [
+            {
+              apiVersion: p.ownerKind === 'Job' ? 'batch/v1' : 'apps/v1',
+              kind: p.ownerKind ?? 'ReplicaSet',
+              name: p.owner,
+              controller: true,
+            },
+          ]
         : [],
     },
     spec: {

@@ -115,6 +115,7 @@ describe('fuzzing every tool', () => {
     work = await mkdtemp(join(tmpdir(), 'olares-mcp-fuzz-'));
     session = await connect({
       ...box.env,
+      OLARES_TOOLSETS: 'all', // the opt-in toolsets take arguments from agents too
       OLARES_LOCAL_ROOTS: work,
       OLARES_MARKET_POLL_MS: '20',
       OLARES_LOGIN_TTL_MS: '2000',

@@ -26,7 +26,11 @@ function wordProblems(toolName: string, text: string): string[] {
   }
   for (const m of text.matchAll(/\b(\w+ )?spaces?\b/gi))
     if (!/^app $/i.test(m[1] ?? '')) problems.push(`"${m[0]}": the only space is an app space`);
-  if (/\bworkloads?\b/i.test(text) && !toolName.startsWith('cluster_') && toolName !== '(toolset cluster)')
+  if (
+    /\bworkloads?\b/i.test(text) &&
+    !toolName.startsWith('cluster_') &&
+    !['(toolset cluster)', '(toolset workloads)'].includes(toolName)
+  )
     problems.push('"workload" outside the cluster tools');
   return problems;
 }

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../sim/server.js';
 import { WireShapeError } from '../src/errors.js';
-import { parseEventList, parseGroups, parseKsList, parsePod } from '../src/olares/k8sWire.js';
+import {
+  parseAppDetail,
+  parseEventList,
+  parseGroups,
+  parseKsList,
+  parseObject,
+  parsePod,
+  type Workload,
+} from '../src/olares/k8sWire.js';
 import {
   FailedCheckError,
   failedCheck,
@@ -23,7 +31,7 @@ interface Fixture {
   endpoint: string;
   case: string;
   provenance: { kind: string; repo: string; commit: string; file: string; line: string; note: string };
-  request: { method: string; path: string; body?: unknown };
+  request: { method: string; path: string; headers?: Record<string, string>; body?: unknown };
   response: { status: number; headers: Record<string, string>; body: unknown };
 }
 
@@ -102,8 +110,25 @@ describe('wire fixtures: market, control-hub, dashboard, desktop', () => {
     expect(detail('apps-detail-client-server')).toMatchObject({ apiVersion: 'v2', title: 'Dify' });
     expect(detail('apps-detail-client-server')?.subCharts.some((c) => c.shared)).toBe(true);
     expect(detail('apps-detail-unknown-app')).toBeUndefined();
-    for (const f of fixtures.filter((x) => ok(x) && x.endpoint.startsWith('GET /control-hub/kapis')))
+    const ksLists = fixtures.filter(
+      (x) => ok(x) && x.endpoint.startsWith('GET /control-hub/kapis') && !x.endpoint.endsWith('/:name'),
+    );
+    for (const f of ksLists)
       expect(parseKsList(f.response.body, f.endpoint).items.length, f.file).toBeGreaterThan(0);
+    const object = (c: string) => {
+      const f = fixtures.find((x) => x.case === c)!;
+      return parseObject<Workload>(f.response.body, f.endpoint);
+    };
+    expect(object('node-get').metadata.name).toBe('olares');
+    expect(object('workload-get').spec?.selector?.matchLabels).toEqual({ app: 'n8n' });
+    expect(object('workload-scale').spec?.replicas).toBe(2);
+    expect(object('cronjob-suspend')).toMatchObject({ spec: { suspend: true } });
+    const me = fixtures.find((f) => f.case === 'app-detail-owner')!;
+    expect(parseAppDetail(me.response.body, me.endpoint)).toMatchObject({
+      username: 'alice',
+      globalrole: 'platform-admin',
+      systemNamespaces: ['os-framework', 'os-platform', 'kube-system'],
+    });
     expect(parseEventList(byEndpoint('/events')[0].response.body, 'events')).toHaveLength(1);
     expect(parsePod(fixtures.find((f) => f.case === 'pod-get')!.response.body, 'pod').metadata.name).toBe(
       'firefox-ddddd',
@@ -195,7 +220,11 @@ describe('the simulator answers in the fixtures shape', () => {
       const user = /regular/.test(f.case) ? 'bob' : 'alice';
       const res = await fetch(`${sim.url}/${service}${f.request.path}`, {
         method: f.request.method,
-        headers: { 'x-authorization': tokens.get(user)!, 'content-type': 'application/json' },
+        headers: {
+          'x-authorization': tokens.get(user)!,
+          'content-type': 'application/json',
+          ...f.request.headers,
+        },
         body: f.request.body === undefined ? undefined : JSON.stringify(f.request.body),
       });
       expect(res.status, f.file).toBe(f.response.status);

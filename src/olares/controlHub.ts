@@ -53,7 +53,7 @@ export class ClusterPermissionError extends OlaresMcpError {
 export class ControlHubClient {
   constructor(readonly http: OlaresHttp) {}
 
-  private refine<T>(context: string, notFound?: () => Error) {
+  protected refine<T>(context: string, notFound?: () => Error) {
     return (err: unknown): T => {
       if (err instanceof PermissionDeniedError) throw new ClusterPermissionError(this.http.olaresId, context);
       if (err instanceof HttpStatusError) {

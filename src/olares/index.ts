@@ -8,6 +8,7 @@ import { DashboardClient } from './dashboard.js';
 import { DesktopClient } from './desktop.js';
 import { FilesClient } from './files/index.js';
 import { MarketClient } from './market.js';
+import { ClusterObjectsClient } from './workloads.js';
 
 export class OlaresClients {
   readonly http: OlaresHttp;
@@ -48,6 +49,10 @@ export class OlaresClients {
   }
   get controlHub() {
     return this.clientFor('controlHub', () => new ControlHubClient(this.http));
+  }
+  /** Workloads, jobs, cronjobs, node and namespace objects, identity (the workloads toolset). */
+  get clusterObjects() {
+    return this.clientFor('clusterObjects', () => new ClusterObjectsClient(this.http));
   }
   get dashboard() {
     return this.clientFor('dashboard', () => new DashboardClient(this.http));

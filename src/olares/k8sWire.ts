@@ -6,12 +6,16 @@ import { type Fields, Reader } from './shape.js';
 export interface ObjectMeta {
   name: string;
   namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
   creationTimestamp?: string;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
   ownerReferences?: Array<{ kind?: string; name?: string; controller?: boolean }>;
 }
 
-interface ContainerSpec {
+export interface ContainerSpec {
   name: string;
   image?: string;
   ports?: Array<{ name?: string; containerPort?: number; protocol?: string }>;
@@ -60,15 +64,74 @@ export interface Node {
   };
 }
 
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string> };
+  spec?: { containers?: ContainerSpec[]; initContainers?: ContainerSpec[] };
+}
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+/** A Deployment, StatefulSet or DaemonSet (apps/v1). */
 export interface Workload {
+  kind?: string;
   metadata: ObjectMeta;
-  spec?: { replicas?: number };
+  spec?: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+    template?: PodTemplate;
+    strategy?: { type?: string };
+    updateStrategy?: { type?: string };
+  };
   status?: {
     replicas?: number;
     readyReplicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    observedGeneration?: number;
     numberReady?: number;
     desiredNumberScheduled?: number;
+    updatedNumberScheduled?: number;
+    conditions?: Condition[];
   };
+}
+
+interface JobSpec {
+  completions?: number;
+  parallelism?: number;
+  backoffLimit?: number;
+  suspend?: boolean;
+  selector?: { matchLabels?: Record<string, string> };
+  template?: PodTemplate;
+}
+
+/** batch/v1 Job. */
+export interface Job {
+  metadata: ObjectMeta;
+  spec?: JobSpec;
+  status?: {
+    active?: number;
+    succeeded?: number;
+    failed?: number;
+    startTime?: string;
+    completionTime?: string;
+    conditions?: Condition[];
+  };
+}
+
+/** batch/v1 CronJob. */
+export interface CronJob {
+  metadata: ObjectMeta;
+  spec?: {
+    schedule?: string;
+    suspend?: boolean;
+    jobTemplate?: { metadata?: { labels?: Record<string, string> }; spec?: JobSpec };
+  };
+  status?: { active?: Array<{ name?: string }>; lastScheduleTime?: string; lastSuccessfulTime?: string };
 }
 
 export interface KubeEvent {
@@ -126,6 +189,34 @@ export function parseEventList(body: unknown, endpoint: string): KubeEvent[] {
 
 export function parsePod(body: unknown, endpoint: string): Pod {
   return named<Pod>(new Reader('control-hub', endpoint), body, '(body)');
+}
+
+/** One native object (`/apis/...`, `/api/v1/...`, a bare KubeSphere node): metadata.name checked. */
+export function parseObject<T extends { metadata: ObjectMeta }>(body: unknown, endpoint: string): T {
+  return named<T>(new Reader('control-hub', endpoint), body, '(body)');
+}
+
+/** Who the box says the caller is (`/capi/app/detail`, ks-apiserver-proxy view.js userDetail). */
+export interface AppDetail {
+  username: string;
+  globalrole?: string;
+  email?: string;
+  clusterRole?: string;
+  systemNamespaces: string[];
+}
+
+export function parseAppDetail(body: unknown, endpoint: string): AppDetail {
+  const r = new Reader('control-hub', endpoint);
+  const b = r.record(body, '(body)');
+  const user = r.record(b.user, 'user');
+  const names = (v: unknown, at: string) => r.optArray(v, at).map((x, i) => r.str(x, `${at}[${i}]`));
+  return {
+    username: r.str(user.username, 'user.username'),
+    globalrole: r.optStr(user.globalrole, 'user.globalrole'),
+    email: r.optStr(user.email, 'user.email'),
+    clusterRole: r.optStr(b.clusterRole, 'clusterRole'),
+    systemNamespaces: names(b.systemNamespaces, 'systemNamespaces'),
+  };
 }
 
 /** `/capi/namespaces/group`: `[{title, data: [namespace objects]}]`. */
