@@ -21,10 +21,20 @@ export interface VariableSpec {
   default: string;
   description: string;
   /** Read by the credential provider or by tests only; listed for completeness. */
-  group: 'connection' | 'safety' | 'credentials' | 'tuning';
+  group: 'connection' | 'safety' | 'credentials' | 'tuning' | 'remote';
   /** Holds a credential: registry clients (server.json) must mask it and keep it out of logs. */
   secret?: boolean;
 }
+
+/** A key from the deployment's Secret (remote mode): never in the store, never logged. */
+const secretKey = (name: string, description: string): VariableSpec => ({
+  name,
+  kind: 'string',
+  default: '(unset)',
+  description,
+  group: 'remote',
+  secret: true,
+});
 
 /** The table README's configuration section is generated from. */
 export const VARIABLES: readonly VariableSpec[] = [
@@ -211,9 +221,76 @@ export const VARIABLES: readonly VariableSpec[] = [
     description: 'Debug lines on stderr (never a secret).',
     group: 'tuning',
   },
+  {
+    name: 'OLARES_STATE',
+    kind: 'enum',
+    values: ['file', 'redis'],
+    default: 'file',
+    description:
+      'Where profiles, tokens, refresh leases, single-use ids and bindings live: the state directory, or a Redis-compatible store shared by replicas (docs/shared-state.md).',
+    group: 'remote',
+  },
+  {
+    name: 'OLARES_REDIS_HOST',
+    kind: 'string',
+    default: '(required with OLARES_STATE=redis)',
+    description: 'Host of the shared store (the box injects it as .Values.redis.host).',
+    group: 'remote',
+  },
+  {
+    name: 'OLARES_REDIS_PORT',
+    kind: 'integer',
+    default: '6379',
+    description: 'Port of the shared store.',
+    group: 'remote',
+  },
+  {
+    name: 'OLARES_REDIS_PASSWORD',
+    kind: 'string',
+    default: '(unset)',
+    description: 'Password of the shared store (token-only AUTH, no user name).',
+    group: 'remote',
+    secret: true,
+  },
+  {
+    name: 'OLARES_REDIS_PREFIX',
+    kind: 'string',
+    default: 'olares-mcp:',
+    description: 'Prefix of every key this server writes in the shared store (the namespace the box grants).',
+    group: 'remote',
+  },
+  secretKey(
+    'OLARES_MCP_TOKEN_KEY',
+    'With OLARES_STATE=redis: base64 of the 32-byte key that encrypts token records and pending logins.',
+  ),
+  secretKey(
+    'OLARES_MCP_TOKEN_KEY_PREVIOUS',
+    'The token key before a rotation: records it opens are re-encrypted with OLARES_MCP_TOKEN_KEY.',
+  ),
+  secretKey(
+    'OLARES_MCP_STATE_KEY',
+    'With OLARES_STATE=redis: base64 of the 32-byte key that signs requestState (confirmations).',
+  ),
+  secretKey(
+    'OLARES_MCP_STATE_KEY_PREVIOUS',
+    'The requestState key before a rotation: states it signed still verify until they expire.',
+  ),
 ];
 
 export type ConfirmMode = 'ask' | 'strict' | 'off';
+
+/** Where shared state lives. Keys come from the environment, newest first, never from the store. */
+export type StateConfig =
+  | { kind: 'file' }
+  | {
+      kind: 'redis';
+      host: string;
+      port: number;
+      password?: string;
+      prefix: string;
+      tokenKeys: Buffer[];
+      stateKeys: Buffer[];
+    };
 
 export interface Config {
   home?: string;
@@ -239,6 +316,7 @@ export interface Config {
   marketWaitMs: number;
   lockStaleMs: number;
   debug: boolean;
+  state: StateConfig;
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -337,6 +415,48 @@ function parseTrustedDomains(env: NodeJS.ProcessEnv): string[] {
   });
 }
 
+/** Base64 of exactly 32 bytes, or unset; anything else stops the server. The value is never echoed. */
+function parseKey(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
+  const v = raw(env, name);
+  if (v === undefined) return undefined;
+  const key = Buffer.from(v, 'base64');
+  if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(v))
+    throw new ConfigError(
+      `${name} is not base64 of 32 bytes. Fix: set it to the output of \`openssl rand -base64 32\` (from the deployment's Secret)`,
+    );
+  return key;
+}
+
+function requireKey(env: NodeJS.ProcessEnv, name: string): Buffer {
+  const key = parseKey(env, name);
+  if (key) return key;
+  throw new ConfigError(
+    `OLARES_STATE=redis needs ${name}: keys never live in the store. Fix: set it to base64 of 32 random bytes (openssl rand -base64 32) from the deployment's Secret`,
+  );
+}
+
+function parseState(env: NodeJS.ProcessEnv): StateConfig {
+  if (parseEnum(env, 'OLARES_STATE', ['file', 'redis'] as const, 'file') === 'file') return { kind: 'file' };
+  const host = raw(env, 'OLARES_REDIS_HOST');
+  if (!host)
+    throw new ConfigError(
+      'OLARES_STATE=redis needs OLARES_REDIS_HOST. Fix: set the host of the shared store',
+    );
+  const previous = (name: string) => {
+    const key = parseKey(env, name);
+    return key ? [key] : [];
+  };
+  return {
+    kind: 'redis',
+    host,
+    port: parseInteger(env, 'OLARES_REDIS_PORT', 6379, 1, 65535),
+    password: env.OLARES_REDIS_PASSWORD || undefined,
+    prefix: raw(env, 'OLARES_REDIS_PREFIX') ?? 'olares-mcp:',
+    tokenKeys: [requireKey(env, 'OLARES_MCP_TOKEN_KEY'), ...previous('OLARES_MCP_TOKEN_KEY_PREVIOUS')],
+    stateKeys: [requireKey(env, 'OLARES_MCP_STATE_KEY'), ...previous('OLARES_MCP_STATE_KEY_PREVIOUS')],
+  };
+}
+
 /** Parses every OLARES_* variable; throws ConfigError naming the first bad one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const delimiter = process.platform === 'win32' ? ';' : ':';
@@ -366,5 +486,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     marketWaitMs: parseInteger(env, 'OLARES_MARKET_WAIT_MS', 15 * 60_000, 10, 24 * 3600_000),
     lockStaleMs: parseInteger(env, 'OLARES_MCP_LOCK_STALE_MS', 20_000, 2000, 3600_000),
     debug: /^(1|true|yes|on|debug)$/i.test(raw(env, 'OLARES_MCP_DEBUG') ?? ''),
+    state: parseState(env),
   };
 }
