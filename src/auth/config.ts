@@ -13,7 +13,7 @@ import { parseOlaresId } from './identity.js';
 import { acquireLock } from './lock.js';
 import { trustFileSync, trustStateDirs } from './stateDir.js';
 
-export type TokenBackend = 'keychain' | 'file';
+export type TokenBackend = 'keychain' | 'file' | 'redis';
 
 export interface Profile {
   name?: string;
