@@ -37,6 +37,8 @@ export interface SharedPendingLogin {
 
 export interface StateBackend {
   readonly kind: 'file' | 'redis';
+  /** Where it is, for people: the home directory, or the store's host:port. */
+  readonly where: string;
   readonly profiles: ProfileDocument;
   readonly leases: RefreshLeases;
   readonly singleUseIds: SingleUseIds;
@@ -53,6 +55,7 @@ export interface StateBackend {
 export function fileState(home: string, config: Config): StateBackend {
   return {
     kind: 'file',
+    where: home,
     profiles: new FileProfileDocument(home),
     leases: new FileRefreshLeases(homePaths(home).locks, config.lockStaleMs),
     singleUseIds: new FileSingleUseIds(home),
@@ -72,6 +75,7 @@ export function redisState(
   const [current, ...previous] = state.stateKeys.map((k) => new Uint8Array(k));
   return {
     kind: 'redis',
+    where: `the state store at ${store.where}`,
     profiles: new RedisProfileDocument(store),
     leases: new RedisRefreshLeases(store, config.lockStaleMs),
     singleUseIds: new RedisSingleUseIds(store),

@@ -28,6 +28,11 @@ export async function runHumanCommand(command: string, argv: string[]): Promise<
       if (d.problems.length) process.exitCode = 1;
       return true;
     }
+    case 'remote': {
+      const { runRemoteCommand } = await import('./remote.js');
+      await runRemoteCommand(argv);
+      return true;
+    }
     case 'demo': {
       const { runDemo } = await import('./demo.js');
       await runDemo();

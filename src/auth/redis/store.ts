@@ -100,7 +100,9 @@ export class StateStore {
   /** ioredis is loaded on first use: the file home never pays for it. */
   private connect(): Promise<Redis> {
     this.client ??= import('ioredis').then((mod) => {
-      const redis = new mod.Redis({
+      // Bundled, the CommonJS module arrives as `default` only.
+      const RedisClient = mod.Redis ?? (mod.default as unknown as typeof mod).Redis ?? mod.default;
+      const redis = new RedisClient({
         host: this.endpoint.host,
         port: this.endpoint.port,
         password: this.endpoint.password,
