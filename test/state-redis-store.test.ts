@@ -144,6 +144,49 @@ describe.skipIf(redisSkipReason)('shared state store', () => {
     console.info(`store restart: ${acknowledged.length} acknowledged writes all read back`);
   });
 
+  it('never hangs a call on a store that stops answering', async () => {
+    const box = await loggedInBox();
+    const auth = context();
+    expect((await auth.profiles.load()).profiles).toHaveLength(1);
+    redis.pause();
+    try {
+      const started = Date.now();
+      const err = await auth.session().catch((e: Error) => e);
+      expect(String(err)).toMatch(/state store at .* is unreachable: Command timed out/);
+      // commandTimeout is 3 s: well before any caller would give up on a tool call.
+      expect(Date.now() - started).toBeLessThan(8000);
+    } finally {
+      redis.resume();
+    }
+    await eventually(
+      async () => Boolean(await auth.session().catch(() => undefined)),
+      'the store to answer again',
+    );
+    expect((await box.auth.session()).identity.olaresId).toBe(ID);
+  });
+
+  it('keeps pending logins sealed, for their time to live, and hands each out once', async () => {
+    const auth = context();
+    const pending = auth.state.pendingLogins!;
+    const record = { olaresId: ID, makeCurrent: true, createdAt: Date.now(), expiresAt: Date.now() + 60_000 };
+    await pending.put('login-1', record, 60_000);
+    await pending.put('login-2', record, 50);
+    const stored = await raw.get(`${PREFIX}pending:login-1`);
+    expect(stored).not.toContain(ID);
+    expect(await context().state.pendingLogins!.get('login-1')).toEqual(record);
+    const takes = await Promise.all([
+      pending.take('login-1'),
+      context().state.pendingLogins!.take('login-1'),
+    ]);
+    expect(takes.filter(Boolean)).toEqual([record]);
+    await eventually(
+      async () => (await pending.get('login-2')) === undefined,
+      'the short-lived record to lapse',
+    );
+    await raw.set(`${PREFIX}pending:login-3`, stored!); // a sealed record moved to another id does not open
+    expect(await pending.get('login-3')).toBeUndefined();
+  });
+
   it('re-encrypts records under the new token key, and reads them once the old key is gone', async () => {
     await loggedInBox();
     const old = Buffer.from(keys.OLARES_MCP_TOKEN_KEY, 'base64');

@@ -47,6 +47,9 @@ export interface RedisServer {
   start(): Promise<void>;
   /** SIGKILL: what the store would see if its machine lost power; waits for the exit. */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a store that accepts connections but answers nothing. */
+  pause(): void;
+  resume(): void;
   /** Stops it and removes its directory. */
   stop(): Promise<void>;
 }
@@ -91,7 +94,14 @@ export async function startRedis(): Promise<RedisServer> {
       proc.kill('SIGKILL');
       await exited;
     },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
     async stop() {
+      server.resume();
       await server.kill();
       await rm(dir, { recursive: true, force: true });
     },
