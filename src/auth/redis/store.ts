@@ -54,11 +54,20 @@ export interface StoreTimings {
 
 export const DEFAULT_TIMINGS: StoreTimings = { commandTimeoutMs: 3000, connectTimeoutMs: 2000 };
 
+/** Every store with a connection, so a one-shot command can drop them all when it is done. */
+const connected = new Set<StateStore>();
+
+/** Closes every store connection of this process (its reconnection timers would keep it alive). */
+export async function closeStateStores(): Promise<void> {
+  await Promise.all([...connected].map((store) => store.close()));
+}
+
 export class StateStore {
   readonly where: string;
   private client?: Promise<Redis>;
   /** The latest connection problem, shown instead of the client's generic "max retries". */
   private lastProblem?: string;
+  private inflight = 0;
 
   constructor(
     readonly endpoint: StoreEndpoint,
@@ -75,10 +84,14 @@ export class StateStore {
   /** Runs one command (or script), turning every failure into one of the errors above. */
   async run<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
     const redis = await this.connect();
+    this.inflight++;
+    redis.stream?.ref();
     try {
       return await command(redis);
     } catch (err) {
       throw this.classify(err);
+    } finally {
+      if (--this.inflight === 0) redis.stream?.unref();
     }
   }
 
@@ -99,6 +112,7 @@ export class StateStore {
 
   /** ioredis is loaded on first use: the file home never pays for it. */
   private connect(): Promise<Redis> {
+    connected.add(this);
     this.client ??= import('ioredis').then((mod) => {
       // Bundled, the CommonJS module arrives as `default` only.
       const RedisClient = mod.Redis ?? (mod.default as unknown as typeof mod).Redis ?? mod.default;
@@ -123,12 +137,18 @@ export class StateStore {
       redis.on('ready', () => {
         this.lastProblem = undefined;
       });
+      // An idle connection never keeps a process alive (a CLI command ends when its work does);
+      // a command in flight does.
+      redis.on('connect', () => {
+        if (this.inflight === 0) redis.stream?.unref();
+      });
       return redis;
     });
     return this.client;
   }
 
   async close(): Promise<void> {
+    connected.delete(this);
     const client = this.client;
     this.client = undefined;
     if (client) (await client).disconnect();
