@@ -211,7 +211,8 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'OLARES_MCP_LOCK_STALE_MS',
     kind: 'integer',
     default: '20000',
-    description: 'When a refresh lock of a dead process counts as stale.',
+    description:
+      'When a refresh lock of a dead process counts as stale; with OLARES_STATE=redis, the refresh lease time to live.',
     group: 'tuning',
   },
   {

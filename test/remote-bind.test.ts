@@ -1,7 +1,7 @@
 // `olares-mcp remote bind|revoke` and the bindings behind them, in the file home and in the
 // shared store; plus the strict parsing of the shared-state variables.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -74,6 +74,17 @@ describe('remote bind and revoke (file home)', () => {
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
     expect(await new AuthContext(env).state.principals.isBound({ iss: ISS, sub: 'alice' })).toBe(true);
+  });
+
+  it('refuses a damaged bindings file without rewriting it', async () => {
+    await writeFile(join(home, 'bindings.json'), '{"bindings": [', { mode: 0o600 });
+    const r = await cli(['remote', 'bind', '--iss', ISS, '--sub', 'alice'], env);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/principal bindings .*bindings\.json are not valid .*left untouched/);
+    expect(await readFile(join(home, 'bindings.json'), 'utf8')).toBe('{"bindings": [');
+    await expect(new AuthContext(env).state.principals.isBound({ iss: ISS, sub: 'alice' })).rejects.toThrow(
+      /not valid/,
+    );
   });
 });
 

@@ -3,7 +3,7 @@
 // by the owner with `olares-mcp remote bind` where the server's state lives. The file home keeps
 // them in <home>/bindings.json (0600, written under a lock); the shared store, one key each.
 import { createHash } from 'node:crypto';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, OlaresMcpError } from '../errors.js';
 import { ChangeCache, writeFileAtomic } from './fsutil.js';
 import { homePaths } from './home.js';
 import { acquireLock } from './lock.js';
@@ -71,8 +71,15 @@ export class FilePrincipalBindings implements PrincipalBindings {
   private async read(): Promise<BindingEntry[]> {
     await trustStateDirs(this.home);
     const entries = await this.cache.read(this.path, (data) => {
-      const parsed = JSON.parse(data.toString('utf8'));
-      return Array.isArray(parsed?.bindings) ? parsed.bindings : [];
+      let parsed: { bindings?: unknown };
+      try {
+        parsed = JSON.parse(data.toString('utf8'));
+      } catch (err) {
+        throw new BindingsCorruptError(this.path, (err as Error).message);
+      }
+      if (!Array.isArray(parsed?.bindings))
+        throw new BindingsCorruptError(this.path, '"bindings" is not a list');
+      return parsed.bindings as BindingEntry[];
     });
     return entries ?? [];
   }
@@ -105,6 +112,16 @@ export class FilePrincipalBindings implements PrincipalBindings {
 
   async isBound(principal: Principal): Promise<boolean> {
     return (await this.read()).some((e) => same(e, principal));
+  }
+}
+
+/** A damaged bindings file is refused, never rewritten: every binding in it would be lost. */
+export class BindingsCorruptError extends OlaresMcpError {
+  constructor(path: string, reason: string) {
+    super(
+      `the principal bindings ${path} are not valid (${reason}); the file was left untouched and no bearer token is served meanwhile. Fix: repair the JSON by hand, or move it aside and bind again (olares-mcp remote bind --iss ISSUER --sub SUBJECT)`,
+      { code: 'bindings_corrupt' },
+    );
   }
 }
 
