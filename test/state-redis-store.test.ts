@@ -113,7 +113,9 @@ describe.skipIf(redisSkipReason)('shared state store', () => {
       }
     })();
     await eventually(() => acknowledged.length >= 20, 'some acknowledged writes');
+    expect(await box.auth.checkLockDir()).toBeUndefined();
     await redis.kill();
+    expect(await box.auth.checkLockDir()).toBe('state_store_unavailable');
     const started = Date.now();
     const down = await box.auth
       .session()

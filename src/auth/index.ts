@@ -313,9 +313,14 @@ export class AuthContext {
     };
   }
 
-  /** Whether refresh and config locks can be created: undefined when fine, else the error code. */
+  /** Whether refresh leases and config locks can be taken: undefined when fine, else the error code. */
   async checkLockDir(): Promise<string | undefined> {
     try {
+      // With OLARES_STATE=redis the leases live in the store: reaching it is what matters.
+      if (this.state.kind === 'redis') {
+        await this.state.profiles.read();
+        return undefined;
+      }
       await this.trustState();
       const probe = `${this.paths.locks}/.doctor-${process.pid}-${Date.now()}`;
       await writeFile(probe, '');
