@@ -58,6 +58,7 @@ const USAGE = `usage: olares-mcp [command]
   import --olares-id ID        import a refresh token (--refresh-token-env VAR | --refresh-token-file PATH)
   profile list|use|remove      manage profiles
   doctor [--profile P]         check credentials, lock dir and reachability
+  remote bind|revoke --iss ISSUER --sub SUBJECT   bind a bearer principal to this instance's owner, or drop it
   sim [--port N]               run the Olares simulator and print its URL template and demo logins
   demo                         run the server against the simulator through a real MCP client
 `;

@@ -11,225 +11,22 @@ export class ConfigError extends OlaresMcpError {
   }
 }
 
-type Kind = 'boolean' | 'string' | 'integer' | 'enum' | 'list' | 'url';
-
-export interface VariableSpec {
-  name: string;
-  kind: Kind;
-  /** Accepted values of an enum, in the order README lists them. */
-  values?: readonly string[];
-  default: string;
-  description: string;
-  /** Read by the credential provider or by tests only; listed for completeness. */
-  group: 'connection' | 'safety' | 'credentials' | 'tuning' | 'remote';
-  /** Holds a credential: registry clients (server.json) must mask it and keep it out of logs. */
-  secret?: boolean;
-}
-
-/** The table README's configuration section is generated from. */
-export const VARIABLES: readonly VariableSpec[] = [
-  {
-    name: 'OLARES_MCP_HOME',
-    kind: 'string',
-    default: '~/.config/olares-mcp (platform config dir)',
-    description: 'State directory: config.json, tokens/, locks/, audit.log.',
-    group: 'connection',
-  },
-  {
-    name: 'OLARES_URL_TEMPLATE',
-    kind: 'string',
-    default: 'https://{service}.{prefix}{terminus}',
-    description:
-      'Base URL of every service; placeholders {service} {local} {domain} {terminus} {prefix}. A template whose host has no identity placeholder makes that host trusted.',
-    group: 'connection',
-  },
-  {
-    name: 'OLARES_PROFILE',
-    kind: 'string',
-    default: 'the current profile',
-    description: 'Profile this server process uses (name or olaresId); does not move the current pointer.',
-    group: 'connection',
-  },
-  {
-    name: 'OLARES_PROFILE_LOCK',
-    kind: 'boolean',
-    default: 'off',
-    description:
-      'Pin every call to OLARES_PROFILE (or the current profile): a tool call naming another profile is refused.',
-    group: 'safety',
-  },
-  {
-    name: 'OLARES_TOKEN_STORE',
-    kind: 'enum',
-    values: ['auto', 'keychain', 'file'],
-    default: 'auto',
-    description: 'Where tokens are kept: the OS keychain if usable, else the encrypted file store.',
-    group: 'connection',
-  },
-  {
-    name: 'OLARES_TOOLSETS',
-    kind: 'string',
-    default: 'profile, files, market, cluster, dashboard',
-    description: 'Comma list of toolsets to serve, or "all".',
-    group: 'connection',
-  },
-  {
-    name: 'OLARES_READ_ONLY',
-    kind: 'boolean',
-    default: 'off',
-    description:
-      'Serve only read-only tools (plus profile_login, profile_import with its env source, profile_use).',
-    group: 'safety',
-  },
-  {
-    name: 'OLARES_CONFIRM',
-    kind: 'enum',
-    values: ['strict', 'off'],
-    default: '(empty): ask when the client can show a form',
-    description:
-      'strict: every risky change needs a form or an approval link; off: never ask (results say confirmed: false).',
-    group: 'safety',
-  },
-  {
-    name: 'OLARES_FORMS',
-    kind: 'enum',
-    values: ['on', 'off'],
-    default: 'on',
-    description:
-      'off: do not use form elicitation even when the client declares it (clients that declare forms but never draw them); approval links are used instead.',
-    group: 'safety',
-  },
-  {
-    name: 'OLARES_LOCAL_ROOTS',
-    kind: 'list',
-    default: '(unset): the client roots; with neither, local-path tools are refused',
-    description:
-      "Absolute directories (path-delimiter list) that upload sources, download targets and refresh-token files must lie in; intersected with the client's MCP roots when it gives some.",
-    group: 'safety',
-  },
-  {
-    name: 'OLARES_TRUSTED_DOMAINS',
-    kind: 'list',
-    default: '(unset)',
-    description:
-      'Comma list of auth hosts that may receive credentials without a confirmation: exact hosts, or *.example.com for a suffix.',
-    group: 'safety',
-  },
-  {
-    name: 'OLARES_ALLOW_HTTP',
-    kind: 'boolean',
-    default: 'off',
-    description:
-      'Allow plain-http URL templates for hosts outside loopback and private ranges (127/8, ::1, localhost, 10/8, 172.16/12, 192.168/16, fc00::/7).',
-    group: 'safety',
-  },
-  {
-    name: 'OLARES_ALLOW_HARDLINKS',
-    kind: 'boolean',
-    default: 'off',
-    description: 'Allow uploading local files that have more than one hard link.',
-    group: 'safety',
-  },
-  {
-    name: 'OLARES_INSECURE_SKIP_VERIFY',
-    kind: 'boolean',
-    default: 'off',
-    description: 'Accept self-signed TLS certificates (local boxes).',
-    group: 'connection',
-  },
-  {
-    name: 'OLARES_OPEN_BROWSER',
-    kind: 'boolean',
-    default: 'off',
-    description: 'Open login and approval pages in the default browser.',
-    group: 'connection',
-  },
-  {
-    name: 'OLARES_ID',
-    kind: 'string',
-    default: '(unset)',
-    description:
-      'With OLARES_ACCESS_TOKEN and/or OLARES_REFRESH_TOKEN: the env credential provider (CI), never written to the store.',
-    group: 'credentials',
-  },
-  {
-    name: 'OLARES_ACCESS_TOKEN',
-    kind: 'string',
-    default: '(unset)',
-    description: 'Access token for OLARES_ID (env credential provider).',
-    group: 'credentials',
-    secret: true,
-  },
-  {
-    name: 'OLARES_REFRESH_TOKEN',
-    kind: 'string',
-    default: '(unset)',
-    description:
-      'Refresh token for OLARES_ID, or the one variable profile_import {refreshTokenEnv} may read.',
-    group: 'credentials',
-    secret: true,
-  },
-  {
-    name: 'OLARES_LOGIN_TTL_MS',
-    kind: 'integer',
-    default: '300000',
-    description: 'How long a login or approval link stays valid.',
-    group: 'tuning',
-  },
-  {
-    name: 'OLARES_UPLOAD_CHUNK_BYTES',
-    kind: 'integer',
-    default: '8388608',
-    description: 'Upload chunk size (1 KiB to 8 MiB).',
-    group: 'tuning',
-  },
-  {
-    name: 'OLARES_MARKET_POLL_MS',
-    kind: 'integer',
-    default: '2000',
-    description: 'How often market wait polls the app state.',
-    group: 'tuning',
-  },
-  {
-    name: 'OLARES_MARKET_WAIT_MS',
-    kind: 'integer',
-    default: '900000',
-    description: 'How long market wait polls before giving up.',
-    group: 'tuning',
-  },
-  {
-    name: 'OLARES_MCP_LOCK_STALE_MS',
-    kind: 'integer',
-    default: '20000',
-    description: 'When a refresh lock of a dead process counts as stale.',
-    group: 'tuning',
-  },
-  {
-    name: 'OLARES_MCP_ISSUER',
-    kind: 'url',
-    default: '(unset): no issuer; remote mode then needs --token-file or, on loopback, --no-auth',
-    description:
-      'Remote mode (serve --http): the OAuth authorization server whose JWTs are accepted; its metadata and JWKS are fetched from it. https, or http on loopback only.',
-    group: 'remote',
-  },
-  {
-    name: 'OLARES_MCP_RESOURCE',
-    kind: 'url',
-    default: '(unset): required when serve --http listens off loopback',
-    description:
-      "Remote mode: the endpoint's public URL (e.g. https://mcp.alice.olares.com/mcp), the audience tokens must carry (RFC 8707) and the resource in the protected-resource metadata. No trailing slash, query or fragment.",
-    group: 'remote',
-  },
-  {
-    name: 'OLARES_MCP_DEBUG',
-    kind: 'boolean',
-    default: 'off',
-    description: 'Debug lines on stderr (never a secret).',
-    group: 'tuning',
-  },
-];
+export { type Kind, VARIABLES, type VariableSpec } from './configVariables.js';
 
 export type ConfirmMode = 'ask' | 'strict' | 'off';
+
+/** Where shared state lives. Keys come from the environment, newest first, never from the store. */
+export type StateConfig =
+  | { kind: 'file' }
+  | {
+      kind: 'redis';
+      host: string;
+      port: number;
+      password?: string;
+      prefix: string;
+      tokenKeys: Buffer[];
+      stateKeys: Buffer[];
+    };
 
 export interface Config {
   home?: string;
@@ -259,6 +56,7 @@ export interface Config {
   mcpIssuer?: string;
   /** Remote mode: the endpoint's public URL exactly as configured (it is compared as a string). */
   mcpResource?: string;
+  state: StateConfig;
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -402,6 +200,48 @@ function parseResource(env: NodeJS.ProcessEnv): string | undefined {
   return v;
 }
 
+/** Base64 of exactly 32 bytes, or unset; anything else stops the server. The value is never echoed. */
+function parseKey(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
+  const v = raw(env, name);
+  if (v === undefined) return undefined;
+  const key = Buffer.from(v, 'base64');
+  if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(v))
+    throw new ConfigError(
+      `${name} is not base64 of 32 bytes. Fix: set it to the output of \`openssl rand -base64 32\` (from the deployment's Secret)`,
+    );
+  return key;
+}
+
+function requireKey(env: NodeJS.ProcessEnv, name: string): Buffer {
+  const key = parseKey(env, name);
+  if (key) return key;
+  throw new ConfigError(
+    `OLARES_STATE=redis needs ${name}: keys never live in the store. Fix: set it to base64 of 32 random bytes (openssl rand -base64 32) from the deployment's Secret`,
+  );
+}
+
+function parseState(env: NodeJS.ProcessEnv): StateConfig {
+  if (parseEnum(env, 'OLARES_STATE', ['file', 'redis'] as const, 'file') === 'file') return { kind: 'file' };
+  const host = raw(env, 'OLARES_REDIS_HOST');
+  if (!host)
+    throw new ConfigError(
+      'OLARES_STATE=redis needs OLARES_REDIS_HOST. Fix: set the host of the shared store',
+    );
+  const previous = (name: string) => {
+    const key = parseKey(env, name);
+    return key ? [key] : [];
+  };
+  return {
+    kind: 'redis',
+    host,
+    port: parseInteger(env, 'OLARES_REDIS_PORT', 6379, 1, 65535),
+    password: env.OLARES_REDIS_PASSWORD || undefined,
+    prefix: raw(env, 'OLARES_REDIS_PREFIX') ?? 'olares-mcp:',
+    tokenKeys: [requireKey(env, 'OLARES_MCP_TOKEN_KEY'), ...previous('OLARES_MCP_TOKEN_KEY_PREVIOUS')],
+    stateKeys: [requireKey(env, 'OLARES_MCP_STATE_KEY'), ...previous('OLARES_MCP_STATE_KEY_PREVIOUS')],
+  };
+}
+
 /** Parses every OLARES_* variable; throws ConfigError naming the first bad one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const delimiter = process.platform === 'win32' ? ';' : ':';
@@ -433,5 +273,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     debug: /^(1|true|yes|on|debug)$/i.test(raw(env, 'OLARES_MCP_DEBUG') ?? ''),
     mcpIssuer: parseServiceUrl(env, 'OLARES_MCP_ISSUER') && raw(env, 'OLARES_MCP_ISSUER'),
     mcpResource: parseResource(env),
+    state: parseState(env),
   };
 }

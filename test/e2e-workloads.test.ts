@@ -4,7 +4,6 @@
 // no secret value in any described spec.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hiddenFields, pageRequest } from './helpers/browser.js';
 import { boxContent, connect, connectConfirming, type McpSession, textOf } from './helpers/mcp.js';
@@ -53,7 +52,7 @@ describe('workloads toolset', () => {
     const names = async (env: NodeJS.ProcessEnv) => {
       const s = await connect(env);
       others.push(s);
-      return (await s.client.listTools()).tools.map((t) => t.name);
+      return (await s.listTools()).map((t) => t.name);
     };
     expect(await names(box.env)).not.toContain('cluster_workloads');
     const listed = await names({ ...box.env, OLARES_TOOLSETS: 'cluster,workloads' });
@@ -67,7 +66,7 @@ describe('workloads toolset', () => {
         'cluster_describe',
       ]),
     );
-    const tools = (await mcp.client.listTools()).tools;
+    const tools = await mcp.listTools();
     const hints = (n: string) => tools.find((t) => t.name === n)?.annotations;
     for (const n of ['cluster_context', 'cluster_workloads', 'cluster_jobs', 'cluster_describe'])
       expect(hints(n)?.readOnlyHint, n).toBe(true);
@@ -383,7 +382,7 @@ describe('workloads toolset', () => {
 
     const declining = await connect(all(), { elicitation: { form: {} } });
     others.push(declining);
-    declining.client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
+    declining.onElicit(async () => ({ action: 'decline' }));
     const declined = await declining.call('cluster_job_change', {
       namespace: 'os-framework',
       name: 'nightly-backup',

@@ -13,7 +13,7 @@ import { parseOlaresId } from './identity.js';
 import { acquireLock } from './lock.js';
 import { trustFileSync, trustStateDirs } from './stateDir.js';
 
-export type TokenBackend = 'keychain' | 'file';
+export type TokenBackend = 'keychain' | 'file' | 'redis';
 
 export interface Profile {
   name?: string;
@@ -111,26 +111,71 @@ function urlOverrideProblem(p: Profile): string | undefined {
   return `authUrlOverride ${url.protocol}//${url.host} must be an https URL; fix or remove the field`;
 }
 
-export class ProfileIndex {
-  readonly paths: ReturnType<typeof homePaths>;
-  private readonly cache = new ChangeCache<ConfigFile>(trustFileSync);
+/**
+ * Where the profile index is kept: config.json in the home, or one key of the shared store.
+ * `update` runs `change` on the current text and writes what it returns, atomically with respect
+ * to every other writer (a lock, or a compare-and-set that re-runs `change` on a conflict).
+ */
+export interface ProfileDocument {
+  /** Named in messages: a path, or the store key. */
+  readonly where: string;
+  /** The stored text, undefined when there is none yet. */
+  read(): Promise<string | undefined>;
+  update(change: (text: string | undefined) => Promise<string>): Promise<void>;
+}
+
+/** <home>/config.json, cached by change, written atomically under the config lock. */
+export class FileProfileDocument implements ProfileDocument {
+  private readonly paths: ReturnType<typeof homePaths>;
+  private readonly cache = new ChangeCache<string>(trustFileSync);
 
   constructor(readonly home: string) {
     this.paths = homePaths(home);
   }
 
-  async load(): Promise<ConfigFile> {
+  get where() {
+    return this.paths.config;
+  }
+
+  async read(): Promise<string | undefined> {
     await trustStateDirs(this.home);
     try {
-      return (
-        (await this.cache.read(this.paths.config, (data) => this.parse(data.toString('utf8')))) ?? {
-          profiles: [],
-        }
-      );
+      return await this.cache.read(this.paths.config, (data) => data.toString('utf8'));
     } catch (err) {
       if (err instanceof OlaresMcpError) throw err;
       throw new HomeNotWritableError(this.paths.config, err, 'read');
     }
+  }
+
+  async update(change: (text: string | undefined) => Promise<string>): Promise<void> {
+    const lock = await acquireLock(this.paths.locks, 'config', 'config', { staleMs: 10_000, waitMs: 10_000 });
+    try {
+      const text = await this.read();
+      await writeFileAtomic(this.paths.config, await change(text));
+    } finally {
+      await lock.release();
+    }
+  }
+}
+
+export class ProfileIndex {
+  readonly paths: { config: string };
+
+  constructor(
+    readonly home: string,
+    private readonly doc: ProfileDocument = new FileProfileDocument(home),
+  ) {
+    this.paths = { config: doc.where };
+  }
+
+  /** The last text parsed and its result: the index is read on every tool call. */
+  private parsed?: { text: string; cfg: ConfigFile };
+
+  async load(): Promise<ConfigFile> {
+    const text = await this.doc.read();
+    if (text === undefined) return { profiles: [] };
+    if (this.parsed?.text !== text) this.parsed = { text, cfg: this.parse(text) };
+    return structuredClone(this.parsed.cfg);
   }
 
   private parse(text: string): ConfigFile {
@@ -144,21 +189,19 @@ export class ProfileIndex {
     return validate(raw, this.paths.config);
   }
 
-  /** Read-modify-write under the config lock so two processes never lose each other's change. */
+  /** Read-modify-write that never loses another process's change (see ProfileDocument). */
   async update<T>(change: (cfg: ConfigFile) => T | Promise<T>): Promise<T> {
-    const lock = await acquireLock(this.paths.locks, 'config', 'config', { staleMs: 10_000, waitMs: 10_000 });
-    try {
-      const cfg = await this.load();
-      const result = await change(cfg);
+    let result!: T;
+    await this.doc.update(async (text) => {
+      const cfg = text === undefined ? { profiles: [] } : this.parse(text);
+      result = await change(cfg);
       const out: Record<string, unknown> = {};
       if (cfg.currentProfile) out.currentProfile = cfg.currentProfile;
       if (cfg.previousProfile) out.previousProfile = cfg.previousProfile;
       out.profiles = cfg.profiles;
-      await writeFileAtomic(this.paths.config, `${JSON.stringify(out, null, 2)}\n`);
-      return result;
-    } finally {
-      await lock.release();
-    }
+      return `${JSON.stringify(out, null, 2)}\n`;
+    });
+    return result;
   }
 
   /** The profile a call runs as: explicit key, else OLARES_PROFILE (given by caller), else current. */

@@ -7,7 +7,7 @@ import { isExpiring } from './jwt.js';
 import type { Refresher } from './refresher.js';
 import type { TokenStore } from './tokenStore.js';
 
-export type CredentialSource = 'env' | 'keychain' | 'file';
+export type CredentialSource = 'env' | 'keychain' | 'file' | 'redis';
 
 export interface Credentials {
   readonly olaresId: string;

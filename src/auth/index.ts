@@ -39,6 +39,7 @@ import {
 import { formatRemaining, tokenExpiry } from './jwt.js';
 import { Refresher } from './refresher.js';
 import { type RefreshTokenSource, readRefreshToken, type TokenReadPolicy } from './refreshTokenSource.js';
+import { openState, type StateBackend } from './state.js';
 import { appendPrivateLine, trustStateDirs } from './stateDir.js';
 import { TokenStores } from './stores.js';
 import type { TokenRecord } from './tokenStore.js';
@@ -92,14 +93,17 @@ export class AuthContext {
   readonly insecure: boolean;
   /** Every OLARES_* switch, parsed strictly once (src/config.ts). */
   readonly config: Config;
+  /** Where profiles, tokens, leases, single-use ids and bindings live (OLARES_STATE). */
+  readonly state: StateBackend;
 
   constructor(readonly env: NodeJS.ProcessEnv = process.env) {
     this.config = loadConfig(env);
     this.home = resolveHome(env);
     this.paths = homePaths(this.home);
-    this.profiles = new ProfileIndex(this.home);
-    this.stores = new TokenStores(this.home, this.config.tokenStore);
-    this.refresher = new Refresher(this.paths.locks, {
+    this.state = openState(this.home, this.config);
+    this.profiles = new ProfileIndex(this.home, this.state.profiles);
+    this.stores = new TokenStores(this.home, this.config.tokenStore, this.state.tokenStore);
+    this.refresher = new Refresher(this.state.leases, {
       staleMs: this.config.lockStaleMs,
       waitMs: this.config.lockStaleMs + 30_000,
     });
@@ -309,9 +313,14 @@ export class AuthContext {
     };
   }
 
-  /** Whether refresh and config locks can be created: undefined when fine, else the error code. */
+  /** Whether refresh leases and config locks can be taken: undefined when fine, else the error code. */
   async checkLockDir(): Promise<string | undefined> {
     try {
+      // With OLARES_STATE=redis the leases live in the store: reaching it is what matters.
+      if (this.state.kind === 'redis') {
+        await this.state.profiles.read();
+        return undefined;
+      }
       await this.trustState();
       const probe = `${this.paths.locks}/.doctor-${process.pid}-${Date.now()}`;
       await writeFile(probe, '');

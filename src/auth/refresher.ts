@@ -1,13 +1,14 @@
-// At most one /api/refresh per stale token: in-process single-flight, then a cross-process lock
-// on <home>/locks/<id>.refresh, then a re-read of the store, refreshing only if the stored token
-// is still the stale one (docs/refresh.md#single-flight-and-lock, docs/refresh.md#reactive-refresh).
+// At most one /api/refresh per stale token: in-process single-flight, then a cross-process lease
+// (a lock on <home>/locks/<id>.refresh, or the shared store's lease), then a re-read of the store,
+// refreshing only if the stored token is still the stale one (docs/refresh.md#single-flight-and-lock, docs/refresh.md#reactive-refresh).
 
 import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
 import { type AuthCallOptions, refreshGrant } from './authApi.js';
 import { NotLoggedInError, RefreshRejectedError, TokenInvalidatedError } from './errors.js';
-import { acquireLock, type HeldLock, type LockOptions, LockTimeoutError } from './lock.js';
-import type { TokenStore } from './tokenStore.js';
+import type { LockOptions } from './lock.js';
+import { FileRefreshLeases, type RefreshLease, type RefreshLeases } from './refreshLease.js';
+import type { TokenRecord, TokenStore } from './tokenStore.js';
 
 /** How long calls hold back behind a probe before going out on their own. */
 const PROBE_HOLD_MS = 5000;
@@ -25,10 +26,14 @@ export class Refresher {
    */
   rejectRetryMs = 2000;
 
-  constructor(
-    private readonly locksDir: string,
-    private readonly lockOptions: LockOptions,
-  ) {}
+  private readonly leases: RefreshLeases;
+  private readonly waitMs: number;
+
+  /** `leases`: the shared store's, or a locks directory of the file home. */
+  constructor(leases: RefreshLeases | string, options: LockOptions) {
+    this.leases = typeof leases === 'string' ? new FileRefreshLeases(leases, options.staleMs) : leases;
+    this.waitMs = options.waitMs;
+  }
 
   /** Returns an access token newer than `stale`, refreshing only when nobody else already did. */
   refresh(store: TokenStore, olaresId: string, stale: string, auth: AuthCallOptions): Promise<string> {
@@ -95,82 +100,102 @@ export class Refresher {
     const started = Date.now();
     const before = await this.readStored(store, olaresId, stale);
     if (before.fresher) return before.fresher;
-    // Wait for the lock by polling it ourselves, re-reading the store between tries: when another
-    // process holds it to refresh this very token, its result is picked up as soon as it is
-    // written, instead of queueing every waiter through the lock one after another.
-    let lock: HeldLock | undefined;
-    const deadline = Date.now() + this.lockOptions.waitMs;
-    while (!lock) {
-      try {
-        lock = await acquireLock(this.locksDir, `${olaresId}.refresh`, 'refresh', {
-          staleMs: this.lockOptions.staleMs,
-          waitMs: 0,
-        });
-      } catch (err) {
-        if (!(err instanceof LockTimeoutError) || Date.now() > deadline) throw err;
-        const { fresher } = await this.readStored(store, olaresId, stale);
-        if (fresher) {
-          log.debug(
-            `refresh ${olaresId}: another process refreshed; picked its token up after ${Date.now() - started} ms`,
-          );
-          return fresher;
-        }
-        await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
-      }
-    }
+    const lease = await this.awaitLease(store, olaresId, stale, started);
+    if (typeof lease === 'string') return lease;
     try {
       const { record, fresher } = await this.readStored(store, olaresId, stale);
       if (fresher) return fresher;
-      log.debug(`refresh ${olaresId}: lock taken after ${Date.now() - started} ms; calling /api/refresh`);
+      log.debug(`refresh ${olaresId}: lease taken after ${Date.now() - started} ms; calling /api/refresh`);
       if (!record.refreshToken) throw new NotLoggedInError(olaresId);
-      const ask = () => {
-        this.refreshCount++;
-        return refreshGrant({ refreshToken: record.refreshToken!, accessToken: record.accessToken }, auth);
-      };
-      let grant: Awaited<ReturnType<typeof refreshGrant>>;
-      try {
-        grant = await ask().catch(async (err) => {
-          if (!(err instanceof RefreshRejectedError)) throw err;
-          log.debug(`refresh ${olaresId}: refused; one more try in ${this.rejectRetryMs} ms`);
-          // Still inside the lock: proper-lockfile keeps touching it meanwhile, so no other
-          // process takes it over as stale, and it says so (compromised) if that failed.
-          await new Promise((r) => setTimeout(r, this.rejectRetryMs));
-          assertStillHeld(lock!, olaresId);
-          return ask();
-        });
-      } catch (err) {
+      const grant = await this.askBox(record, lease, auth).catch(async (err) => {
+        if (err instanceof LeaseLostError) return this.afterLostLease(store, olaresId, stale);
         if (!(err instanceof RefreshRejectedError)) throw err;
-        assertStillHeld(lock, olaresId);
+        // A refusal seen by a holder that lost its lease may be the winner's rotation: not ours to stamp.
         const at = Date.now();
-        await store.markInvalidated(olaresId, at).catch((e) => {
+        const stamped = await lease.invalidate(store, record, at).catch((e) => {
           process.stderr.write(
             `warning: failed to persist invalidated marker for ${olaresId}: ${(e as Error).message} (refresh attempt will repeat next run)\n`,
           );
+          return true;
         });
+        if (!stamped) return this.afterLostLease(store, olaresId, stale);
         throw new TokenInvalidatedError(olaresId, at);
-      }
-      assertStillHeld(lock, olaresId);
-      await store.set({
+      });
+      if (typeof grant === 'string') return grant;
+      const next = {
         olaresId,
         accessToken: grant.accessToken,
         refreshToken: grant.refreshToken,
         sessionId: grant.sessionId ?? record.sessionId,
-      });
+      };
+      if (!(await lease.commit(store, record, next))) return this.afterLostLease(store, olaresId, stale);
       log.debug(
         `refresh ${olaresId}: refreshed and stored ${Date.now() - started} ms after the first refusal`,
       );
       return grant.accessToken;
     } finally {
-      await lock.release();
+      await lease.release();
     }
+  }
+
+  /**
+   * Polls for the lease, re-reading the store between tries: when another process holds it to
+   * refresh this very token, its result is picked up as soon as it is written (the shared store
+   * offers no notifications, and the file home none either). A string is that picked-up token.
+   */
+  private async awaitLease(store: TokenStore, olaresId: string, stale: string, started: number) {
+    const deadline = started + this.waitMs;
+    for (;;) {
+      const lease = await this.leases.tryAcquire(olaresId);
+      if (lease) return lease;
+      const { fresher } = await this.readStored(store, olaresId, stale);
+      if (fresher) {
+        log.debug(`refresh ${olaresId}: picked another process's token up after ${Date.now() - started} ms`);
+        return fresher;
+      }
+      if (Date.now() > deadline) throw new RefreshLeaseTimeoutError(olaresId, this.waitMs);
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
+    }
+  }
+
+  /** One /api/refresh, and one more after a pause if refused, only while the lease is still ours. */
+  private askBox(record: TokenRecord, lease: RefreshLease, auth: AuthCallOptions) {
+    const ask = () => {
+      this.refreshCount++;
+      return refreshGrant({ refreshToken: record.refreshToken!, accessToken: record.accessToken }, auth);
+    };
+    return ask().catch(async (err) => {
+      if (!(err instanceof RefreshRejectedError)) throw err;
+      log.debug(`refresh ${record.olaresId}: refused; one more try in ${this.rejectRetryMs} ms`);
+      // Still holding the lease: it is renewed meanwhile, and says so if that failed.
+      await new Promise((r) => setTimeout(r, this.rejectRetryMs));
+      if (!lease.held) throw new LeaseLostError(record.olaresId);
+      return ask();
+    });
+  }
+
+  /** The lease went to someone else: their token, if written yet, else a retryable refusal. */
+  private async afterLostLease(store: TokenStore, olaresId: string, stale: string): Promise<string> {
+    const { fresher } = await this.readStored(store, olaresId, stale);
+    if (fresher) return fresher;
+    throw new LeaseLostError(olaresId);
   }
 }
 
-/** Writes only under a lock that is still ours: another process may have taken it over. */
-function assertStillHeld(lock: HeldLock, olaresId: string) {
-  if (lock.compromised)
-    throw new OlaresMcpError(
+class LeaseLostError extends OlaresMcpError {
+  constructor(olaresId: string) {
+    super(
       `refresh of ${olaresId}: the refresh lock was lost while waiting for the box (another olares-mcp took it over); nothing was written. Calling again picks up that process's token`,
       { code: 'lock_lost', retryable: true },
     );
+  }
+}
+
+class RefreshLeaseTimeoutError extends OlaresMcpError {
+  constructor(olaresId: string, waitMs: number) {
+    super(
+      `refresh of ${olaresId}: another olares-mcp has held the refresh lock for more than ${Math.round(waitMs / 1000)} s. It may be stuck; calling again retries, and a dead holder's lock lapses by itself (OLARES_MCP_LOCK_STALE_MS)`,
+      { code: 'lock_timeout', retryable: true },
+    );
+  }
 }

@@ -14,9 +14,11 @@ export class TokenStores {
   readonly file: FileTokenStore;
   private keychainStore?: KeychainTokenStore;
 
+  /** `shared`: the state store's token store, which then holds every token (OLARES_STATE=redis). */
   constructor(
     readonly home: string,
     readonly mode: StoreMode,
+    private readonly shared?: TokenStore,
   ) {
     this.file = new FileTokenStore(homePaths(home).tokens);
   }
@@ -41,6 +43,7 @@ export class TokenStores {
 
   /** Where a new token goes. */
   async forWrite(): Promise<TokenStore> {
+    if (this.shared) return this.shared;
     if (this.mode === 'file') return this.file;
     if (this.mode === 'keychain') return this.keychain();
     return (await this.keychainProbe()).usable ? this.keychain() : this.file;
@@ -48,6 +51,7 @@ export class TokenStores {
 
   /** Where an existing profile's token is read from. */
   async forProfile(backend: TokenBackend | undefined): Promise<TokenStore> {
+    if (this.shared) return this.shared;
     if (backend === 'keychain') return this.keychain();
     if (backend === 'file') return this.file;
     return this.forWrite();

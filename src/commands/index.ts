@@ -7,6 +7,16 @@ const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
 
 export async function runHumanCommand(command: string, argv: string[]): Promise<boolean> {
+  try {
+    return await runCommand(command, argv);
+  } finally {
+    // With OLARES_STATE=redis a store that is down would keep reconnecting, and the process alive.
+    const { closeStateStores } = await import('../auth/redis/store.js');
+    await closeStateStores();
+  }
+}
+
+async function runCommand(command: string, argv: string[]): Promise<boolean> {
   switch (command) {
     case 'login':
       await login(argv);
@@ -26,6 +36,11 @@ export async function runHumanCommand(command: string, argv: string[]): Promise<
       const d = await diagnose(new AuthContext(), values.profile);
       out(values.json ? JSON.stringify(d, null, 2) : formatDiagnosis(d));
       if (d.problems.length) process.exitCode = 1;
+      return true;
+    }
+    case 'remote': {
+      const { runRemoteCommand } = await import('./remote.js');
+      await runRemoteCommand(argv);
       return true;
     }
     case 'demo': {

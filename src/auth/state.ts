@@ -1,0 +1,92 @@
+// Where the server's state lives: the seam between the file home (the default: one machine, one
+// user) and the shared store (OLARES_STATE=redis: replicas of a remote instance). Everything
+// else in the auth floor reaches state through this, so the choice is made once, here.
+import type { Config } from '../config.js';
+import { FileProfileDocument, type ProfileDocument } from './config.js';
+import { homePaths } from './home.js';
+import { FileSingleUseIds, loadRequestStateKey, type SingleUseIds } from './mrtrState.js';
+import { FilePrincipalBindings, type PrincipalBindings } from './principals.js';
+import { RedisRefreshLeases } from './redis/leases.js';
+import {
+  RedisPrincipalBindings,
+  RedisProfileDocument,
+  RedisSingleUseIds,
+  SealedRecords,
+} from './redis/records.js';
+import { KeyRing } from './redis/seal.js';
+import { DEFAULT_TIMINGS, StateStore, type StoreTimings } from './redis/store.js';
+import { RedisTokenStore } from './redis/tokens.js';
+import { FileRefreshLeases, type RefreshLeases } from './refreshLease.js';
+import type { TokenStore } from './tokenStore.js';
+
+/** The keys requestStates are signed with: `current` signs, every one of them verifies. */
+export interface RequestStateKeys {
+  current: Uint8Array;
+  /** Keys of before a rotation: states they signed verify until they expire. */
+  previous: Uint8Array[];
+}
+
+/** A login waiting for its page to be used, as any replica may need to finish it. */
+export interface SharedPendingLogin {
+  olaresId: string;
+  name?: string;
+  makeCurrent: boolean;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface StateBackend {
+  readonly kind: 'file' | 'redis';
+  /** Where it is, for people: the home directory, or the store's host:port. */
+  readonly where: string;
+  readonly profiles: ProfileDocument;
+  readonly leases: RefreshLeases;
+  readonly singleUseIds: SingleUseIds;
+  readonly principals: PrincipalBindings;
+  /** The one token store of the shared store; undefined: OLARES_TOKEN_STORE picks (file home). */
+  readonly tokenStore?: TokenStore;
+  /** Pending logins any replica can finish; undefined in the file home (see pendingLogins.ts). */
+  readonly pendingLogins?: SealedRecords<SharedPendingLogin>;
+  requestStateKeys(): Promise<RequestStateKeys>;
+  /** Drops the store connection, so a process can exit. */
+  close(): Promise<void>;
+}
+
+export function fileState(home: string, config: Config): StateBackend {
+  return {
+    kind: 'file',
+    where: home,
+    profiles: new FileProfileDocument(home),
+    leases: new FileRefreshLeases(homePaths(home).locks, config.lockStaleMs),
+    singleUseIds: new FileSingleUseIds(home),
+    principals: new FilePrincipalBindings(home),
+    requestStateKeys: async () => ({ current: await loadRequestStateKey(home), previous: [] }),
+    close: async () => {},
+  };
+}
+
+export function redisState(
+  state: Extract<Config['state'], { kind: 'redis' }>,
+  config: Config,
+  timings: StoreTimings = DEFAULT_TIMINGS,
+): StateBackend {
+  const store = new StateStore(state, timings);
+  const ring = new KeyRing(state.tokenKeys);
+  const [current, ...previous] = state.stateKeys.map((k) => new Uint8Array(k));
+  return {
+    kind: 'redis',
+    where: `the state store at ${store.where}`,
+    profiles: new RedisProfileDocument(store),
+    leases: new RedisRefreshLeases(store, config.lockStaleMs),
+    singleUseIds: new RedisSingleUseIds(store),
+    principals: new RedisPrincipalBindings(store),
+    tokenStore: new RedisTokenStore(store, ring),
+    pendingLogins: new SealedRecords<SharedPendingLogin>(store, ring, 'pending'),
+    requestStateKeys: async () => ({ current, previous }),
+    close: () => store.close(),
+  };
+}
+
+export function openState(home: string, config: Config): StateBackend {
+  return config.state.kind === 'redis' ? redisState(config.state, config) : fileState(home, config);
+}
