@@ -14,8 +14,11 @@ import {
   chooseServeAuth,
   MAX_BODY_BYTES,
   mayCall,
+  NO_AUTH_PRINCIPAL,
+  type Principal,
   principalKey,
   remoteFront,
+  TOKEN_FILE_PRINCIPAL,
   verifierFor,
 } from './remote/index.js';
 import { createServerParts } from './server.js';
@@ -117,7 +120,7 @@ export async function startHttp(
     listenHost: opts.host,
     tools: () => access,
   });
-  const routes = createRoutes(front, mcp);
+  const routes = createRoutes(front, mcp, (p) => parts.auth.state.principals.isBound(p));
   http.on('request', toNodeHandler({ fetch: routes.route }, { maxRequestBodySize: MAX_BODY_BYTES }));
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}${opts.path}`;
   log.info(
@@ -131,10 +134,16 @@ export async function startHttp(
 }
 
 /** Health, readiness and the MCP endpoint, with the calls in flight kept for a graceful drain. */
-function createRoutes(front: ReturnType<typeof remoteFront>, mcp: ReturnType<typeof createMcpHandler>) {
+function createRoutes(
+  front: ReturnType<typeof remoteFront>,
+  mcp: ReturnType<typeof createMcpHandler>,
+  isBound: (principal: Principal) => Promise<boolean>,
+) {
   let draining = false;
   const inFlight = new Set<AbortController>();
   const callMcp = async (request: Request, who: Authenticated) => {
+    const unbound = await bindingRefusal(who.principal, isBound);
+    if (unbound) return unbound;
     const controller = new AbortController();
     inFlight.add(controller);
     request.signal.addEventListener('abort', () => controller.abort(), { once: true });
@@ -173,6 +182,26 @@ function createRoutes(front: ReturnType<typeof remoteFront>, mcp: ReturnType<typ
     http.closeAllConnections();
   };
   return { route, drain };
+}
+
+/**
+ * A token from the issuer is served only once its (iss, sub) was bound to the owner: a token the
+ * issuer gave someone else must not act as the owner. The token file and --no-auth principals
+ * are the owner by construction (the file is the owner's, --no-auth is loopback only).
+ */
+async function bindingRefusal(
+  principal: Principal,
+  isBound: (principal: Principal) => Promise<boolean>,
+): Promise<Response | undefined> {
+  if (principal.iss === TOKEN_FILE_PRINCIPAL.iss || principal.iss === NO_AUTH_PRINCIPAL.iss) return undefined;
+  if (await isBound(principal)) return undefined;
+  return Response.json(
+    {
+      error: 'access_denied',
+      error_description: `this token's principal (iss ${principal.iss}, sub ${principal.sub}) is not bound to the owner of this server. Fix: the owner runs \`olares-mcp remote bind --iss ${principal.iss} --sub ${principal.sub}\` where the server's state lives`,
+    },
+    { status: 403 },
+  );
 }
 
 /** The port was bound to learn it (--port 0); a refusal after that must not leave it listening. */

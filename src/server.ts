@@ -12,7 +12,6 @@ import { z } from 'zod';
 import packageJson from '../package.json' with { type: 'json' };
 import { checkUrlTemplate } from './auth/identity.js';
 import { AuthContext } from './auth/index.js';
-import { FileSingleUseIds, loadRequestStateKey, type SingleUseIds } from './auth/mrtrState.js';
 import { countDetachedPagesOf } from './auth/pendingLogins.js';
 import { ConfigError } from './config.js';
 import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
@@ -76,19 +75,33 @@ export function createServerParts(
     schemas: toolSchemas(decl),
     inputJson: listedInputSchema(decl),
   }));
-  // The key is read (or made) on the first confirmation, not at start: most sessions never ask.
+  // The keys are read (or made) on the first confirmation, not at start: most sessions never ask.
+  // In remote mode they come from the deployment's Secret, and the previous key still verifies.
   const ttlSeconds = Math.ceil(Math.max(10 * 60_000, auth.config.loginTtlMs) / 1000);
-  let codec: Promise<RequestStateCodec<CallState>> | undefined;
-  const loadCodec = () =>
-    (codec ??= loadRequestStateKey(auth.home).then((key) =>
-      createRequestStateCodec<CallState>({ key, ttlSeconds }),
-    ));
-  let usedIds: SingleUseIds | undefined;
+  let codecs: Promise<RequestStateCodec<CallState>[]> | undefined;
+  const loadCodecs = () =>
+    (codecs ??= auth.state
+      .requestStateKeys()
+      .then(({ current, previous }) =>
+        [current, ...previous].map((key) => createRequestStateCodec<CallState>({ key, ttlSeconds })),
+      ));
+  const verify = async (state: string, ctx: ServerContext) => {
+    const [current, ...previous] = await loadCodecs();
+    try {
+      return await current.verify(state, ctx);
+    } catch (err) {
+      for (const codec of previous) {
+        const decoded = await codec.verify(state, ctx).catch(() => undefined);
+        if (decoded !== undefined) return decoded;
+      }
+      throw err;
+    }
+  };
   const callDeps = (server: McpServer): CallDeps => ({
     auth,
     server,
-    codec: loadCodec,
-    usedIds: () => (usedIds ??= new FileSingleUseIds(auth.home)),
+    codec: async () => (await loadCodecs())[0],
+    usedIds: () => auth.state.singleUseIds,
     remote: opts.remote,
   });
   const buildServer = (visible: (decl: ToolDeclaration<any, any>) => boolean = () => true) => {
@@ -97,9 +110,7 @@ export function createServerParts(
       {
         instructions: INSTRUCTIONS,
         jsonSchemaValidator: liteJsonSchemaValidator,
-        requestState: {
-          verify: async (state, ctx) => (await loadCodec()).verify(state, ctx),
-        },
+        requestState: { verify },
         // The tool list changes only with the environment, which a restart sets.
         cacheHints: {
           'tools/list': { ttlMs: 3_600_000, cacheScope: 'private' },

@@ -1,9 +1,10 @@
 // `olares-mcp serve --http` end to end: the built server in its own process, real MCP clients of
 // both eras over Streamable HTTP, a test issuer for bearer tokens, the simulator behind it.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Client as ModernClient, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyHttp } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -11,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer, type TestIssuer } from './helpers/issuer.js';
 import { CLI, textOf } from './helpers/mcp.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
+
+const run = promisify(execFile);
 
 interface Running {
   child: ChildProcess;
@@ -139,6 +142,16 @@ describe('serve --http', () => {
     expect(await meta.json()).toMatchObject({ resource, authorization_servers: [issuer.issuer] });
 
     const reader = await issuer.sign({ sub: 'agent-1', aud: resource, scope: 'olares.read' });
+    // A valid token whose principal the owner has not bound acts as nobody.
+    await expect(modernClient(s.url, reader)).rejects.toThrow();
+    const unbound = await fetch(s.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${reader}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(unbound.status).toBe(403);
+    expect(await unbound.text()).toContain(`olares-mcp remote bind --iss ${issuer.issuer} --sub agent-1`);
+    await run(process.execPath, [CLI, 'remote', 'bind', '--iss', issuer.issuer, '--sub', 'agent-1'], { env });
     const modern = await modernClient(s.url, reader);
     const names = (await modern.listTools()).tools.map((t) => t.name);
     expect(names).toContain('files_ls');
