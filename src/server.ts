@@ -8,17 +8,16 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
-import { z } from 'zod';
 import packageJson from '../package.json' with { type: 'json' };
 import { checkUrlTemplate } from './auth/identity.js';
 import { AuthContext } from './auth/index.js';
 import { countDetachedPagesOf } from './auth/pendingLogins.js';
 import { ConfigError } from './config.js';
 import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
-import { compactInputSchema } from './tools/argWords.js';
 import type { CallState } from './tools/callProtocol.js';
-import { type CallDeps, callTool, toolSchemas } from './tools/callTool.js';
-import { inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
+import { type CallDeps, callTool, lazySchemas } from './tools/callTool.js';
+import type { ToolDeclaration } from './tools/defineTool.js';
+import { LISTED_OUTPUT_SCHEMA, listedSchemaOf } from './tools/listing.js';
 import { selectTools } from './tools/registry.js';
 
 const SERVER_NAME = 'olares-mcp';
@@ -72,8 +71,8 @@ export function createServerParts(
   const tools = selectTools(auth.config).filter((t) => !opts.remote || !LOCAL_ONLY_TOOLS.has(t.name));
   const listed = tools.map((decl) => ({
     decl,
-    schemas: toolSchemas(decl),
-    inputJson: listedInputSchema(decl),
+    schemas: lazySchemas(decl),
+    inputJson: listedSchemaOf(decl),
   }));
   // The keys are read (or made) on the first confirmation, not at start: most sessions never ask.
   // In remote mode they come from the deployment's Secret, and the previous key still verifies.
@@ -126,8 +125,8 @@ export function createServerParts(
         {
           title: decl.title,
           description: decl.description,
-          inputSchema: fromJsonSchema(inputJson, liteJsonSchemaValidator),
-          outputSchema: fromJsonSchema(LISTED_OUTPUT_SCHEMA, liteJsonSchemaValidator),
+          inputSchema: fromJsonSchema(inputJson as JsonSchemaType, liteJsonSchemaValidator),
+          outputSchema: fromJsonSchema(LISTED_OUTPUT_SCHEMA as JsonSchemaType, liteJsonSchemaValidator),
           annotations: decl.annotations,
         },
         (args: unknown, sdk: ServerContext) => callTool(deps, decl, schemas, args, sdk),
@@ -137,26 +136,6 @@ export function createServerParts(
   };
   return { auth, tools, buildServer };
 }
-
-/**
- * Tool JSON is paid for in every agent's context, so what tools/list advertises is compact: no
- * `$schema`, no `additionalProperties: false`, no bounds that say nothing (argWords.ts), and an
- * output schema that only says "an object". Arguments and results are still checked against the
- * full zod declarations inside callTool.ts (the full shapes are in test/__toolsnaps__ and the
- * README). Measured by bench/tool-surface.ts.
- */
-function listedInputSchema(decl: ToolDeclaration<any, any>): JsonSchemaType {
-  const schema = z.toJSONSchema(inputSchemaOf(decl), { io: 'input', unrepresentable: 'any' }) as Record<
-    string,
-    any
-  >;
-  delete schema.$schema;
-  if (schema.additionalProperties === false) delete schema.additionalProperties;
-  compactInputSchema(schema);
-  return schema as JsonSchemaType;
-}
-
-const LISTED_OUTPUT_SCHEMA: JsonSchemaType = { type: 'object' };
 
 /**
  * Serves both protocol eras on stdio: a client that sends `initialize` (2025-06-18, 2025-11-25)

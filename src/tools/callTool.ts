@@ -28,18 +28,28 @@ export interface CallDeps {
   remote?: boolean;
 }
 
-/** The zod schemas of one tool, built once: arguments are refused strictly, results checked. */
-export function toolSchemas(decl: ToolDeclaration<any, any>) {
-  return { input: inputSchemaOf(decl), output: z.object(decl.output) };
+export interface ToolSchemas {
+  input: z.ZodType;
+  output: z.ZodType;
+}
+
+/**
+ * The zod schemas of one tool, built on its first call (not at start: most sessions call a few
+ * tools): arguments are refused strictly, results checked.
+ */
+export function lazySchemas(decl: ToolDeclaration<any, any>): () => ToolSchemas {
+  let built: ToolSchemas | undefined;
+  return () => (built ??= { input: inputSchemaOf(decl), output: z.object(decl.output) });
 }
 
 export async function callTool(
   deps: CallDeps,
   decl: ToolDeclaration<any, any>,
-  schemas: ReturnType<typeof toolSchemas>,
+  lazy: () => ToolSchemas,
   rawArgs: unknown,
   sdk: ServerContext,
 ): Promise<CallToolResult | InputRequiredResult> {
+  const schemas = lazy();
   const parsed = schemas.input.safeParse(rawArgs ?? {});
   if (!parsed.success) return errorResult(new InvalidInputError(invalidArgsText(decl.name, parsed.error)));
   const args = parsed.data as Record<string, any>;
@@ -79,7 +89,7 @@ export async function callTool(
 
 function completeResult(
   decl: ToolDeclaration<any, any>,
-  schemas: ReturnType<typeof toolSchemas>,
+  schemas: ToolSchemas,
   out: Awaited<ReturnType<ToolDeclaration<any, any>['handler']>>,
   ctx: ToolContext,
   audited: boolean,
