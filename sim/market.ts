@@ -235,7 +235,24 @@ function registerLifecycle(sim: Simulator, m: MarketSim) {
     );
     sendJson(r.res, 200, {
       code: 200,
-      data: visible.map((u) => ({ name: u.local, olaresId: u.olaresId, ownerRole: u.role })),
+      // app-service UserInfo (handler_user.go, as olares-cli settings/users/list.go models it).
+      data: visible.map((u) => ({
+        uid: `uid-${u.local}`,
+        name: u.local,
+        display_name: u.local,
+        description: '',
+        email: '',
+        state: 'Created',
+        last_login_time: null,
+        creation_timestamp: 1_767_225_600,
+        avatar: '',
+        zone: `${u.local}.olares.com`,
+        terminusName: u.olaresId,
+        wizard_complete: true,
+        roles: [u.role === 'normal' ? 'normal' : u.role],
+        memory_limit: '8Gi',
+        cpu_limit: '4',
+      })),
       totals: visible.length,
     });
   });

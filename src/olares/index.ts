@@ -8,6 +8,7 @@ import { DashboardClient } from './dashboard.js';
 import { DesktopClient } from './desktop.js';
 import { FilesClient } from './files/index.js';
 import { MarketClient } from './market.js';
+import { SettingsClient } from './settings.js';
 
 export class OlaresClients {
   readonly http: OlaresHttp;
@@ -51,5 +52,8 @@ export class OlaresClients {
   }
   get dashboard() {
     return this.clientFor('dashboard', () => new DashboardClient(this.http));
+  }
+  get settings() {
+    return this.clientFor('settings', () => new SettingsClient(this.http));
   }
 }

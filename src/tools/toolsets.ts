@@ -9,6 +9,7 @@ import { doctorTools } from './doctor.js';
 import { filesTools } from './files/index.js';
 import { marketTools } from './market/index.js';
 import { profileTools } from './profile.js';
+import { settingsTools } from './settings.js';
 
 export interface ToolsetSpec {
   id: Toolset;
@@ -35,6 +36,11 @@ export const TOOLSETS: readonly ToolsetSpec[] = [
     defaultOn: true,
   },
   { id: 'dashboard', description: 'Load and health of the box', defaultOn: true },
+  {
+    id: 'settings',
+    description: 'Me, users, entrances and domains of market apps, backups',
+    defaultOn: false,
+  },
 ];
 
 export const allTools: readonly ToolDeclaration<any, any>[] = [
@@ -44,6 +50,7 @@ export const allTools: readonly ToolDeclaration<any, any>[] = [
   ...marketTools,
   ...clusterTools,
   ...dashboardTools,
+  ...settingsTools,
 ];
 
 export const toolsOf = (id: Toolset) => allTools.filter((t) => t.toolset === id);
