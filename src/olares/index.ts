@@ -25,6 +25,11 @@ export class OlaresClients {
     return this.session.identity.olaresId;
   }
 
+  /** The box's Olares version, remembered per profile (boxFacts.ts), for verbs a release added. */
+  boxVersion(op: string, signal?: AbortSignal): Promise<string> {
+    return this.market.backendVersion(op, signal);
+  }
+
   private clientFor<T>(key: string, make: () => T): T {
     if (!this.cache.has(key)) this.cache.set(key, make());
     return this.cache.get(key) as T;

@@ -99,7 +99,7 @@ const core = (v: string) =>
     .split('-')[0]
     .split('.')
     .map((n) => Number(n) || 0);
-function versionAtLeast(v: string, min: string): boolean {
+export function versionAtLeast(v: string, min: string): boolean {
   const a = core(v);
   const b = core(min);
   for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);

@@ -120,7 +120,7 @@ export const settingsEntrances = defineTool({
     );
     return {
       data: { app, entrances },
-      summary: `${entrances.length} entrance(s) of ${app}${entrances.length ? `: ${entrances.map((e) => e.name).join(', ')}` : ''}`,
+      summary: `${entrances.length} entrance(s) of ${app}`,
     };
   },
 });
@@ -173,7 +173,8 @@ export const settingsBackups = defineTool({
       const { plans, total } = await s.backupPlans(offset, limit, ctx.signal);
       return {
         data: { plans, total, nextPage: nextPageOf(total, limit, page) },
-        summary: `${total} backup plan(s)${plans.length ? `: ${plans.map((p) => `${p.name} (${p.id})`).join(', ')}` : ''}`,
+        // Plan names are the user's free text from the box: they stay in the JSON.
+        summary: `${total} backup plan(s)`,
       };
     }
     const { snapshots, total } = await s.snapshots(
@@ -184,7 +185,7 @@ export const settingsBackups = defineTool({
     );
     return {
       data: { snapshots, total, nextPage: nextPageOf(total, limit, page) },
-      summary: `${total} snapshot(s) of ${plan}${snapshots[0] ? `; newest ${snapshots[0].status ?? ''}` : ''}`,
+      summary: `${total} snapshot(s) of ${plan}`,
     };
   },
 });
