@@ -58,21 +58,23 @@ describe('files coverage: archives and Sync libraries', () => {
     expect(boxContent(cat)).toBe('Welcome to Olares, bob!\n');
   });
 
-  it('a name in the way is renamed by default, replaced only with overwrite (confirmed)', async () => {
+  it('a name in the way is never replaced: the new archive gets a numbered name', async () => {
     const args = {
       action: 'compress',
       sources: ['drive/Home/Documents/welcome.txt'],
       destination: 'drive/Home/w.tgz',
     };
-    for (let i = 0; i < 2; i++) await mcp.call('files_archive', args);
+    for (let i = 0; i < 2; i++) {
+      const r = await mcp.call('files_archive', args);
+      expect(r.structuredContent, textOf(r)).toMatchObject({ status: 'completed', confirmed: true });
+    }
     const ls = await mcp.call('files_ls', { path: 'drive/Home' });
     expect(ls.structuredContent.items.map((i: any) => i.name)).toEqual(
       expect.arrayContaining(['w.tgz', 'w (1).tgz']),
     );
-    const replaced = await mcp.call('files_archive', { ...args, overwrite: true });
-    expect(replaced.structuredContent).toMatchObject({ status: 'completed', confirmed: true });
-    const again = await mcp.call('files_ls', { path: 'drive/Home' });
-    expect(again.structuredContent.items.filter((i: any) => i.name.startsWith('w ('))).toHaveLength(1);
+    // No overwrite argument: replacing takes files_rm first.
+    const replace = await mcp.call('files_archive', { ...args, overwrite: true });
+    expect(replace.isError).toBe(true);
   });
 
   it('dry run and bad input change nothing and say why, one message each', async () => {
@@ -94,7 +96,7 @@ describe('files coverage: archives and Sync libraries', () => {
       ],
       [
         { action: 'compress', sources: ['drive/Home/Documents'], destination: 'drive/Home/a.bin' },
-        /cannot tell the format/,
+        /cannot tell the archive format/,
       ],
       [
         { action: 'compress', sources: ['drive/Home/nope.txt'], destination: 'drive/Home/a.zip' },
@@ -111,7 +113,7 @@ describe('files coverage: archives and Sync libraries', () => {
       ],
       [
         { action: 'extract', sources: ['drive/Home/Documents'], destination: 'drive/Home/x/' },
-        /not an archive|cannot tell the format/,
+        /not an archive|cannot tell the archive format/,
       ],
       [{ action: 'squash', sources: ['drive/Home/a.zip'], destination: 'drive/Home/x/' }, /action/],
       [

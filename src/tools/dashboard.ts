@@ -175,16 +175,15 @@ function userRows(m: MetricMap) {
 
 export const dashboardOverview = defineTool({
   name: 'dashboard_overview',
-  title: 'Dashboard overview',
-  description:
-    "Box load, the user's quota and market apps ranked by CPU; or one subsystem per node, disk or device (view).",
+  title: 'Dashboard',
+  description: 'Box load, my quota, market apps by CPU; or a subsystem (view) per node or device.',
   toolset: 'dashboard',
   input: {
     view: z.enum(VIEWS).optional().describe('Default overview'),
-    since: z.string().max(20).optional().describe('Window ending now: 15m, 6h (default 10m)'),
+    since: z.string().max(20).optional().describe('e.g. 15m (default 10m)'),
     start: z.string().max(40).optional().describe('RFC 3339, with end'),
-    end: z.string().max(40).optional(),
-    head: z.number().int().min(1).max(100).optional().describe('Top N market apps (default 10)'),
+    end: z.string().max(40).optional().describe('RFC 3339'),
+    head: z.number().int().min(1).max(100).optional().describe('Top N (default 10)'),
   },
   output: {
     fetchedAt: z.string(),

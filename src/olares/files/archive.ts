@@ -20,7 +20,7 @@ const SUFFIX_FORMATS: Array<[string, string]> = [
   ['.bz2', 'bzip2'],
   ['.xz', 'xz'],
 ];
-export const ARCHIVE_FORMATS = SUFFIX_FORMATS.map(([, f]) => f);
+export const ARCHIVE_SUFFIXES = SUFFIX_FORMATS.map(([suffix]) => suffix);
 /** Compressors of one file's bytes: no directories, no second source. */
 export const SINGLE_FILE_FORMATS = new Set(['gzip', 'bzip2', 'xz']);
 

@@ -7,7 +7,7 @@ export {
   TaskNotFoundError,
   UploadRefusedError,
 } from './answers.js';
-export { ARCHIVE_FORMATS, type Conflict, formatOfName, SINGLE_FILE_FORMATS } from './archive.js';
+export { ARCHIVE_SUFFIXES, type Conflict, formatOfName, SINGLE_FILE_FORMATS } from './archive.js';
 export { FilesClient } from './client.js';
 export {
   type Entry,

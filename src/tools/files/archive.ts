@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { InvalidInputError, OlaresMcpError } from '../../errors.js';
 import {
-  ARCHIVE_FORMATS,
+  ARCHIVE_SUFFIXES,
   type Conflict,
   type Entry,
   type FilesClient,
@@ -50,7 +50,6 @@ async function planOf(
   action: Plan['action'],
   sources: string[],
   destination: string,
-  format: string | undefined,
   files: FilesClient,
   signal: AbortSignal,
 ): Promise<Plan> {
@@ -59,10 +58,11 @@ async function planOf(
   if (action === 'extract' && srcs.length !== 1)
     throw new InvalidInputError(`extract takes exactly one archive in sources (got ${srcs.length})`);
   const named = action === 'compress' ? dst.name : srcs[0].name;
-  const fmt = format ?? formatOfName(named);
+  // As olares-cli without --format: the suffix names the format (a renamed archive: files_rename).
+  const fmt = formatOfName(named);
   if (!fmt)
     throw new InvalidInputError(
-      `cannot tell the format from "${named.slice(0, 80)}"; give format (one of ${ARCHIVE_FORMATS.join(', ')})`,
+      `cannot tell the archive format from "${named.slice(0, 80)}": the name must end in one of ${ARCHIVE_SUFFIXES.join(' ')}`,
     );
   const entries: Entry[] = [];
   for (const s of srcs) {
@@ -117,18 +117,13 @@ async function runTask(plan: Plan, conflict: Conflict, files: FilesClient, ctx: 
 
 export const filesArchive = defineTool({
   name: 'files_archive',
-  title: 'Compress or extract on the box',
-  description: 'Compress remote files into an archive, or extract one, on the box (Olares 1.12.6+); waits.',
+  title: 'Archive',
+  description: 'Compress remote files into an archive, or extract one, on the box (1.12.6+).',
   toolset: 'files',
   input: {
-    action: z.enum(['compress', 'extract']),
-    sources: z.array(z.string()).min(1).max(100).describe('compress: entries; extract: the archive'),
-    destination: z.string().describe('compress: the new archive; extract: the folder'),
-    format: z
-      .enum(ARCHIVE_FORMATS as [string, ...string[]])
-      .optional()
-      .describe('Default: from the name'),
-    overwrite: z.boolean().optional().describe('Replace existing names (confirmed); default: rename'),
+    action: z.enum(['compress', 'extract']).describe('What to do'),
+    sources: z.array(z.string()).min(1).max(100).describe('Entries, or one archive'),
+    destination: z.string().describe('Archive (.zip, .tgz...) or folder'),
     dryRun: z.boolean().optional(),
   },
   output: {
@@ -142,10 +137,10 @@ export const filesArchive = defineTool({
     ...dryRunOutput,
   },
   annotations: MUTATE,
-  async handler({ action, sources, destination, format, overwrite, dryRun }, ctx) {
+  async handler({ action, sources, destination, dryRun }, ctx) {
     await requireArchiveRoutes(ctx);
     const files = (await ctx.olares()).files;
-    const plan = await planOf(action, sources, destination, format, files, ctx.signal);
+    const plan = await planOf(action, sources, destination, files, ctx.signal);
     const shown = {
       action,
       sources: plan.sources.map((s) => s.display),
@@ -154,12 +149,9 @@ export const filesArchive = defineTool({
     };
     const what = `${action} ${shown.sources.join(', ')} -> ${shown.destination} (${plan.format})`;
     if (dryRun) return { data: { ...shown, dryRun: true }, summary: `dry run: would ${what}` };
-    await ctx.confirm({
-      question: overwrite ? `${action} and replace what is in the way?` : `${action} on the box?`,
-      targets: [what],
-      kind: overwrite ? 'risky' : 'destructive',
-    });
-    const done = await runTask(plan, overwrite ? 'overwrite' : 'rename', files, ctx);
+    await ctx.confirm({ question: `${action} on the box?`, targets: [what], kind: 'destructive' });
+    // A name in the way gets a numbered one, never replaced: to replace, files_rm it first.
+    const done = await runTask(plan, 'rename', files, ctx);
     const failed = done.status !== 'completed';
     return {
       data: { ...shown, ...done, dryRun: false },

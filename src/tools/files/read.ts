@@ -41,8 +41,8 @@ async function listSyncRepos(limit: number, page: number, ctx: ToolContext) {
 
 export const filesLs = defineTool({
   name: 'files_ls',
-  title: 'List Olares files',
-  description: 'List a remote directory, directories first; path "sync" lists the Sync libraries.',
+  title: 'List files',
+  description: 'List a remote folder; "sync" lists the Sync libraries.',
   toolset: 'files',
   input: {
     path: remotePathArg,
@@ -86,8 +86,8 @@ export const filesLs = defineTool({
 
 export const filesStat = defineTool({
   name: 'files_stat',
-  title: 'Stat an Olares file',
-  description: 'Whether a remote path exists, file or directory, and its size.',
+  title: 'Stat',
+  description: 'Whether a remote path exists, its kind and size.',
   toolset: 'files',
   input: { path: remotePathArg },
   output: { path: z.string(), exists: z.boolean(), entry: entrySchema.optional() },
@@ -167,8 +167,8 @@ function pickLines(text: string, mode: 'head' | 'tail', count: number, startsMid
 
 export const filesCat = defineTool({
   name: 'files_cat',
-  title: 'Read an Olares text file',
-  description: 'Read a remote text file, or its first or last lines; binary files: files_download.',
+  title: 'Read text',
+  description: 'Read a remote text file, or its first or last lines (binary: files_download).',
   toolset: 'files',
   input: {
     path: remotePathArg,

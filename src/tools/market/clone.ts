@@ -1,4 +1,4 @@
-// market_install {title}: another instance of a multi-instance market app under its own title,
+// market_install {cloneTitle}: another instance of a multi-instance market app under its own title,
 // as `olares-cli market clone` does (cli/cmd/ctl/market/clone.go). Each clone is a new app on
 // the box, so the user confirms it; the box mints the instance's name, and `wait` follows that.
 import { InvalidInputError } from '../../errors.js';

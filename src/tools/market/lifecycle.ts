@@ -120,8 +120,8 @@ async function sendLifecycle(
 
 export const marketUninstall = defineTool({
   name: 'market_uninstall',
-  title: 'Uninstall an app',
-  description: 'Uninstall a market app (deleteData also removes its data).',
+  title: 'Uninstall',
+  description: 'Uninstall a market app; deleteData removes its data too.',
   toolset: 'market',
   input: {
     app: appArg,

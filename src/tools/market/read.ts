@@ -47,14 +47,14 @@ function countCategories(apps: ListedApp[]) {
 
 export const marketList = defineTool({
   name: 'market_list',
-  title: 'List market apps',
-  description: 'The market catalog, or (mine: true) the installed market apps; live state: market_status.',
+  title: 'List apps',
+  description:
+    'Market catalog, or (mine) installed market apps, with category counts; states: market_status.',
   toolset: 'market',
   input: {
     mine: z.boolean().optional().describe('Installed ones only'),
-    source: z.string().max(100).optional().describe('e.g. market.olares (default: all)'),
+    source: z.string().max(100).optional().describe('Default: all'),
     category: z.string().optional().describe('e.g. Productivity'),
-    categories: z.boolean().optional().describe('Count apps per category instead'),
     limit: z.number().int().min(1).max(500).optional().describe('Default 100'),
     page: z.number().int().min(1).optional().describe('1-based'),
   },
@@ -71,10 +71,10 @@ export const marketList = defineTool({
     ),
     total: z.number(),
     nextPage: z.number().optional(),
-    categoryCounts: z.record(z.string(), z.number()).optional().describe('categories: apps per category'),
+    categoryCounts: z.record(z.string(), z.number()).describe('Apps per category, over all pages'),
   },
   annotations: READ,
-  async handler({ mine, source, category, categories, limit = 100, page = 1 }, ctx) {
+  async handler({ mine, source, category, limit = 100, page = 1 }, ctx) {
     const { m } = await market(ctx);
     const catalog = await m.catalog(ctx.signal);
     let apps: ListedApp[] = mine ? await installedApps(m, catalog, ctx.signal) : catalog;
@@ -89,16 +89,9 @@ export const marketList = defineTool({
     if (category)
       apps = apps.filter((a) => a.categories.some((c) => c.toLowerCase() === category.toLowerCase()));
     const where = `${source ? ` from ${source}` : ''}${category ? ` in category ${category}` : ''}`;
-    if (categories) {
-      const categoryCounts = countCategories(apps);
-      return {
-        data: { apps: [], total: apps.length, categoryCounts },
-        summary: `${Object.keys(categoryCounts).length} categories over ${apps.length} app(s)${mine ? ' installed' : ''}${where}`,
-      };
-    }
     const { items: shown, nextPage } = slicePage(apps, limit, page);
     return {
-      data: { apps: shown, total: apps.length, nextPage },
+      data: { apps: shown, total: apps.length, nextPage, categoryCounts: countCategories(apps) },
       summary: `${apps.length} app(s)${mine ? ' installed' : ' in the catalog'}${where}`,
     };
   },
@@ -106,8 +99,8 @@ export const marketList = defineTool({
 
 export const marketGet = defineTool({
   name: 'market_get',
-  title: 'Show a market app',
-  description: 'A market app: version, description, entrance URLs, env variables and compute modes.',
+  title: 'Show app',
+  description: 'A market app: version, description, entrance URLs, envs and compute modes.',
   toolset: 'market',
   input: { app: appArg, source: z.string().optional().describe(`Default ${DEFAULT_SOURCE}`) },
   output: {
@@ -154,7 +147,7 @@ export const marketGet = defineTool({
 
 export const marketStatus = defineTool({
   name: 'market_status',
-  title: 'Market app status',
+  title: 'App status',
   description: 'Live state of installed market apps, or of one.',
   toolset: 'market',
   input: { app: appArg.optional() },

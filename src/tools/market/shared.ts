@@ -72,17 +72,14 @@ export type OperationResult = z.infer<z.ZodObject<typeof resultShape>>;
 // (olares/market.ts checkAppName), so "." and ".." never reach a URL.
 export const appArg = z.string().min(1).max(100);
 export const waitArg = z.boolean().optional();
-export const cascadeArg = z
-  .boolean()
-  .optional()
-  .describe('Also stop/remove its shared server charts (default: the box decides)');
+export const cascadeArg = z.boolean().optional().describe('Include its shared server charts');
 
 export const computeBindingArg = z
   .array(z.string().max(200))
   .min(1)
   .max(16)
   .optional()
-  .describe('GPU devices node:device[:mem], mem in Gi or 512Mi (1.12.6+)');
+  .describe('GPUs as node:device[:mem]');
 
 const BINDING =
   /^([A-Za-z0-9][A-Za-z0-9._-]{0,62}):([A-Za-z0-9][A-Za-z0-9._-]{0,99})(?::(\d+(?:\.\d+)?)(Gi|Mi)?)?$/;
