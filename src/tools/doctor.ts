@@ -219,7 +219,7 @@ const serviceRow = z.object({
 export const doctor = defineTool({
   name: 'doctor',
   title: 'Diagnose',
-  description: 'Check credentials, token, lock dir, reachability and client support; names fixes.',
+  description: 'Checks credentials, token, lock dir, reachability, client support; names fixes.',
   toolset: 'doctor',
   input: {},
   output: {

@@ -174,7 +174,7 @@ export const filesCat = defineTool({
     path: remotePathArg,
     head: z.number().int().min(1).max(100_000).optional().describe('First N lines'),
     tail: z.number().int().min(1).max(100_000).optional().describe('Last N lines'),
-    maxBytes: z.number().int().min(1).max(CAT_MAX).optional().describe('Cap in bytes (default 65536)'),
+    maxBytes: z.number().int().min(1).max(CAT_MAX).optional().describe('Default 65536'),
   },
   output: {
     path: z.string(),

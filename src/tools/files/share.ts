@@ -23,7 +23,7 @@ export const filesShareCreate = defineTool({
   name: 'files_share_create',
   title: 'Share folder',
   description:
-    'Share a folder with Olares users (internal) or by public link (drive only; needs expiry; gets a password).',
+    'Share a folder with Olares users (internal) or by public link (drive; needs expiry; gets a password).',
   toolset: 'files',
   input: {
     path: remotePathArg,

@@ -55,7 +55,7 @@ function envsToSend(
 export const marketInstall = defineTool({
   name: 'market_install',
   title: 'Install',
-  description: 'Install a market app (cloneTitle: one more instance); errors name missing envs or modes.',
+  description: 'Install a market app (cloneTitle: one more instance); errors name what is missing.',
   toolset: 'market',
   input: {
     app: appArg,
