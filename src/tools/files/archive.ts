@@ -80,7 +80,11 @@ async function planOf(
 }
 
 async function runTask(plan: Plan, conflict: Conflict, files: FilesClient, ctx: ToolContext) {
-  const node = await files.nodeFor(plan.destination, ctx.signal);
+  // olares-cli resolveArchiveNode: a cache/external path names its node (the destination's first).
+  const hinted = [plan.destination, ...plan.sources].find(
+    (p) => p.fileType === 'cache' || p.fileType === 'external',
+  );
+  const node = await files.nodeFor(hinted ?? plan.destination, ctx.signal);
   const req = {
     destination: plan.destination.wire(plan.action === 'extract'),
     format: plan.format,
