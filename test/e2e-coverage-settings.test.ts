@@ -26,12 +26,12 @@ describe('settings tools', () => {
   it('is off by default and served when asked for', async () => {
     const plain = await connect(box.env);
     try {
-      const names = (await plain.client.listTools()).tools.map((t) => t.name);
+      const names: string[] = (await plain.client.listTools()).tools.map((t: { name: string }) => t.name);
       expect(names.some((n) => n.startsWith('settings_'))).toBe(false);
     } finally {
       await plain.close();
     }
-    const names = (await mcp.client.listTools()).tools.map((t) => t.name);
+    const names: string[] = (await mcp.client.listTools()).tools.map((t: { name: string }) => t.name);
     expect(names.filter((n) => n.startsWith('settings_')).sort()).toEqual([
       'settings_backup_run',
       'settings_backups',
