@@ -9,6 +9,7 @@ import { doctorTools } from './doctor.js';
 import { filesTools } from './files/index.js';
 import { marketTools } from './market/index.js';
 import { profileTools } from './profile.js';
+import { settingsTools } from './settings.js';
 import { workloadsTools } from './workloads/index.js';
 
 export interface ToolsetSpec {
@@ -41,6 +42,11 @@ export const TOOLSETS: readonly ToolsetSpec[] = [
     description: 'Workloads, jobs and cronjobs: inspect, scale, restart, rerun; identity; objects as YAML',
     defaultOn: false,
   },
+  {
+    id: 'settings',
+    description: 'Me, users, entrances and domains of market apps, backups',
+    defaultOn: false,
+  },
 ];
 
 export const allTools: readonly ToolDeclaration<any, any>[] = [
@@ -51,6 +57,7 @@ export const allTools: readonly ToolDeclaration<any, any>[] = [
   ...clusterTools,
   ...dashboardTools,
   ...workloadsTools,
+  ...settingsTools,
 ];
 
 export const toolsOf = (id: Toolset) => allTools.filter((t) => t.toolset === id);
