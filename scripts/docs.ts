@@ -1,11 +1,11 @@
 // `npm run docs` writes what is generated from the code: README's tool table and configuration
-// table (between their markers), manifest.json's tool list and the listed input schemas
-// (src/tools/listing.ts). `npm run docs -- --check` writes
+// table (between their markers), manifest.json's tool list and the tool catalog
+// (src/tools/catalog.ts). `npm run docs -- --check` writes
 // nothing and fails when any of them is stale (CI runs it).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VARIABLES } from '../src/config.js';
-import { listedInputSchema } from '../src/tools/listing.js';
+import { catalogEntryOf } from '../src/tools/listing.js';
 import { allTools, TOOLSETS, toolsOf } from '../src/tools/toolsets.js';
 
 const root = join(import.meta.dirname, '..');
@@ -66,8 +66,7 @@ manifest.tools = TOOLSETS.flatMap((t) => toolsOf(t.id)).map((d) => ({
 }));
 write('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
 
-const listedSchemas = Object.fromEntries(allTools.map((d) => [d.name, listedInputSchema(d)]));
-write('src/tools/listed-schemas.json', `${JSON.stringify(listedSchemas, null, 2)}\n`);
+write('src/tools/catalog.json', `${JSON.stringify(allTools.map(catalogEntryOf), null, 2)}\n`);
 
 if (check && stale.length) {
   process.stderr.write(`docs are stale: ${stale.join(', ')}. Fix: npm run docs, and commit the result\n`);

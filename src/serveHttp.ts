@@ -82,8 +82,8 @@ export async function startHttp(
   const mcp = createMcpHandler(
     (ctx) => {
       const scopes = ctx.authInfo?.scopes ?? [];
-      return parts.buildServer((decl) =>
-        mayCall(scopes, { name: decl.name, readOnly: decl.annotations.readOnlyHint }),
+      return parts.buildServer((tool) =>
+        mayCall(scopes, { name: tool.name, readOnly: tool.annotations.readOnlyHint }),
       );
     },
     {

@@ -15,9 +15,8 @@ import { countDetachedPagesOf } from './auth/pendingLogins.js';
 import { ConfigError } from './config.js';
 import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
 import type { CallState } from './tools/callProtocol.js';
-import { type CallDeps, callTool, lazySchemas } from './tools/callTool.js';
-import type { ToolDeclaration } from './tools/defineTool.js';
-import { LISTED_OUTPUT_SCHEMA, listedSchemaOf } from './tools/listing.js';
+import { type CallDeps, callTool } from './tools/callTool.js';
+import { type CatalogEntry, LISTED_OUTPUT_SCHEMA } from './tools/catalog.js';
 import { selectTools } from './tools/registry.js';
 
 const SERVER_NAME = 'olares-mcp';
@@ -42,9 +41,9 @@ A secret env variable an app needs (a key, a password): market_install {generate
 /** Everything one server process shares between its connections (stdio has one). */
 export interface ServerParts {
   auth: AuthContext;
-  tools: ToolDeclaration<any, any>[];
+  tools: CatalogEntry[];
   /** One McpServer with the tools `visible` keeps (all by default). */
-  buildServer(visible?: (decl: ToolDeclaration<any, any>) => boolean): McpServer;
+  buildServer(visible?: (tool: CatalogEntry) => boolean): McpServer;
 }
 
 /**
@@ -69,11 +68,6 @@ export function createServerParts(
     : undefined;
   if (templateProblem) throw new ConfigError(templateProblem);
   const tools = selectTools(auth.config).filter((t) => !opts.remote || !LOCAL_ONLY_TOOLS.has(t.name));
-  const listed = tools.map((decl) => ({
-    decl,
-    schemas: lazySchemas(decl),
-    inputJson: listedSchemaOf(decl),
-  }));
   // The keys are read (or made) on the first confirmation, not at start: most sessions never ask.
   // In remote mode they come from the deployment's Secret, and the previous key still verifies.
   const ttlSeconds = Math.ceil(Math.max(10 * 60_000, auth.config.loginTtlMs) / 1000);
@@ -103,7 +97,7 @@ export function createServerParts(
     usedIds: () => auth.state.singleUseIds,
     remote: opts.remote,
   });
-  const buildServer = (visible: (decl: ToolDeclaration<any, any>) => boolean = () => true) => {
+  const buildServer = (visible: (tool: CatalogEntry) => boolean = () => true) => {
     const server = new McpServer(
       { name: SERVER_NAME, version: SERVER_VERSION, title: 'Olares' },
       {
@@ -118,18 +112,18 @@ export function createServerParts(
       },
     );
     const deps = callDeps(server);
-    for (const { decl, schemas, inputJson } of listed) {
-      if (!visible(decl)) continue;
+    for (const tool of tools) {
+      if (!visible(tool)) continue;
       server.registerTool(
-        decl.name,
+        tool.name,
         {
-          title: decl.title,
-          description: decl.description,
-          inputSchema: fromJsonSchema(inputJson as JsonSchemaType, liteJsonSchemaValidator),
+          title: tool.title,
+          description: tool.description,
+          inputSchema: fromJsonSchema(tool.inputSchema as JsonSchemaType, liteJsonSchemaValidator),
           outputSchema: fromJsonSchema(LISTED_OUTPUT_SCHEMA as JsonSchemaType, liteJsonSchemaValidator),
-          annotations: decl.annotations,
+          annotations: tool.annotations,
         },
-        (args: unknown, sdk: ServerContext) => callTool(deps, decl, schemas, args, sdk),
+        (args: unknown, sdk: ServerContext) => callTool(deps, tool.name, args, sdk),
       );
     }
     return server;

@@ -14,6 +14,7 @@ import { InvalidInputError } from '../errors.js';
 import { log } from '../log.js';
 import { resultText } from './boxText.js';
 import { createCallProtocol, InputRequiredSignal, type StateCodec } from './callProtocol.js';
+import { declarationOf } from './catalog.js';
 import { createContext, type ToolContext } from './context.js';
 import { inputSchemaOf, type ToolDeclaration } from './defineTool.js';
 import { describeError, errorResultMeta } from './errors.js';
@@ -37,19 +38,24 @@ export interface ToolSchemas {
  * The zod schemas of one tool, built on its first call (not at start: most sessions call a few
  * tools): arguments are refused strictly, results checked.
  */
-export function lazySchemas(decl: ToolDeclaration<any, any>): () => ToolSchemas {
-  let built: ToolSchemas | undefined;
-  return () => (built ??= { input: inputSchemaOf(decl), output: z.object(decl.output) });
+const builtSchemas = new WeakMap<ToolDeclaration<any, any>, ToolSchemas>();
+function schemasOf(decl: ToolDeclaration<any, any>): ToolSchemas {
+  let built = builtSchemas.get(decl);
+  if (!built) {
+    built = { input: inputSchemaOf(decl), output: z.object(decl.output) };
+    builtSchemas.set(decl, built);
+  }
+  return built;
 }
 
 export async function callTool(
   deps: CallDeps,
-  decl: ToolDeclaration<any, any>,
-  lazy: () => ToolSchemas,
+  name: string,
   rawArgs: unknown,
   sdk: ServerContext,
 ): Promise<CallToolResult | InputRequiredResult> {
-  const schemas = lazy();
+  const decl = await declarationOf(name);
+  const schemas = schemasOf(decl);
   const parsed = schemas.input.safeParse(rawArgs ?? {});
   if (!parsed.success) return errorResult(new InvalidInputError(invalidArgsText(decl.name, parsed.error)));
   const args = parsed.data as Record<string, any>;

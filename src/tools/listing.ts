@@ -4,13 +4,11 @@
 // full zod declarations inside callTool.ts (the full shapes are in test/__toolsnaps__ and the
 // README). Measured by bench/tool-surface.ts.
 //
-// The JSON is made from the zod declarations by `npm run docs` into listed-schemas.json, so a
-// server start does not convert 46 zod schemas (about 10 ms); `npm run docs -- --check` (CI) and
-// test/listing.test.ts fail when the file is stale, and a tool missing from it is converted at start.
+// `npm run docs` writes these into catalog.json (catalog.ts), so a start converts nothing.
 import { z } from 'zod';
 import { compactInputSchema } from './argWords.js';
+import type { CatalogEntry } from './catalog.js';
 import { inputSchemaOf, type ToolDeclaration } from './defineTool.js';
-import listed from './listed-schemas.json' with { type: 'json' };
 
 export type ListedSchema = Record<string, unknown>;
 
@@ -25,9 +23,15 @@ export function listedInputSchema(decl: ToolDeclaration<any, any>): ListedSchema
   return schema;
 }
 
-/** The generated schema, else the conversion (a tool added since the last `npm run docs`). */
-export function listedSchemaOf(decl: ToolDeclaration<any, any>): ListedSchema {
-  return (listed as Record<string, ListedSchema>)[decl.name] ?? listedInputSchema(decl);
+/** A declaration's catalog entry (what `npm run docs` writes to catalog.json). */
+export function catalogEntryOf(decl: ToolDeclaration<any, any>): CatalogEntry {
+  return {
+    name: decl.name,
+    title: decl.title,
+    description: decl.description,
+    toolset: decl.toolset,
+    annotations: decl.annotations,
+    ...(decl.allowInReadOnly ? { allowInReadOnly: true } : {}),
+    inputSchema: listedInputSchema(decl),
+  };
 }
-
-export const LISTED_OUTPUT_SCHEMA: ListedSchema = { type: 'object' };
