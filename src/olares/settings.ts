@@ -5,6 +5,7 @@
 // so no caller can hand them on.
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
 import type { OlaresHttp } from '../transport/http.js';
+import { unwrapUserService as unwrap } from './desktop.js';
 import { type Fields, Reader } from './shape.js';
 
 const BACKUP = '/apis/backup/v1/plans/backup';
@@ -67,19 +68,6 @@ export function checkSegment(what: string, value: string): string {
       `${what} "${value.slice(0, 60)}" is malformed: letters, digits, ".", "_" and "-" only, at most 100 characters`,
     );
   return value;
-}
-
-/** The BFL / user-service envelope: code 0 or 200 is success; anything else names the failure. */
-function unwrap(body: unknown, endpoint: string): { r: Reader; env: Fields } {
-  const r = new Reader('desktop', endpoint);
-  const env = r.record(body, '(body)');
-  if (env.code !== 0 && env.code !== 200) {
-    const message = typeof env.message === 'string' && env.message ? `: ${env.message}` : '';
-    throw new OlaresMcpError(`${endpoint} failed: code ${String(env.code)}${message}`, {
-      code: 'olares_error',
-    });
-  }
-  return { r, env };
 }
 
 export class SettingsClient {
