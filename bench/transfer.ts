@@ -120,6 +120,7 @@ export async function openTransferRig(prefix: string) {
     local,
     remoteHome: join(filesRoot, USER.local, 'drive', 'Home'),
     url: sim.url,
+    simPid: sim.child.pid,
     async close(server?: { close(): Promise<void> }) {
       await server?.close().catch(() => {});
       await sim.close();

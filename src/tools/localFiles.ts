@@ -9,7 +9,7 @@
 // gap between a check and an open. macOS gets O_NOFOLLOW and the device/inode checks; Windows
 // has no O_NOFOLLOW (0 below) and relies on the device/inode (file index) checks.
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, fstatSync, readlinkSync } from 'node:fs';
 import {
   type FileHandle,
   link,
@@ -38,6 +38,21 @@ export class LocalPathChangedError extends OlaresMcpError {
 
 const sameId = (a: LocalIdentity, b: LocalIdentity) => a.dev === b.dev && a.ino === b.ino;
 
+/**
+ * Where the kernel says an open file is (Linux): a read of /proc, which never blocks on a disk,
+ * so it is asked in place rather than through the thread pool.
+ */
+function kernelPathNow(fd: number): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  let p: string | undefined;
+  try {
+    p = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+  return p.startsWith('/') ? p.replace(/ \(deleted\)$/, '') : undefined;
+}
+
 /** Where the kernel says an open file is (Linux); undefined where it cannot tell. */
 async function kernelPath(handle: FileHandle): Promise<string | undefined> {
   if (process.platform !== 'linux') return undefined;
@@ -54,37 +69,47 @@ export interface OpenedSource {
 /**
  * Opens a local file to upload: `real` must be a real path inside `roots` (as resolveLocalSource
  * or a directory walk from it gives). Refuses anything that is not that same regular file.
+ * `checked` is the identity a walk already took from the file's checked folder: then only the
+ * open and its own checks touch the file system (O_NOFOLLOW, fstat against `checked`, and on
+ * Linux where the kernel says the descriptor is), so a folder of small files pays per folder,
+ * not per file, for the path walk.
  */
 export async function openUploadSource(
   real: string,
   roots: string[],
-  opts: { allowHardlinks?: boolean } = {},
+  opts: { allowHardlinks?: boolean; checked?: LocalIdentity } = {},
 ): Promise<OpenedSource> {
   if (!insideAny(roots, real)) throw outsideRoots(real, roots);
-  if ((await realpath(real).catch(() => undefined)) !== real)
-    throw new LocalPathChangedError(`local file "${real}"`);
-  const checked = await stat(real, { bigint: true });
+  const checked = opts.checked ?? (await checkedSource(real));
   const handle = await open(real, constants.O_RDONLY | O_NOFOLLOW).catch((err) => {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP')
       throw new LocalPathChangedError(`local file "${real}"`);
     throw err;
   });
   try {
-    const st = await handle.stat({ bigint: true });
+    // An fstat and a /proc read of an open descriptor are answered from memory: asked in place,
+    // they spare a small file two trips through the thread pool.
+    const st = fstatSync(handle.fd, { bigint: true });
     if (!st.isFile()) throw new InvalidInputError(`local path "${real}" is not a regular file`);
     if (!sameId(st, checked)) throw new LocalPathChangedError(`local file "${real}"`);
-    const where = await kernelPath(handle);
+    const where = kernelPathNow(handle.fd);
     if (where !== undefined && where !== real) throw new LocalPathChangedError(`local file "${real}"`);
     // Where the kernel cannot say, the path must still lead, symlink-free, to the open file.
-    const again = await stat(real, { bigint: true }).catch(() => undefined);
-    if (!again || !sameId(again, st) || (await realpath(real).catch(() => undefined)) !== real)
-      throw new LocalPathChangedError(`local file "${real}"`);
+    if (where === undefined) await checkedSource(real, st);
     refuseHardlink(real, st.nlink, opts.allowHardlinks);
     return { handle, size: Number(st.size) };
   } catch (err) {
     await handle.close();
     throw err;
   }
+}
+
+/** `real` is still its own real path (no symlink on the way), and the file `expected` if given. */
+async function checkedSource(real: string, expected?: LocalIdentity): Promise<LocalIdentity> {
+  const st = await stat(real, { bigint: true }).catch(() => undefined);
+  if (!st || (expected && !sameId(st, expected)) || (await realpath(real).catch(() => undefined)) !== real)
+    throw new LocalPathChangedError(`local file "${real}"`);
+  return st;
 }
 
 /** Where a download is being written before it lands. */

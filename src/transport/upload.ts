@@ -5,6 +5,7 @@
 // download.ts it speaks only what it needs: one request with Content-Length, `Connection:
 // close`, the answer read to the end (an upload answer is a few bytes of JSON).
 
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -54,13 +55,17 @@ const freePairs: Buffer[][] = [];
 const MAX_FREE_PAIRS = 4;
 const takePair = () => freePairs.pop() ?? [Buffer.allocUnsafe(PIECE_BYTES), Buffer.allocUnsafe(PIECE_BYTES)];
 
-/** Reads the whole range into one buffer (small bodies on pooled connections). */
-export async function readBody(body: FileRangeBody): Promise<Buffer> {
+/**
+ * Reads the whole range into one buffer (small bodies on pooled connections). Under 1 MiB from
+ * a file just opened the read is a page-cache copy: done in place, as download.ts writes, it
+ * saves the thread-pool trip that cost a small file more than the copy.
+ */
+export function readBody(body: FileRangeBody): Buffer {
   const out = Buffer.allocUnsafe(bodyLength(body));
   body.head.copy(out, 0);
   let at = body.head.length;
   for (let pos = body.start; pos <= body.end; ) {
-    const { bytesRead } = await body.file.read(out, at, body.end - pos + 1, pos);
+    const bytesRead = readSync(body.file.fd, out, at, body.end - pos + 1, pos);
     if (bytesRead === 0) throw new LocalFileShrankError(pos);
     pos += bytesRead;
     at += bytesRead;
