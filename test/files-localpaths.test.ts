@@ -20,7 +20,7 @@ import {
   landDownload,
   openUploadSource,
 } from '../src/tools/localFiles.js';
-import { walkLocalSources } from '../src/tools/localFolders.js';
+import { ensureLocalFolder, targetIn, walkLocalSources } from '../src/tools/localFolders.js';
 import { HardlinkRefusedError, resolveLocalSource, resolveLocalTarget } from '../src/tools/localPaths.js';
 
 describe('local path rules', () => {
@@ -282,5 +282,67 @@ describe('a folder walked once, each file checked at its open (L1, L2)', () => {
       await rm(sub);
       await rename(join(base, 'sub-aside'), sub);
     }
+  });
+});
+
+// A folder download checks each folder once when it makes it; each file's temp and landing are
+// then checked against it (the kernel's path of the temp, the folder's identity, the temp's name).
+describe('a folder checked once, each download landing checked against it (L1)', () => {
+  let base: string;
+  let root: string;
+  let outside: string;
+  beforeAll(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), 'olares-mcp-land-')));
+    root = join(base, 'root');
+    outside = join(base, 'outside');
+    await mkdir(root);
+    await mkdir(outside);
+  });
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('a folder swapped for a symlink before a temp is made: refused, nothing left outside', async () => {
+    const folder = await ensureLocalFolder(join(root, 'a'), [root]);
+    await rename(folder.path, join(base, 'a-aside'));
+    await symlink(outside, folder.path);
+    try {
+      await expect(createDownloadTemp(targetIn(folder, 'x.bin'))).rejects.toThrow(
+        /changed while it was being used/,
+      );
+      expect(await readdir(outside)).toEqual([]);
+    } finally {
+      await rm(folder.path);
+      await rename(join(base, 'a-aside'), folder.path);
+    }
+  });
+
+  it('a folder replaced by another real folder at the same path: refused before and at landing', async () => {
+    const folder = await ensureLocalFolder(join(root, 'b'), [root]);
+    const temp = await createDownloadTemp(targetIn(folder, 'y.bin'));
+    await temp.handle.write('bytes');
+    await rename(folder.path, join(base, 'b-aside'));
+    await mkdir(folder.path);
+    try {
+      await expect(landDownload(temp, targetIn(folder, 'y.bin'), false)).rejects.toThrow(
+        /changed while it was being used/,
+      );
+      await expect(createDownloadTemp(targetIn(folder, 'z.bin'))).rejects.toThrow(
+        /changed while it was being used/,
+      );
+      await discardDownloadTemp(temp);
+    } finally {
+      await temp.handle.close();
+    }
+    expect(await readdir(folder.path)).toEqual([]);
+    expect(await readdir(join(base, 'b-aside'))).toEqual([]);
+  });
+
+  it('an unraced landing in a checked folder leaves the file and no temp', async () => {
+    const folder = await ensureLocalFolder(join(root, 'c'), [root]);
+    const temp = await createDownloadTemp(targetIn(folder, 'w.bin'));
+    await temp.handle.write('whole');
+    await landDownload(temp, targetIn(folder, 'w.bin'), false);
+    await temp.handle.close();
+    expect(await readdir(folder.path)).toEqual(['w.bin']);
+    expect(await readFile(join(folder.path, 'w.bin'), 'utf8')).toBe('whole');
   });
 });

@@ -9,18 +9,17 @@
 // gap between a check and an open. macOS gets O_NOFOLLOW and the device/inode checks; Windows
 // has no O_NOFOLLOW (0 below) and relies on the device/inode (file index) checks.
 import { randomBytes } from 'node:crypto';
-import { constants, fstatSync, readlinkSync } from 'node:fs';
 import {
-  type FileHandle,
-  link,
-  lstat,
-  open,
-  readlink,
-  realpath,
-  rename,
-  stat,
-  unlink,
-} from 'node:fs/promises';
+  constants,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  readlinkSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
+import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
 import { insideAny, type LocalIdentity, outsideRoots, refuseHardlink } from './localPaths.js';
@@ -51,13 +50,6 @@ function kernelPathNow(fd: number): string | undefined {
     return undefined;
   }
   return p.startsWith('/') ? p.replace(/ \(deleted\)$/, '') : undefined;
-}
-
-/** Where the kernel says an open file is (Linux); undefined where it cannot tell. */
-async function kernelPath(handle: FileHandle): Promise<string | undefined> {
-  if (process.platform !== 'linux') return undefined;
-  const p = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
-  return p?.startsWith('/') ? p.replace(/ \(deleted\)$/, '') : undefined;
 }
 
 /** An upload source, open for reading. Close `handle` when done. */
@@ -131,17 +123,52 @@ async function assertSameFolder(target: CheckedTarget): Promise<void> {
   if (!st || !sameId(st, target.parentId)) throw new LocalPathChangedError(`local folder "${target.parent}"`);
 }
 
-/** The temp file is still ours and still in the checked folder. */
-async function assertTempInPlace(temp: DownloadTemp, target: CheckedTarget): Promise<void> {
+/** stat/lstat answered in place; undefined for a path that leads nowhere (gone, ENOTDIR, ELOOP). */
+function statNow(p: string, follow = true) {
+  try {
+    return (follow ? statSync : lstatSync)(p, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+const lstatNow = (p: string) => statNow(p, false);
+
+/**
+ * On Linux, whether the temp file is in the checked folder, from where the kernel says its
+ * descriptor is (a canonical path: no symlink can hide in it), the folder's identity and the
+ * temp's name: metadata answered from memory, so asked in place, without a realpath walk or a
+ * thread-pool trip per file. undefined where the kernel cannot say.
+ */
+function tempInFolderNow(temp: DownloadTemp, target: CheckedTarget): boolean | undefined {
+  const where = kernelPathNow(temp.handle.fd);
+  if (where === undefined) return undefined;
+  const folder = statNow(target.parent);
+  const named = lstatNow(temp.path);
+  return (
+    path.dirname(where) === target.parent &&
+    folder !== undefined &&
+    sameId(folder, target.parentId) &&
+    named !== undefined &&
+    sameId(named, temp.id)
+  );
+}
+
+/** The temp file is still ours and still in the checked folder, which is still the checked one. */
+async function assertTempInFolder(temp: DownloadTemp, target: CheckedTarget): Promise<void> {
+  const now = tempInFolderNow(temp, target);
+  if (now === false) throw new LocalPathChangedError(`local folder "${target.parent}"`);
+  if (now === true) return;
+  await assertSameFolder(target);
   const st = await lstat(temp.path, { bigint: true }).catch(() => undefined);
-  const where = await kernelPath(temp.handle);
-  if (!st || !sameId(st, temp.id) || (where !== undefined && path.dirname(where) !== target.parent))
-    throw new LocalPathChangedError(`local folder "${target.parent}"`);
+  if (!st || !sameId(st, temp.id)) throw new LocalPathChangedError(`local folder "${target.parent}"`);
 }
 
 /** Creates the temp file a download is written to, beside the target in its checked folder. */
 export async function createDownloadTemp(target: CheckedTarget): Promise<DownloadTemp> {
-  await assertSameFolder(target);
+  // Before anything is created: the folder's path still names the checked folder. Where the
+  // kernel can place the temp afterwards, its identity is enough here; elsewhere the real path too.
+  const folder = process.platform === 'linux' ? statNow(target.parent) : undefined;
+  if (!folder || !sameId(folder, target.parentId)) await assertSameFolder(target);
   const tmp = path.join(
     target.parent,
     `.${path.basename(target.path)}.olares-download-${randomBytes(4).toString('hex')}`,
@@ -151,11 +178,10 @@ export async function createDownloadTemp(target: CheckedTarget): Promise<Downloa
     constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW,
     0o600,
   );
-  const st = await handle.stat({ bigint: true });
+  const st = fstatSync(handle.fd, { bigint: true });
   const temp = { path: tmp, handle, id: { dev: st.dev, ino: st.ino } };
   try {
-    await assertTempInPlace(temp, target);
-    await assertSameFolder(target);
+    await assertTempInFolder(temp, target);
   } catch (err) {
     await discardDownloadTemp(temp);
     await handle.close();
@@ -166,22 +192,24 @@ export async function createDownloadTemp(target: CheckedTarget): Promise<Downloa
 
 /**
  * Moves a finished download to its final name, after checking the folder is still the one that
- * was checked. Without `overwrite`, link() refuses a name that appeared meanwhile.
+ * was checked. Without `overwrite`, link() refuses a name that appeared meanwhile. The moves are
+ * metadata of one folder: done in place, like the checks before them.
  */
 export async function landDownload(temp: DownloadTemp, target: CheckedTarget, overwrite: boolean) {
-  await assertSameFolder(target);
-  await assertTempInPlace(temp, target);
+  await assertTempInFolder(temp, target);
   if (overwrite) {
-    await rename(temp.path, target.path);
+    renameSync(temp.path, target.path);
     return;
   }
-  await link(temp.path, target.path).catch((err) => {
+  try {
+    linkSync(temp.path, target.path);
+  } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST')
       throw new InvalidInputError(
         `local file "${target.path}" appeared during the download; pass overwrite: true to replace it`,
       );
     throw err;
-  });
+  }
   await discardDownloadTemp(temp);
 }
 
@@ -190,10 +218,13 @@ export async function landDownload(temp: DownloadTemp, target: CheckedTarget, ov
  * must not make us delete someone else's file under the same name. Never throws.
  */
 export async function discardDownloadTemp(temp: DownloadTemp): Promise<void> {
-  const candidates = new Set([await kernelPath(temp.handle), temp.path]);
+  const candidates = new Set([kernelPathNow(temp.handle.fd), temp.path]);
   for (const p of candidates) {
     if (!p) continue;
-    const st = await lstat(p, { bigint: true }).catch(() => undefined);
-    if (st && sameId(st, temp.id)) await unlink(p).catch(() => {});
+    const st = lstatNow(p);
+    if (!st || !sameId(st, temp.id)) continue;
+    try {
+      unlinkSync(p);
+    } catch {}
   }
 }
