@@ -27,8 +27,23 @@ export async function receiveMultipart(
     if (!sink.write(b)) await once(sink, 'drain');
   };
   try {
-    for await (const piece of req) {
-      buf = buf.length ? Buffer.concat([buf, piece as Buffer]) : (piece as Buffer);
+    for await (const raw of req) {
+      const piece = raw as Buffer;
+      // Inside the file part most pieces hold no delimiter: they go to the file as they came
+      // instead of being copied behind the few bytes kept back (a GiB upload was a GiB of copies).
+      if (
+        mode === 'file' &&
+        buf.length < delim.length &&
+        piece.length >= delim.length && // the bytes kept back all come from this piece
+        !holdsDelimiter(buf, piece, delim)
+      ) {
+        const keep = delim.length - 1;
+        await write(buf);
+        await write(piece.subarray(0, piece.length - keep));
+        buf = piece.subarray(piece.length - keep);
+        continue;
+      }
+      buf = buf.length ? Buffer.concat([buf, piece]) : piece;
       for (;;) {
         if (mode === 'done') break;
         if (mode === 'file') {
@@ -84,4 +99,10 @@ export async function receiveMultipart(
     await once(sink, 'finish');
   }
   return { fields, fileBytes };
+}
+
+/** Whether a delimiter starts in `kept` (shorter than it) or anywhere in `piece`. */
+function holdsDelimiter(kept: Buffer, piece: Buffer, delim: Buffer): boolean {
+  if (piece.indexOf(delim) >= 0) return true;
+  return kept.length > 0 && Buffer.concat([kept, piece.subarray(0, delim.length)]).indexOf(delim) >= 0;
 }
