@@ -57,7 +57,8 @@ export async function uploadLink(
 
 export interface ChunkRequest {
   link: string;
-  file: FileHandle;
+  /** The open source, or its bytes read whole (small files). */
+  file: FileHandle | Buffer;
   start: number;
   end: number; // inclusive
   total: number;
