@@ -10,14 +10,11 @@
 // has no O_NOFOLLOW (0 below) and relies on the device/inode (file index) checks.
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync,
   constants,
   fstatSync,
   linkSync,
   lstatSync,
-  openSync,
   readlinkSync,
-  readSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -25,7 +22,6 @@ import {
 import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
-import { LocalFileShrankError } from '../transport/upload.js';
 import { insideAny, type LocalIdentity, outsideRoots, refuseHardlink } from './localPaths.js';
 
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -62,8 +58,6 @@ export interface OpenedSource {
   size: number;
 }
 
-type SourceOptions = { allowHardlinks?: boolean; checked?: LocalIdentity };
-
 /**
  * Opens a local file to upload: `real` must be a real path inside `roots` (as resolveLocalSource
  * or a directory walk from it gives). Refuses anything that is not that same regular file.
@@ -75,81 +69,31 @@ type SourceOptions = { allowHardlinks?: boolean; checked?: LocalIdentity };
 export async function openUploadSource(
   real: string,
   roots: string[],
-  opts: SourceOptions = {},
+  opts: { allowHardlinks?: boolean; checked?: LocalIdentity } = {},
 ): Promise<OpenedSource> {
   if (!insideAny(roots, real)) throw outsideRoots(real, roots);
   const checked = opts.checked ?? (await checkedSource(real));
   const handle = await open(real, constants.O_RDONLY | O_NOFOLLOW).catch((err) => {
-    throw openRefusal(err, real);
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new LocalPathChangedError(`local file "${real}"`);
+    throw err;
   });
   try {
-    return { handle, size: await checkOpenedSource(handle.fd, real, checked, opts) };
+    // An fstat and a /proc read of an open descriptor are answered from memory: asked in place,
+    // they spare a small file two trips through the thread pool.
+    const st = fstatSync(handle.fd, { bigint: true });
+    if (!st.isFile()) throw new InvalidInputError(`local path "${real}" is not a regular file`);
+    if (!sameId(st, checked)) throw new LocalPathChangedError(`local file "${real}"`);
+    const where = kernelPathNow(handle.fd);
+    if (where !== undefined && where !== real) throw new LocalPathChangedError(`local file "${real}"`);
+    // Where the kernel cannot say, the path must still lead, symlink-free, to the open file.
+    if (where === undefined) await checkedSource(real, st);
+    refuseHardlink(real, st.nlink, opts.allowHardlinks);
+    return { handle, size: Number(st.size) };
   } catch (err) {
     await handle.close();
     throw err;
   }
-}
-
-/**
- * The first `length` bytes of a small local file to upload, read whole under the same checks as
- * openUploadSource. Open, checks, read and close happen in place: for a file of a few KiB the two
- * thread-pool trips of an open and a close cost more than the read. O_NONBLOCK keeps a FIFO put
- * in the file's place from holding the open (it is then refused as not a regular file).
- */
-export async function readUploadSource(
-  real: string,
-  roots: string[],
-  length: number,
-  opts: SourceOptions = {},
-): Promise<Buffer> {
-  if (!insideAny(roots, real)) throw outsideRoots(real, roots);
-  const checked = opts.checked ?? (await checkedSource(real));
-  let fd: number;
-  try {
-    fd = openSync(real, constants.O_RDONLY | O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    throw openRefusal(err, real);
-  }
-  try {
-    await checkOpenedSource(fd, real, checked, opts);
-    const bytes = Buffer.allocUnsafe(length);
-    for (let at = 0; at < length; ) {
-      const n = readSync(fd, bytes, at, length - at, at);
-      if (n === 0) throw new LocalFileShrankError(at);
-      at += n;
-    }
-    return bytes;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function openRefusal(err: unknown, real: string) {
-  if ((err as NodeJS.ErrnoException).code === 'ELOOP')
-    return new LocalPathChangedError(`local file "${real}"`);
-  return err;
-}
-
-/**
- * An upload source just opened is the checked regular file, where it was checked, with no second
- * name unless allowed; resolves with its size. The fstat and the /proc read of an open descriptor
- * are answered from memory, so they are asked in place.
- */
-async function checkOpenedSource(
-  fd: number,
-  real: string,
-  checked: LocalIdentity,
-  opts: SourceOptions,
-): Promise<number> {
-  const st = fstatSync(fd, { bigint: true });
-  if (!st.isFile()) throw new InvalidInputError(`local path "${real}" is not a regular file`);
-  if (!sameId(st, checked)) throw new LocalPathChangedError(`local file "${real}"`);
-  const where = kernelPathNow(fd);
-  if (where !== undefined && where !== real) throw new LocalPathChangedError(`local file "${real}"`);
-  // Where the kernel cannot say, the path must still lead, symlink-free, to the open file.
-  if (where === undefined) await checkedSource(real, st);
-  refuseHardlink(real, st.nlink, opts.allowHardlinks);
-  return Number(st.size);
 }
 
 /** `real` is still its own real path (no symlink on the way), and the file `expected` if given. */

@@ -12,13 +12,10 @@ import { connect as tlsConnect } from 'node:tls';
 import { OlaresMcpError } from '../errors.js';
 import { CancelledError, TimeoutError, UnreachableError } from '../net/http.js';
 
-/**
- * The body: `head`, then bytes start..end (inclusive) of `file`, then `tail`. `file` is the open
- * file, or its bytes already read whole (a small file read at once: the range is a slice of them).
- */
+/** The body: `head`, then bytes start..end (inclusive) of `file`, then `tail`. */
 export interface FileRangeBody {
   head: Buffer;
-  file: FileHandle | Buffer;
+  file: FileHandle;
   start: number;
   end: number;
   tail: Buffer;
@@ -67,15 +64,8 @@ export function readBody(body: FileRangeBody): Buffer {
   const out = Buffer.allocUnsafe(bodyLength(body));
   body.head.copy(out, 0);
   let at = body.head.length;
-  const file = body.file;
-  if (Buffer.isBuffer(file)) {
-    if (file.length <= body.end) throw new LocalFileShrankError(file.length);
-    file.copy(out, at, body.start, body.end + 1);
-    body.tail.copy(out, at + body.end - body.start + 1);
-    return out;
-  }
   for (let pos = body.start; pos <= body.end; ) {
-    const bytesRead = readSync(file.fd, out, at, body.end - pos + 1, pos);
+    const bytesRead = readSync(body.file.fd, out, at, body.end - pos + 1, pos);
     if (bytesRead === 0) throw new LocalFileShrankError(pos);
     pos += bytesRead;
     at += bytesRead;
@@ -162,19 +152,12 @@ async function sendBody(
   pair: ReturnType<typeof takePair>,
   stopped: () => boolean,
 ) {
-  const file = body.file;
-  if (Buffer.isBuffer(file) && file.length <= body.end) throw new LocalFileShrankError(file.length);
   await write(head);
-  if (Buffer.isBuffer(file)) {
-    await write(file.subarray(body.start, body.end + 1));
-    if (!stopped()) await write(body.tail);
-    return;
-  }
   const writes: Array<Promise<void> | undefined> = [undefined, undefined];
   for (let pos = body.start, i = 0; pos <= body.end && !stopped(); i ^= 1) {
     await writes[i]; // the buffer is free once its last write reached the kernel
     const buf = pair[i];
-    const { bytesRead } = await file.read(buf, 0, Math.min(buf.length, body.end - pos + 1), pos);
+    const { bytesRead } = await body.file.read(buf, 0, Math.min(buf.length, body.end - pos + 1), pos);
     if (bytesRead === 0) throw new LocalFileShrankError(pos);
     const written = write(buf.subarray(0, bytesRead));
     written.catch(() => {}); // awaited below; a failure must not also surface as unhandled

@@ -57,8 +57,7 @@ export async function uploadLink(
 
 export interface ChunkRequest {
   link: string;
-  /** The open source, or its bytes read whole (small files). */
-  file: FileHandle | Buffer;
+  file: FileHandle;
   start: number;
   end: number; // inclusive
   total: number;

@@ -3,18 +3,12 @@
 // file), one listing per remote folder and one upload link per call. Each file keeps what a
 // single transfer promises: an upload resumes from the server's bytes and reads one checked
 // descriptor; a download resumes from what reached its temp file and lands whole or not at all.
-import { type FileHandle, lstat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, OlaresMcpError } from '../../errors.js';
 import type { Entry, FilesClient, RemotePath } from '../../olares/files/index.js';
 import type { ToolContext } from '../context.js';
-import {
-  createDownloadTemp,
-  discardDownloadTemp,
-  landDownload,
-  openUploadSource,
-  readUploadSource,
-} from '../localFiles.js';
+import { createDownloadTemp, discardDownloadTemp, landDownload, openUploadSource } from '../localFiles.js';
 import {
   type CheckedFolder,
   ensureLocalFolder,
@@ -177,23 +171,6 @@ async function createEmpty(item: UploadItem, dest: UploadDestination, signal: Ab
   });
 }
 
-/** Files up to this size are read whole when opened (one open, one read, closed at once). */
-const READ_WHOLE_MAX_BYTES = 1024 * 1024;
-
-/** The source of one upload, checked against the identity taken when it was listed. */
-async function openSource(
-  item: UploadItem,
-  dest: UploadDestination,
-): Promise<{ file: FileHandle | Buffer; close(): Promise<void> }> {
-  const opts = { allowHardlinks: dest.allowHardlinks, checked: item.id };
-  if (item.size <= READ_WHOLE_MAX_BYTES) {
-    const bytes = await readUploadSource(item.local, dest.roots, item.size, opts);
-    return { file: bytes, close: async () => {} };
-  }
-  const opened = await openUploadSource(item.local, dest.roots, opts);
-  return { file: opened.handle, close: () => opened.handle.close() };
-}
-
 /** One non-empty file, chunk by chunk; resolves with the offset it resumed from (0 if none). */
 async function uploadOne(
   item: UploadItem,
@@ -207,9 +184,11 @@ async function uploadOne(
   const totalChunks = Math.ceil(item.size / chunkSize);
   const sent = counter(shared.progress, () => `${item.relativePath}: ${humanBytes(item.size)}`);
   let resumedFrom = 0;
-  // Opened once after the check; every chunk and every retry reads this descriptor (or the
-  // bytes read from it, for a small file).
-  const opened = await openSource(item, dest);
+  // Opened once after the check; every chunk and every retry reads this descriptor.
+  const opened = await openUploadSource(item.local, dest.roots, {
+    allowHardlinks: dest.allowHardlinks,
+    checked: item.id,
+  });
   try {
     await hooks.retry(`upload ${item.relativePath}`, ctx.signal, async (attempt) => {
       // A file smaller than a chunk always starts at chunk 0 (docs/wire/files.md#chunked-uploads step 2): no probe.
@@ -225,7 +204,7 @@ async function uploadOne(
         const end = Math.min(item.size, start + chunkSize) - 1;
         const answer = await files.uploadChunk({
           link,
-          file: opened.file,
+          file: opened.handle,
           start,
           end,
           total: item.size,
@@ -250,7 +229,7 @@ async function uploadOne(
       );
     throw err;
   } finally {
-    await opened.close();
+    await opened.handle.close();
   }
   return resumedFrom;
 }
