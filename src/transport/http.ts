@@ -193,7 +193,7 @@ export class OlaresHttp {
       false,
       async (token) => {
         if (!ownConnection) {
-          const pooled = await this.send(url, 'POST', token, readBody(opts.body), {
+          const pooled = await this.send(url, 'POST', token, await readBody(opts.body), {
             headers: opts.headers,
             signal: opts.signal,
             timeoutMs: opts.timeoutMs,
