@@ -336,6 +336,22 @@ describe('a folder checked once, each download landing checked against it (L1)',
     expect(await readdir(join(base, 'b-aside'))).toEqual([]);
   });
 
+  it('a checked folder moved out of the roots behind a symlink: refused before a temp is made', async () => {
+    await mkdir(join(root, 'p'));
+    const folder = await ensureLocalFolder(join(root, 'p', 'q'), [root]);
+    await rename(join(root, 'p'), join(outside, 'p-moved'));
+    await symlink(join(outside, 'p-moved'), join(root, 'p'));
+    try {
+      await expect(createDownloadTemp(targetIn(folder, 'x.bin'))).rejects.toThrow(
+        /changed while it was being used/,
+      );
+      expect(await readdir(join(outside, 'p-moved', 'q'))).toEqual([]);
+    } finally {
+      await rm(join(root, 'p'));
+      await rename(join(outside, 'p-moved'), join(root, 'p'));
+    }
+  });
+
   it('an unraced landing in a checked folder leaves the file and no temp', async () => {
     const folder = await ensureLocalFolder(join(root, 'c'), [root]);
     const temp = await createDownloadTemp(targetIn(folder, 'w.bin'));

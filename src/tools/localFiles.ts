@@ -9,7 +9,7 @@
 // gap between a check and an open. macOS gets O_NOFOLLOW and the device/inode checks; Windows
 // has no O_NOFOLLOW (0 below) and relies on the device/inode (file index) checks.
 import { randomBytes } from 'node:crypto';
-import { constants, fstatSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import { constants, fstatSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { type FileHandle, link, lstat, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
@@ -114,6 +114,18 @@ async function assertSameFolder(target: CheckedTarget): Promise<void> {
   if (!st || !sameId(st, target.parentId)) throw new LocalPathChangedError(`local folder "${target.parent}"`);
 }
 
+/** assertSameFolder asked in place: realpath (libuv's, one call) and stat of a folder. */
+function sameFolderNow(target: CheckedTarget): boolean {
+  let real: string;
+  try {
+    real = realpathSync.native(target.parent);
+  } catch {
+    return false;
+  }
+  const st = real === target.parent ? statNow(real) : undefined;
+  return st !== undefined && sameId(st, target.parentId);
+}
+
 /** stat/lstat answered in place; undefined for a path that leads nowhere (gone, ENOTDIR, ELOOP). */
 function statNow(p: string, follow = true) {
   try {
@@ -156,10 +168,9 @@ async function assertTempInFolder(temp: DownloadTemp, target: CheckedTarget): Pr
 
 /** Creates the temp file a download is written to, beside the target in its checked folder. */
 export async function createDownloadTemp(target: CheckedTarget): Promise<DownloadTemp> {
-  // Before anything is created: the folder's path still names the checked folder. Where the
-  // kernel can place the temp afterwards, its identity is enough here; elsewhere the real path too.
-  const folder = process.platform === 'linux' ? statNow(target.parent) : undefined;
-  if (!folder || !sameId(folder, target.parentId)) await assertSameFolder(target);
+  // Before anything is created: the folder's path is still its real path and names the checked
+  // folder (asked in place: metadata reads), so no temp is ever made outside it.
+  if (!sameFolderNow(target)) throw new LocalPathChangedError(`local folder "${target.parent}"`);
   const tmp = path.join(
     target.parent,
     `.${path.basename(target.path)}.olares-download-${randomBytes(4).toString('hex')}`,
