@@ -120,6 +120,7 @@ export async function openTransferRig(prefix: string) {
     local,
     remoteHome: join(filesRoot, USER.local, 'drive', 'Home'),
     url: sim.url,
+    simPid: sim.child.pid,
     async close(server?: { close(): Promise<void> }) {
       await server?.close().catch(() => {});
       await sim.close();
@@ -134,7 +135,7 @@ export async function benchTransfer(): Promise<BenchResult> {
   const bytes = Math.round(sizeMiB * MiB);
   const rig = await openTransferRig('olares-bench-transfer-');
   if (!rig) return { name: 'transfer', figures: { skipped: 'curl is not installed (apt-get install curl)' } };
-  const { work, local, remoteHome, url } = rig;
+  const { work, local, remoteHome, url, simPid } = rig;
   let server: Awaited<ReturnType<typeof connectStdio>> | undefined;
   try {
     const token = await firstFactor(url);
@@ -196,11 +197,14 @@ export async function benchTransfer(): Promise<BenchResult> {
     };
     // CPU seconds per GiB: the server for the tool, the curl children for curl (profile, not wall).
     const cpu = { toolUp: 0, curlUp: 0, toolDown: 0, curlDown: 0 };
+    // The simulator's CPU for each side too: it is shared, and on 2 cores it competes with both.
+    const simCpu = { toolUp: 0, curlUp: 0, toolDown: 0, curlDown: 0 };
     const cpuOf = async (key: keyof typeof cpu, whose: 'server' | 'curl', fn: () => Promise<unknown>) => {
       const who = whose === 'server' ? server!.pid : 'self-children';
-      const before = await cpuSeconds(who);
+      const [before, simBefore] = [await cpuSeconds(who), await cpuSeconds(simPid)];
       const result = await fn();
       cpu[key] += (await cpuSeconds(who)) - before;
+      simCpu[key] += (await cpuSeconds(simPid)) - simBefore;
       return result;
     };
     let toolOk = true;
@@ -261,7 +265,7 @@ export async function benchTransfer(): Promise<BenchResult> {
           : [curlUp, toolUp, undiciDown, curlDown, toolDown];
       for (const step of order) await step();
     }
-    if (process.env.BENCH_VERBOSE) process.stderr.write(`${JSON.stringify(ms)}\n`);
+    if (process.env.BENCH_VERBOSE) process.stderr.write(`${JSON.stringify({ ms, cpu, simCpu })}\n`);
     const peakRss = await peakRssMiB(server!.pid);
     const mibps = (xs: number[]) => round(sizeMiB / (median(xs) / 1000), 1);
     const perGiB = (seconds: number) => round(seconds / rounds / (sizeMiB / 1024), 2);
@@ -284,6 +288,8 @@ export async function benchTransfer(): Promise<BenchResult> {
         curlUpCpuSecPerGiB: perGiB(cpu.curlUp),
         toolDownCpuSecPerGiB: perGiB(cpu.toolDown),
         curlDownCpuSecPerGiB: perGiB(cpu.curlDown),
+        simCpuSecPerGiBUpToolVsCurl: `${perGiB(simCpu.toolUp)}/${perGiB(simCpu.curlUp)}`,
+        simCpuSecPerGiBDownToolVsCurl: `${perGiB(simCpu.toolDown)}/${perGiB(simCpu.curlDown)}`,
         serverPeakRssMiB: round(peakRss, 1),
         sha256Match: String(toolOk && curlOk),
       },

@@ -27,8 +27,16 @@ export async function receiveMultipart(
     if (!sink.write(b)) await once(sink, 'drain');
   };
   try {
-    for await (const piece of req) {
-      buf = buf.length ? Buffer.concat([buf, piece as Buffer]) : (piece as Buffer);
+    for await (const raw of req) {
+      const piece = raw as Buffer;
+      const plain = mode === 'file' ? plainFilePiece(buf, piece, delim) : undefined;
+      if (plain) {
+        await write(buf);
+        await write(plain.body);
+        buf = plain.kept;
+        continue;
+      }
+      buf = buf.length ? Buffer.concat([buf, piece]) : piece;
       for (;;) {
         if (mode === 'done') break;
         if (mode === 'file') {
@@ -52,21 +60,14 @@ export async function receiveMultipart(
           mode = 'seek';
           continue;
         }
-        // seek: a delimiter, then `--` (end) or CRLF + part headers + CRLF CRLF
-        if (buf.length < delim.length + 2) break;
-        if (!buf.subarray(0, delim.length).equals(delim)) throw new Error('malformed multipart body');
-        if (buf[delim.length] === 0x2d && buf[delim.length + 1] === 0x2d) {
+        const next = nextPart(buf, delim);
+        if (next === 'more') break;
+        if (next === 'done') {
           mode = 'done';
           break;
         }
-        const headerEnd = buf.indexOf('\r\n\r\n', delim.length + 2);
-        if (headerEnd < 0) {
-          if (buf.length > 64 * 1024) throw new Error('multipart part headers too long');
-          break;
-        }
-        const headers = buf.subarray(delim.length + 2, headerEnd).toString('utf8');
-        fieldName = /name="([^"]*)"/.exec(headers)?.[1] ?? '';
-        buf = buf.subarray(headerEnd + 4);
+        fieldName = next.name;
+        buf = next.rest;
         if (fieldName === 'file') {
           if (sink) throw new Error('more than one file part');
           sink = await openFile(fields);
@@ -84,4 +85,37 @@ export async function receiveMultipart(
     await once(sink, 'finish');
   }
   return { fields, fileBytes };
+}
+
+/** At a delimiter: `--` (the end), or CRLF, part headers, CRLF CRLF and the part's name. */
+function nextPart(buf: Buffer, delim: Buffer): 'more' | 'done' | { name: string; rest: Buffer } {
+  if (buf.length < delim.length + 2) return 'more';
+  if (!buf.subarray(0, delim.length).equals(delim)) throw new Error('malformed multipart body');
+  if (buf[delim.length] === 0x2d && buf[delim.length + 1] === 0x2d) return 'done';
+  const headerEnd = buf.indexOf('\r\n\r\n', delim.length + 2);
+  if (headerEnd < 0) {
+    if (buf.length > 64 * 1024) throw new Error('multipart part headers too long');
+    return 'more';
+  }
+  const headers = buf.subarray(delim.length + 2, headerEnd).toString('utf8');
+  return { name: /name="([^"]*)"/.exec(headers)?.[1] ?? '', rest: buf.subarray(headerEnd + 4) };
+}
+
+/**
+ * Inside the file part most pieces hold no delimiter: those go to the file as they came (after
+ * the bytes kept back before them) instead of being copied behind them, which for a GiB upload
+ * was a GiB of copies. undefined when the piece needs the general path.
+ */
+function plainFilePiece(kept: Buffer, piece: Buffer, delim: Buffer) {
+  // The bytes kept back for the next piece must all come from this one.
+  if (kept.length >= delim.length || piece.length < delim.length || holdsDelimiter(kept, piece, delim))
+    return undefined;
+  const keep = delim.length - 1;
+  return { body: piece.subarray(0, piece.length - keep), kept: piece.subarray(piece.length - keep) };
+}
+
+/** Whether a delimiter starts in `kept` (shorter than it) or anywhere in `piece`. */
+function holdsDelimiter(kept: Buffer, piece: Buffer, delim: Buffer): boolean {
+  if (piece.indexOf(delim) >= 0) return true;
+  return kept.length > 0 && Buffer.concat([kept, piece.subarray(0, delim.length)]).indexOf(delim) >= 0;
 }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { registerAuth } from './auth.js';
 import { registerCluster } from './cluster.js';
 import { registerDashboard } from './dashboard.js';
@@ -92,9 +92,18 @@ export class Simulator {
   readonly ranges: Array<{ key: string; range: string }> = [];
   private readonly routes: Route[] = [];
   private faults: Fault[] = [];
-  private readonly jwtKey = randomBytes(32);
+  // Imported once: handed raw bytes, jose imports a WebCrypto key on every verify, which was a
+  // fifth of the simulator's CPU per upload chunk.
+  private readonly jwtKey = crypto.subtle.importKey(
+    'raw',
+    randomBytes(32),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
   private readonly refreshGrants = new Map<string, RefreshGrant>();
   private readonly revokedJti = new Set<string>();
+  private readonly verifiedTokens = new Map<string, JWTPayload>();
   private readonly sockets = new Set<Socket>();
   private readonly closers: Array<() => Promise<void> | void> = [];
   server!: Server;
@@ -191,7 +200,7 @@ export class Simulator {
       .setJti(randomBytes(8).toString('hex'))
       .setIssuedAt(now)
       .setExpirationTime(now + ttlSec)
-      .sign(this.jwtKey);
+      .sign(await this.jwtKey);
   }
 
   issueRefreshToken(user: SimUser, sessionId: string): string {
@@ -218,15 +227,35 @@ export class Simulator {
     token: string,
     stage: '1fa' | 'full' = 'full',
   ): Promise<SimUser | 'expired' | 'invalid'> {
+    const payload = await this.verifiedClaims(token);
+    if (payload === 'expired' || payload === 'invalid') return payload;
+    if (payload.jti && this.revokedJti.has(payload.jti)) return 'invalid';
+    if (payload.stage !== stage) return 'invalid';
+    const user = [...this.users.values()].find((u) => u.local === payload.sub);
+    return user ?? 'invalid';
+  }
+
+  /**
+   * A token's claims once its signature and issuer checked out. A token string whose signature
+   * was checked once is remembered (a client sends the same one with every request: the HMAC
+   * was most of the simulator's CPU per small upload); its expiry is checked on every use, as
+   * jose checks it.
+   */
+  private async verifiedClaims(token: string): Promise<JWTPayload | 'expired' | 'invalid'> {
+    const known = this.verifiedTokens.get(token);
+    if (known) {
+      const now = Math.floor(Date.now() / 1000);
+      const expired = typeof known.exp === 'number' && known.exp <= now - this.options.clockToleranceSec;
+      return expired ? 'expired' : known;
+    }
     try {
-      const { payload } = await jwtVerify(token, this.jwtKey, {
+      const { payload } = await jwtVerify(token, await this.jwtKey, {
         issuer: 'olares-sim',
         clockTolerance: this.options.clockToleranceSec,
       });
-      if (payload.jti && this.revokedJti.has(payload.jti)) return 'invalid';
-      if (payload.stage !== stage) return 'invalid';
-      const user = [...this.users.values()].find((u) => u.local === payload.sub);
-      return user ?? 'invalid';
+      if (this.verifiedTokens.size >= 1024) this.verifiedTokens.clear();
+      this.verifiedTokens.set(token, payload);
+      return payload;
     } catch (err) {
       return err instanceof joseErrors.JWTExpired ? 'expired' : 'invalid';
     }

@@ -1,5 +1,6 @@
 // Local path safety (docs/architecture.md#local-roots): roots, realpath, symlinks, NUL bytes, prefix look-alikes.
 import {
+  link,
   mkdir,
   mkdtemp,
   readdir,
@@ -19,7 +20,8 @@ import {
   landDownload,
   openUploadSource,
 } from '../src/tools/localFiles.js';
-import { resolveLocalSource, resolveLocalTarget } from '../src/tools/localPaths.js';
+import { ensureLocalFolder, targetIn, walkLocalSources } from '../src/tools/localFolders.js';
+import { HardlinkRefusedError, resolveLocalSource, resolveLocalTarget } from '../src/tools/localPaths.js';
 
 describe('local path rules', () => {
   let base: string;
@@ -169,5 +171,194 @@ describe('using a checked path without a race (L1)', () => {
     await temp.handle.close();
     expect(await readFile(join(root, 'e', 'got.txt'), 'utf8')).toBe('v1');
     expect(await readdir(join(root, 'e'))).toEqual(['got.txt']);
+  });
+});
+
+// A folder upload checks each folder once while it walks it and keeps each file's identity; the
+// open of each file is then the only per-file check, and it must still refuse every swap.
+describe('a folder walked once, each file checked at its open (L1, L2)', () => {
+  let base: string;
+  let root: string;
+  let outside: string;
+  const walkTree = async () => {
+    const files = await walkLocalSources(join(root, 'tree'), false);
+    return new Map(files.map((f) => [f.relativePath, f]));
+  };
+  beforeAll(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), 'olares-mcp-walk-')));
+    root = join(base, 'root');
+    outside = join(base, 'outside');
+    await mkdir(join(root, 'tree', 'sub'), { recursive: true });
+    await mkdir(join(outside, 'sub'), { recursive: true });
+    for (const rel of ['a.txt', 'sub/b.txt', 'sub/c.txt']) {
+      await writeFile(join(root, 'tree', rel), `inside ${rel}`);
+      await writeFile(join(outside, rel), `OUTSIDE ${rel}`);
+    }
+    await symlink(join(outside, 'a.txt'), join(root, 'tree', 'link.txt'));
+  });
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('lists regular files with their identity and skips symlinks', async () => {
+    const files = await walkTree();
+    expect([...files.keys()].sort()).toEqual(['tree/a.txt', 'tree/sub/b.txt', 'tree/sub/c.txt']);
+    const a = files.get('tree/a.txt')!;
+    const opened = await openUploadSource(a.local, [root], { checked: a.id });
+    const buf = Buffer.alloc(64);
+    const { bytesRead } = await opened.handle.read(buf, 0, 64, 0);
+    await opened.handle.close();
+    expect(buf.subarray(0, bytesRead).toString()).toBe('inside a.txt');
+  });
+
+  it('a file swapped for a symlink after the folder check is refused at its open', async () => {
+    const b = (await walkTree()).get('tree/sub/b.txt')!;
+    await rename(b.local, `${b.local}.orig`);
+    await symlink(join(outside, 'sub', 'b.txt'), b.local);
+    try {
+      await expect(openUploadSource(b.local, [root], { checked: b.id })).rejects.toThrow(
+        /changed while it was being used/,
+      );
+    } finally {
+      await rm(b.local);
+      await rename(`${b.local}.orig`, b.local);
+    }
+  });
+
+  it('a folder swapped for a symlink after its check is refused at each open', async () => {
+    const c = (await walkTree()).get('tree/sub/c.txt')!;
+    const sub = join(root, 'tree', 'sub');
+    await rename(sub, `${sub}.orig`);
+    await symlink(join(outside, 'sub'), sub);
+    try {
+      await expect(openUploadSource(c.local, [root], { checked: c.id })).rejects.toThrow(
+        /changed while it was being used/,
+      );
+    } finally {
+      await rm(sub);
+      await rename(`${sub}.orig`, sub);
+    }
+  });
+
+  it('a file replaced by another one after the walk is refused (identity differs)', async () => {
+    const a = (await walkTree()).get('tree/a.txt')!;
+    await rename(a.local, `${a.local}.orig`);
+    await writeFile(a.local, 'a different file');
+    try {
+      await expect(openUploadSource(a.local, [root], { checked: a.id })).rejects.toThrow(
+        /changed while it was being used/,
+      );
+    } finally {
+      await rename(`${a.local}.orig`, a.local);
+    }
+  });
+
+  it('a hard link is refused when walked, and when it appears between the walk and the open', async () => {
+    const hard = join(root, 'tree', 'sub', 'hard.txt');
+    await link(join(outside, 'a.txt'), hard);
+    await expect(walkTree()).rejects.toThrow(HardlinkRefusedError);
+    expect((await walkLocalSources(join(root, 'tree'), true)).map((f) => f.relativePath)).toContain(
+      'tree/sub/hard.txt',
+    );
+    await rm(hard);
+    const a = (await walkTree()).get('tree/a.txt')!;
+    await link(a.local, join(outside, 'second-name.txt'));
+    try {
+      await expect(openUploadSource(a.local, [root], { checked: a.id })).rejects.toThrow(/hard links/);
+      const allowed = await openUploadSource(a.local, [root], { checked: a.id, allowHardlinks: true });
+      await allowed.handle.close();
+    } finally {
+      await rm(join(outside, 'second-name.txt'));
+    }
+  });
+
+  it('a walked folder that is a symlink by the time it is listed is refused', async () => {
+    const sub = join(root, 'tree', 'sub');
+    await rename(sub, join(base, 'sub-aside'));
+    await symlink(join(outside, 'sub'), sub);
+    try {
+      // readdir sees a symlink, not a folder: skipped, never followed.
+      expect([...(await walkTree()).keys()]).toEqual(['tree/a.txt']);
+      await expect(walkLocalSources(sub, false)).rejects.toThrow(/changed while it was being used/);
+    } finally {
+      await rm(sub);
+      await rename(join(base, 'sub-aside'), sub);
+    }
+  });
+});
+
+// A folder download checks each folder once when it makes it; each file's temp and landing are
+// then checked against it (the kernel's path of the temp, the folder's identity, the temp's name).
+describe('a folder checked once, each download landing checked against it (L1)', () => {
+  let base: string;
+  let root: string;
+  let outside: string;
+  beforeAll(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), 'olares-mcp-land-')));
+    root = join(base, 'root');
+    outside = join(base, 'outside');
+    await mkdir(root);
+    await mkdir(outside);
+  });
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('a folder swapped for a symlink before a temp is made: refused, nothing left outside', async () => {
+    const folder = await ensureLocalFolder(join(root, 'a'), [root]);
+    await rename(folder.path, join(base, 'a-aside'));
+    await symlink(outside, folder.path);
+    try {
+      await expect(createDownloadTemp(targetIn(folder, 'x.bin'))).rejects.toThrow(
+        /changed while it was being used/,
+      );
+      expect(await readdir(outside)).toEqual([]);
+    } finally {
+      await rm(folder.path);
+      await rename(join(base, 'a-aside'), folder.path);
+    }
+  });
+
+  it('a folder replaced by another real folder at the same path: refused before and at landing', async () => {
+    const folder = await ensureLocalFolder(join(root, 'b'), [root]);
+    const temp = await createDownloadTemp(targetIn(folder, 'y.bin'));
+    await temp.handle.write('bytes');
+    await rename(folder.path, join(base, 'b-aside'));
+    await mkdir(folder.path);
+    try {
+      await expect(landDownload(temp, targetIn(folder, 'y.bin'), false)).rejects.toThrow(
+        /changed while it was being used/,
+      );
+      await expect(createDownloadTemp(targetIn(folder, 'z.bin'))).rejects.toThrow(
+        /changed while it was being used/,
+      );
+      await discardDownloadTemp(temp);
+    } finally {
+      await temp.handle.close();
+    }
+    expect(await readdir(folder.path)).toEqual([]);
+    expect(await readdir(join(base, 'b-aside'))).toEqual([]);
+  });
+
+  it('a checked folder moved out of the roots behind a symlink: refused before a temp is made', async () => {
+    await mkdir(join(root, 'p'));
+    const folder = await ensureLocalFolder(join(root, 'p', 'q'), [root]);
+    await rename(join(root, 'p'), join(outside, 'p-moved'));
+    await symlink(join(outside, 'p-moved'), join(root, 'p'));
+    try {
+      await expect(createDownloadTemp(targetIn(folder, 'x.bin'))).rejects.toThrow(
+        /changed while it was being used/,
+      );
+      expect(await readdir(join(outside, 'p-moved', 'q'))).toEqual([]);
+    } finally {
+      await rm(join(root, 'p'));
+      await rename(join(outside, 'p-moved'), join(root, 'p'));
+    }
+  });
+
+  it('an unraced landing in a checked folder leaves the file and no temp', async () => {
+    const folder = await ensureLocalFolder(join(root, 'c'), [root]);
+    const temp = await createDownloadTemp(targetIn(folder, 'w.bin'));
+    await temp.handle.write('whole');
+    await landDownload(temp, targetIn(folder, 'w.bin'), false);
+    await temp.handle.close();
+    expect(await readdir(folder.path)).toEqual(['w.bin']);
+    expect(await readFile(join(folder.path, 'w.bin'), 'utf8')).toBe('whole');
   });
 });

@@ -1,8 +1,8 @@
 // The files service's resumable upload in the simulator (docs/wire/files.md#chunked-uploads): how much of a file
 // arrived, node-bound upload links, and the chunks that land on them (or on seafile's upload-aj).
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, truncate } from 'node:fs/promises';
+import { createWriteStream, fstatSync } from 'node:fs';
+import { type FileHandle, mkdir, open, rename, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type SimRequest, sendJson, sendText } from '../http.js';
 import { ChunkError, receiveMultipart } from '../multipart.js';
@@ -67,6 +67,29 @@ export function registerUpload(sim: Simulator, s: FilesState) {
   );
 }
 
+/**
+ * The partial file of an upload, open for appending (created empty when new); its folder is
+ * made only when it is missing, not once per chunk.
+ */
+async function openPartial(partial: string): Promise<FileHandle> {
+  try {
+    return await open(partial, 'a');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(partial), { recursive: true });
+    return open(partial, 'a');
+  }
+}
+
+/** Moves a whole partial file into place; the folders on the way are made when missing (MkdirAll). */
+async function landPartial(partial: string, dir: string, name: string) {
+  await rename(partial, join(dir, name)).catch(async (err) => {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dir, { recursive: true });
+    await rename(partial, join(dir, name));
+  });
+}
+
 const receiveChunk = async (sim: Simulator, s: FilesState, links: UploadLinks, r: SimRequest, id: string) => {
   const { diskPath, partialPath, master, newTask } = s;
   const { req, res, user } = r;
@@ -85,6 +108,7 @@ const receiveChunk = async (sim: Simulator, s: FilesState, links: UploadLinks, r
   if (!parentLoc || !(await statOf(parentLoc.full))?.isDirectory())
     return refuse(500, 'parent dir is not exist or is not a dir');
   let partial = '';
+  let writing = false;
   let received: { fields: Record<string, string>; fileBytes: number };
   try {
     // The file part streams to disk at its offset; only the small fields are held in memory.
@@ -92,14 +116,19 @@ const receiveChunk = async (sim: Simulator, s: FilesState, links: UploadLinks, r
       const name = fields.resumableFilename;
       if (!name) throw new ChunkError('resumableFilename must come before the file part');
       partial = await partialPath(user!, link.parentDir, `${fields.relative_path ?? ''}${name}`);
-      await mkdir(dirname(partial), { recursive: true });
-      const have = (await statOf(partial))?.size ?? 0;
-      if (start > have) throw new ChunkError(`chunk starts at ${start} but only ${have} bytes arrived`);
-      if (start < have) await truncate(partial, start); // a re-sent chunk replaces what was there
-      return createWriteStream(partial, { flags: 'a', highWaterMark: 1024 * 1024 });
+      const file = await openPartial(partial);
+      const have = fstatSync(file.fd).size;
+      if (start > have) {
+        await file.close();
+        throw new ChunkError(`chunk starts at ${start} but only ${have} bytes arrived`);
+      }
+      if (start < have) await file.truncate(start); // a re-sent chunk replaces what was there
+      writing = true;
+      return createWriteStream(partial, { fd: file, highWaterMark: 1024 * 1024 });
     });
   } catch (err) {
-    if (partial) await truncate(partial, start).catch(() => {}); // forget a half-received chunk
+    // Forget a half-received chunk; a refused one wrote nothing (and must not pad the file).
+    if (writing) await truncate(partial, start).catch(() => {});
     if (err instanceof ChunkError) return refuse(500, err.message);
     if (!res.headersSent && !req.destroyed)
       return refuse(400, `bad multipart body: ${(err as Error).message}`);
@@ -114,11 +143,10 @@ const receiveChunk = async (sim: Simulator, s: FilesState, links: UploadLinks, r
   if (end + 1 < total) return sendJson(res, 200, { success: true });
   const dirLoc = await diskPath(user!, link.parentDir + (received.fields.relative_path ?? ''), true);
   if (!dirLoc) return sendJson(res, 400, { error: 'bad relative_path' });
-  await mkdir(dirLoc.full, { recursive: true });
   // Never an overwrite: a taken name gets a version suffix (upload/operations.go AddVersionSuffix).
   let landed = name;
   for (let n = 1; await statOf(join(dirLoc.full, landed)); n++) landed = versionSuffixed(name, n);
-  await rename(partial, join(dirLoc.full, landed));
+  await landPartial(partial, dirLoc.full, landed);
   // Seafile's upload-aj answers {name, id, size}; the files pod adds its upload state.
   const fileId = randomBytes(8).toString('hex');
   const item = link.parentDir.startsWith('/sync/')

@@ -9,18 +9,8 @@
 // gap between a check and an open. macOS gets O_NOFOLLOW and the device/inode checks; Windows
 // has no O_NOFOLLOW (0 below) and relies on the device/inode (file index) checks.
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import {
-  type FileHandle,
-  link,
-  lstat,
-  open,
-  readlink,
-  realpath,
-  rename,
-  stat,
-  unlink,
-} from 'node:fs/promises';
+import { constants, fstatSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { type FileHandle, link, lstat, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
 import { insideAny, type LocalIdentity, outsideRoots, refuseHardlink } from './localPaths.js';
@@ -38,11 +28,19 @@ export class LocalPathChangedError extends OlaresMcpError {
 
 const sameId = (a: LocalIdentity, b: LocalIdentity) => a.dev === b.dev && a.ino === b.ino;
 
-/** Where the kernel says an open file is (Linux); undefined where it cannot tell. */
-async function kernelPath(handle: FileHandle): Promise<string | undefined> {
+/**
+ * Where the kernel says an open file is (Linux): a read of /proc, which never blocks on a disk,
+ * so it is asked in place rather than through the thread pool.
+ */
+function kernelPathNow(fd: number): string | undefined {
   if (process.platform !== 'linux') return undefined;
-  const p = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
-  return p?.startsWith('/') ? p.replace(/ \(deleted\)$/, '') : undefined;
+  let p: string | undefined;
+  try {
+    p = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+  return p.startsWith('/') ? p.replace(/ \(deleted\)$/, '') : undefined;
 }
 
 /** An upload source, open for reading. Close `handle` when done. */
@@ -54,37 +52,47 @@ export interface OpenedSource {
 /**
  * Opens a local file to upload: `real` must be a real path inside `roots` (as resolveLocalSource
  * or a directory walk from it gives). Refuses anything that is not that same regular file.
+ * `checked` is the identity a walk already took from the file's checked folder: then only the
+ * open and its own checks touch the file system (O_NOFOLLOW, fstat against `checked`, and on
+ * Linux where the kernel says the descriptor is), so a folder of small files pays per folder,
+ * not per file, for the path walk.
  */
 export async function openUploadSource(
   real: string,
   roots: string[],
-  opts: { allowHardlinks?: boolean } = {},
+  opts: { allowHardlinks?: boolean; checked?: LocalIdentity } = {},
 ): Promise<OpenedSource> {
   if (!insideAny(roots, real)) throw outsideRoots(real, roots);
-  if ((await realpath(real).catch(() => undefined)) !== real)
-    throw new LocalPathChangedError(`local file "${real}"`);
-  const checked = await stat(real, { bigint: true });
+  const checked = opts.checked ?? (await checkedSource(real));
   const handle = await open(real, constants.O_RDONLY | O_NOFOLLOW).catch((err) => {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP')
       throw new LocalPathChangedError(`local file "${real}"`);
     throw err;
   });
   try {
-    const st = await handle.stat({ bigint: true });
+    // An fstat and a /proc read of an open descriptor are answered from memory: asked in place,
+    // they spare a small file two trips through the thread pool.
+    const st = fstatSync(handle.fd, { bigint: true });
     if (!st.isFile()) throw new InvalidInputError(`local path "${real}" is not a regular file`);
     if (!sameId(st, checked)) throw new LocalPathChangedError(`local file "${real}"`);
-    const where = await kernelPath(handle);
+    const where = kernelPathNow(handle.fd);
     if (where !== undefined && where !== real) throw new LocalPathChangedError(`local file "${real}"`);
     // Where the kernel cannot say, the path must still lead, symlink-free, to the open file.
-    const again = await stat(real, { bigint: true }).catch(() => undefined);
-    if (!again || !sameId(again, st) || (await realpath(real).catch(() => undefined)) !== real)
-      throw new LocalPathChangedError(`local file "${real}"`);
+    if (where === undefined) await checkedSource(real, st);
     refuseHardlink(real, st.nlink, opts.allowHardlinks);
     return { handle, size: Number(st.size) };
   } catch (err) {
     await handle.close();
     throw err;
   }
+}
+
+/** `real` is still its own real path (no symlink on the way), and the file `expected` if given. */
+async function checkedSource(real: string, expected?: LocalIdentity): Promise<LocalIdentity> {
+  const st = await stat(real, { bigint: true }).catch(() => undefined);
+  if (!st || (expected && !sameId(st, expected)) || (await realpath(real).catch(() => undefined)) !== real)
+    throw new LocalPathChangedError(`local file "${real}"`);
+  return st;
 }
 
 /** Where a download is being written before it lands. */
@@ -106,17 +114,63 @@ async function assertSameFolder(target: CheckedTarget): Promise<void> {
   if (!st || !sameId(st, target.parentId)) throw new LocalPathChangedError(`local folder "${target.parent}"`);
 }
 
-/** The temp file is still ours and still in the checked folder. */
-async function assertTempInPlace(temp: DownloadTemp, target: CheckedTarget): Promise<void> {
+/** assertSameFolder asked in place: realpath (libuv's, one call) and stat of a folder. */
+function sameFolderNow(target: CheckedTarget): boolean {
+  let real: string;
+  try {
+    real = realpathSync.native(target.parent);
+  } catch {
+    return false;
+  }
+  const st = real === target.parent ? statNow(real) : undefined;
+  return st !== undefined && sameId(st, target.parentId);
+}
+
+/** stat/lstat answered in place; undefined for a path that leads nowhere (gone, ENOTDIR, ELOOP). */
+function statNow(p: string, follow = true) {
+  try {
+    return (follow ? statSync : lstatSync)(p, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+const lstatNow = (p: string) => statNow(p, false);
+
+/**
+ * On Linux, whether the temp file is in the checked folder, from where the kernel says its
+ * descriptor is (a canonical path: no symlink can hide in it), the folder's identity and the
+ * temp's name: metadata answered from memory, so asked in place, without a realpath walk or a
+ * thread-pool trip per file. undefined where the kernel cannot say.
+ */
+function tempInFolderNow(temp: DownloadTemp, target: CheckedTarget): boolean | undefined {
+  const where = kernelPathNow(temp.handle.fd);
+  if (where === undefined) return undefined;
+  const folder = statNow(target.parent);
+  const named = lstatNow(temp.path);
+  return (
+    path.dirname(where) === target.parent &&
+    folder !== undefined &&
+    sameId(folder, target.parentId) &&
+    named !== undefined &&
+    sameId(named, temp.id)
+  );
+}
+
+/** The temp file is still ours and still in the checked folder, which is still the checked one. */
+async function assertTempInFolder(temp: DownloadTemp, target: CheckedTarget): Promise<void> {
+  const now = tempInFolderNow(temp, target);
+  if (now === false) throw new LocalPathChangedError(`local folder "${target.parent}"`);
+  if (now === true) return;
+  await assertSameFolder(target);
   const st = await lstat(temp.path, { bigint: true }).catch(() => undefined);
-  const where = await kernelPath(temp.handle);
-  if (!st || !sameId(st, temp.id) || (where !== undefined && path.dirname(where) !== target.parent))
-    throw new LocalPathChangedError(`local folder "${target.parent}"`);
+  if (!st || !sameId(st, temp.id)) throw new LocalPathChangedError(`local folder "${target.parent}"`);
 }
 
 /** Creates the temp file a download is written to, beside the target in its checked folder. */
 export async function createDownloadTemp(target: CheckedTarget): Promise<DownloadTemp> {
-  await assertSameFolder(target);
+  // Before anything is created: the folder's path is still its real path and names the checked
+  // folder (asked in place: metadata reads), so no temp is ever made outside it.
+  if (!sameFolderNow(target)) throw new LocalPathChangedError(`local folder "${target.parent}"`);
   const tmp = path.join(
     target.parent,
     `.${path.basename(target.path)}.olares-download-${randomBytes(4).toString('hex')}`,
@@ -126,11 +180,10 @@ export async function createDownloadTemp(target: CheckedTarget): Promise<Downloa
     constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW,
     0o600,
   );
-  const st = await handle.stat({ bigint: true });
+  const st = fstatSync(handle.fd, { bigint: true });
   const temp = { path: tmp, handle, id: { dev: st.dev, ino: st.ino } };
   try {
-    await assertTempInPlace(temp, target);
-    await assertSameFolder(target);
+    await assertTempInFolder(temp, target);
   } catch (err) {
     await discardDownloadTemp(temp);
     await handle.close();
@@ -141,11 +194,12 @@ export async function createDownloadTemp(target: CheckedTarget): Promise<Downloa
 
 /**
  * Moves a finished download to its final name, after checking the folder is still the one that
- * was checked. Without `overwrite`, link() refuses a name that appeared meanwhile.
+ * was checked. Without `overwrite`, link() refuses a name that appeared meanwhile. The checks
+ * read metadata in place; the link, rename and unlink change the disk and go through the thread
+ * pool (in place they measured no faster and would stall the other transfers).
  */
 export async function landDownload(temp: DownloadTemp, target: CheckedTarget, overwrite: boolean) {
-  await assertSameFolder(target);
-  await assertTempInPlace(temp, target);
+  await assertTempInFolder(temp, target);
   if (overwrite) {
     await rename(temp.path, target.path);
     return;
@@ -165,10 +219,10 @@ export async function landDownload(temp: DownloadTemp, target: CheckedTarget, ov
  * must not make us delete someone else's file under the same name. Never throws.
  */
 export async function discardDownloadTemp(temp: DownloadTemp): Promise<void> {
-  const candidates = new Set([await kernelPath(temp.handle), temp.path]);
+  const candidates = new Set([kernelPathNow(temp.handle.fd), temp.path]);
   for (const p of candidates) {
     if (!p) continue;
-    const st = await lstat(p, { bigint: true }).catch(() => undefined);
+    const st = lstatNow(p);
     if (st && sameId(st, temp.id)) await unlink(p).catch(() => {});
   }
 }

@@ -2,11 +2,13 @@
 // made inside the local roots, each checked after it is made (a real directory, not a symlink,
 // where it was asked for), so the files landed in them by localFiles.ts stay inside the roots.
 // Names come from the box's listings: a name that is not one plain path segment is refused.
-import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
+// The local side of a folder upload is walked here too: each folder is checked once (its real
+// path is the path walked), each file is lstat-ed once for the identity its open must match.
+import { lstat, mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { LocalPathChangedError } from './localFiles.js';
-import { absoluteLocal, insideAny, type LocalIdentity, outsideRoots } from './localPaths.js';
+import { absoluteLocal, insideAny, type LocalIdentity, outsideRoots, refuseHardlink } from './localPaths.js';
 
 /** A local folder that was made or found, checked, with the identity later checks compare. */
 export interface CheckedFolder {
@@ -71,4 +73,52 @@ export async function ensureLocalFolder(dir: string, roots: string[]): Promise<C
 /** A file's landing spot in a checked folder, in the shape localFiles.ts takes. */
 export function targetIn(folder: CheckedFolder, name: string) {
   return { path: path.join(folder.path, name), parent: folder.path, parentId: folder.id };
+}
+
+/** A file a folder upload sends: its checked identity goes to openUploadSource. */
+export interface LocalSourceFile {
+  local: string;
+  size: number;
+  /** Path below the walked folder's parent, `/`-separated: `<folder>/<sub>/<name>`. */
+  relativePath: string;
+  id: LocalIdentity;
+}
+
+/** lstat-s run at once while a folder is walked: the thread pool has 4 threads, keep it busy. */
+const STAT_BATCH = 32;
+
+/**
+ * Every regular file below `root` (a real path inside the roots, as resolveLocalSource gives).
+ * Symlinks are skipped, never followed; a folder whose real path is no longer the walked one,
+ * or a file that stopped being a regular file while listed, is refused.
+ */
+export async function walkLocalSources(root: string, allowHardlinks: boolean): Promise<LocalSourceFile[]> {
+  const out: LocalSourceFile[] = [];
+  const base = path.basename(root);
+  const folders = [{ dir: root, rel: base }];
+  for (let next = folders.shift(); next; next = folders.shift()) {
+    const { dir, rel } = next;
+    if ((await realpath(dir).catch(() => undefined)) !== dir)
+      throw new LocalPathChangedError(`local folder "${dir}"`);
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const d of entries)
+      if (d.isDirectory()) folders.push({ dir: path.join(dir, d.name), rel: `${rel}/${d.name}` });
+    const files = entries.filter((d) => d.isFile());
+    for (let i = 0; i < files.length; i += STAT_BATCH) {
+      const batch = files.slice(i, i + STAT_BATCH).map(async (d) => {
+        const local = path.join(dir, d.name);
+        const st = await lstat(local, { bigint: true });
+        if (!st.isFile()) throw new LocalPathChangedError(`local file "${local}"`);
+        refuseHardlink(local, st.nlink, allowHardlinks);
+        return {
+          local,
+          size: Number(st.size),
+          relativePath: `${rel}/${d.name}`,
+          id: { dev: st.dev, ino: st.ino },
+        };
+      });
+      out.push(...(await Promise.all(batch)));
+    }
+  }
+  return out;
 }

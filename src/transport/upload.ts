@@ -54,7 +54,11 @@ const freePairs: Buffer[][] = [];
 const MAX_FREE_PAIRS = 4;
 const takePair = () => freePairs.pop() ?? [Buffer.allocUnsafe(PIECE_BYTES), Buffer.allocUnsafe(PIECE_BYTES)];
 
-/** Reads the whole range into one buffer (small bodies on pooled connections). */
+/**
+ * Reads the whole range into one buffer (small bodies on pooled connections). Through the thread
+ * pool: read in place it measured no faster on a loaded 2-core machine, and a read that blocks
+ * stalls every other transfer.
+ */
 export async function readBody(body: FileRangeBody): Promise<Buffer> {
   const out = Buffer.allocUnsafe(bodyLength(body));
   body.head.copy(out, 0);

@@ -16,6 +16,7 @@ import {
   resolveLocalFolder,
   targetIn,
 } from '../localFolders.js';
+import type { LocalIdentity } from '../localPaths.js';
 import { humanBytes } from './shared.js';
 
 /** Files in flight at once: enough to hide per-request latency, few enough for a small box. */
@@ -91,6 +92,8 @@ export interface UploadItem {
   local: string;
   size: number;
   relativePath: string; // name, or <dir>/<sub>/<name> for directory uploads
+  /** The identity taken when the file was checked: the open must find this very file. */
+  id: LocalIdentity;
 }
 
 /** Where the files go, as docs/wire/files.md#upload-destinations maps it. */
@@ -182,7 +185,10 @@ async function uploadOne(
   const sent = counter(shared.progress, () => `${item.relativePath}: ${humanBytes(item.size)}`);
   let resumedFrom = 0;
   // Opened once after the check; every chunk and every retry reads this descriptor.
-  const opened = await openUploadSource(item.local, dest.roots, { allowHardlinks: dest.allowHardlinks });
+  const opened = await openUploadSource(item.local, dest.roots, {
+    allowHardlinks: dest.allowHardlinks,
+    checked: item.id,
+  });
   try {
     await hooks.retry(`upload ${item.relativePath}`, ctx.signal, async (attempt) => {
       // A file smaller than a chunk always starts at chunk 0 (docs/wire/files.md#chunked-uploads step 2): no probe.

@@ -1,7 +1,6 @@
 // files_upload: a local file or folder, chunked and resumable; a taken name is refused, or with
 // overwrite uploaded beside and swapped in (the box never overwrites).
-import { readdir, stat as statFile } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError, OlaresMcpError } from '../../errors.js';
 import {
@@ -16,41 +15,14 @@ import {
 import { MUTATE } from '../annotations.js';
 import type { ToolContext } from '../context.js';
 import { defineTool } from '../defineTool.js';
-import { refuseHardlink, resolveLocalSource } from '../localPaths.js';
+import { walkLocalSources } from '../localFolders.js';
+import { resolveLocalSource } from '../localPaths.js';
 import { humanBytes, waitForTask, withRetries } from './shared.js';
-import { uploadItems } from './transfers.js';
+import { type UploadItem, uploadItems } from './transfers.js';
 
 function chunkBytes(env: NodeJS.ProcessEnv): number {
   const n = Number(env.OLARES_UPLOAD_CHUNK_BYTES);
   return Number.isInteger(n) && n >= 1024 && n <= DEFAULT_CHUNK_BYTES ? n : DEFAULT_CHUNK_BYTES;
-}
-
-interface UploadItem {
-  local: string;
-  size: number;
-  relativePath: string; // name, or <dir>/<sub>/<name> for directory uploads
-}
-
-async function walkLocal(root: string, allowHardlinks: boolean): Promise<UploadItem[]> {
-  const out: UploadItem[] = [];
-  const base = basename(root);
-  const walk = async (dir: string) => {
-    for (const d of await readdir(dir, { withFileTypes: true })) {
-      const full = join(dir, d.name);
-      if (d.isDirectory()) await walk(full);
-      else if (d.isFile()) {
-        const st = await statFile(full);
-        refuseHardlink(full, st.nlink, allowHardlinks);
-        out.push({
-          local: full,
-          size: st.size,
-          relativePath: `${base}/${relative(root, full).split(sep).join('/')}`,
-        });
-      }
-    }
-  };
-  await walk(root);
-  return out;
 }
 
 /**
@@ -129,12 +101,13 @@ export const filesUpload = defineTool({
         `remote folder ${folder.display} does not exist. Fix: create it with files_mkdir first`,
       );
     const items = source.isDir
-      ? await walkLocal(source.path, allowHardlinks)
+      ? await walkLocalSources(source.path, allowHardlinks)
       : [
           {
             local: source.path,
             size: source.size,
             relativePath: intoFolder ? basename(source.path) : dest.name,
+            id: source.id,
           },
         ];
     const existing = await existingRemoteNames(files, folder, items, ctx.signal);
