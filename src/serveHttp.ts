@@ -234,6 +234,16 @@ async function isOwnerPrincipal(
  * discovery and the handshake pass (the list then holds only these two).
  */
 const UNBOUND_TOOLS = new Set(['profile_login', 'profile_list']);
+/** The methods that reach them (both eras' handshakes, listing, calling); anything else waits for the binding. */
+const UNBOUND_METHODS = new Set(['initialize', 'ping', 'server/discover', 'tools/list', 'tools/call']);
+
+/** The request methods of a JSON-RPC body (one message or a batch); responses have none. */
+function methodsOf(body: unknown): string[] {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages
+    .map((m) => (m && typeof m === 'object' ? (m as { method?: unknown }).method : undefined))
+    .filter((m): m is string => typeof m === 'string');
+}
 
 async function unboundRefusal(request: Request, principal: Principal): Promise<Response | undefined> {
   let body: unknown;
@@ -242,12 +252,17 @@ async function unboundRefusal(request: Request, principal: Principal): Promise<R
   } catch {
     return undefined; // not JSON: the MCP handler answers the parse error, and calls nothing
   }
-  const refused = calledTools(body).filter((name) => !name || !UNBOUND_TOOLS.has(name));
+  const refused = [
+    ...calledTools(body)
+      .filter((name) => !name || !UNBOUND_TOOLS.has(name))
+      .map((name) => name ?? '(no name)'),
+    ...methodsOf(body).filter((m) => !UNBOUND_METHODS.has(m) && !m.startsWith('notifications/')),
+  ];
   if (!refused.length) return undefined;
   return Response.json(
     {
       error: 'access_denied',
-      error_description: `this token's principal (iss ${principal.iss}, sub ${principal.sub}) is not bound to the owner of this server, so it may call only profile_login and profile_list (${refused.map((n) => n ?? '(no name)').join(', ')} refused). Fix: call profile_login and have the owner sign in on the connect page it links to, or the owner runs \`olares-mcp remote bind --iss ${principal.iss} --sub ${principal.sub}\` where the server's state lives`,
+      error_description: `this token's principal (iss ${principal.iss}, sub ${principal.sub}) is not bound to the owner of this server, so it may call only profile_login and profile_list (${refused.join(', ')} refused). Fix: call profile_login and have the owner sign in on the connect page it links to, or the owner runs \`olares-mcp remote bind --iss ${principal.iss} --sub ${principal.sub}\` where the server's state lives`,
     },
     { status: 403 },
   );

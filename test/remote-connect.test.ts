@@ -72,6 +72,10 @@ async function client(url: string, token: string, capabilities: Record<string, u
 
 /** A tools/call posted by hand: the binding check answers before any MCP handshake matters. */
 function rawCall(url: string, token: string, name: string) {
+  return rawRequest(url, token, { method: 'tools/call', params: { name, arguments: {} } });
+}
+
+function rawRequest(url: string, token: string, message: { method: string; params?: unknown }) {
   return fetch(url, {
     method: 'POST',
     headers: {
@@ -79,7 +83,7 @@ function rawCall(url: string, token: string, name: string) {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, ...message }),
   });
 }
 
@@ -128,6 +132,9 @@ describe('serve --http --connect-port (file state)', () => {
     const refused = await rawCall(replica.url, token, 'files_ls');
     expect(refused.status).toBe(403);
     expect(await refused.text()).toMatch(/may call only profile_login and profile_list .*call profile_login/);
+    const otherMethod = await rawRequest(replica.url, token, { method: 'resources/list', params: {} });
+    expect(otherMethod.status).toBe(403);
+    expect(await otherMethod.text()).toContain('resources/list refused');
 
     const other: any = await early.callTool({
       name: 'profile_login',
