@@ -8,6 +8,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyHttp } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ownerOf } from '../src/auth/connect.js';
 import { FileSealedRecords } from '../src/auth/fileRecords.js';
@@ -207,6 +210,20 @@ describe('serve --http --connect-port (file state)', () => {
     expect((await rawCall(replica.url, token, 'files_ls')).status).toBe(403);
   });
 
+  it('gives a 2025-era client (served statelessly) the link in the result', async () => {
+    const legacy = new LegacyClient({ name: 'connect-legacy', version: '0' }, { capabilities: {} });
+    const headers = { authorization: `Bearer ${await sign('agent-legacy')}` };
+    await legacy.connect(new LegacyHttp(new URL(replica.url), { requestInit: { headers } }));
+    const names = (await legacy.listTools()).tools.map((t) => t.name).sort();
+    expect(names).toEqual(['profile_list', 'profile_login']);
+    const login: any = await legacy.callTool({ name: 'profile_login', arguments: { olaresId: OWNER } });
+    await legacy.close();
+    expect(login.isError, textOf(login)).toBeFalsy();
+    expect(login.structuredContent.loginUrl.startsWith(`${replica.connectBase}/connect/`)).toBe(true);
+    expect(textOf(login)).toContain(login.structuredContent.loginUrl);
+    expect((await pageRequest(login.structuredContent.loginUrl)).html).toMatch(/<b>agent-legacy<\/b>/);
+  });
+
   it('hands the link out as a URL request to a 2026-07-28 client that declares URL mode', async () => {
     const token = await sign('agent-d');
     const c = await client(replica.url, token, { elicitation: { url: {} } });
@@ -274,6 +291,17 @@ describe.skipIf(redisSkipReason)('serve --http --connect-port (two replicas, one
     const login: any = await c.callTool({ name: 'profile_login', arguments: { olaresId: OWNER } });
     await c.close();
     const link: string = login.structuredContent.loginUrl;
+    // The store holds the record sealed under a hash: neither the link's id nor the owner in clear.
+    const store = new Redis({ host: redis.host, port: redis.port, password: redis.password });
+    const linkId = link.split('/connect/')[1];
+    const stored = await store.keys('*');
+    const values = await Promise.all(stored.map((k) => store.getBuffer(k)));
+    await store.quit();
+    expect(stored.some((k) => k.includes('pending'))).toBe(true);
+    for (const text of [...stored, ...values.map(String)]) {
+      expect(text).not.toContain(linkId);
+      expect(text).not.toContain('agent-r');
+    }
     const viaTwo = link.replace(one.connectBase, two.connectBase);
     expect(viaTwo).not.toBe(link);
     const first = await submitStep(viaTwo, 'password', box.password(OWNER));
