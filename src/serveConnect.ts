@@ -70,8 +70,9 @@ export async function listenConnect(
       server.on('request', toNodeHandler({ fetch: route }, { maxRequestBodySize: MAX_CONNECT_BODY_BYTES }));
     },
     close() {
+      // A sign-in being checked finishes (requestTimeout bounds it): cut off, its link would be lost.
       server.close();
-      server.closeAllConnections();
+      server.closeIdleConnections();
     },
   };
 }

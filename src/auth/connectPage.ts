@@ -29,7 +29,7 @@ const gone = () =>
   page(
     410,
     'Link used or expired',
-    '<p>This connect link was used, has expired or was locked after too many attempts. Ask your agent for a new one (profile_login).</p>',
+    '<p>This connect link was used, has expired or was locked after too many attempts; or a submission from another tab is being checked right now (then reload in a moment). Otherwise ask your agent for a new one (profile_login).</p>',
   );
 
 interface Visit {
