@@ -1,10 +1,12 @@
 // `npm run docs` writes what is generated from the code: README's tool table and configuration
-// table (between their markers) and manifest.json's tool list. `npm run docs -- --check` writes
+// table (between their markers), manifest.json's tool list and the tool catalog
+// (src/tools/catalog.ts). `npm run docs -- --check` writes
 // nothing and fails when any of them is stale (CI runs it).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VARIABLES } from '../src/config.js';
-import { TOOLSETS, toolsOf } from '../src/tools/toolsets.js';
+import { catalogEntryOf } from '../src/tools/listing.js';
+import { allTools, TOOLSETS, toolsOf } from '../src/tools/toolsets.js';
 
 const root = join(import.meta.dirname, '..');
 const check = process.argv.includes('--check');
@@ -63,6 +65,8 @@ manifest.tools = TOOLSETS.flatMap((t) => toolsOf(t.id)).map((d) => ({
   description: d.description,
 }));
 write('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+
+write('src/tools/catalog.json', `${JSON.stringify(allTools.map(catalogEntryOf), null, 2)}\n`);
 
 if (check && stale.length) {
   process.stderr.write(`docs are stale: ${stale.join(', ')}. Fix: npm run docs, and commit the result\n`);

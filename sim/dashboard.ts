@@ -1,6 +1,7 @@
 // Dashboard host of the simulator: the endpoints `olares-cli dashboard overview` reads
 // (docs/wire/cluster.md#dashboard): identity, cluster and user monitoring, the app ranking.
 import { appDetail } from './cluster.js';
+import { registerDashboardViews } from './dashboardViews.js';
 import { sendJson } from './http.js';
 import type { Simulator } from './server.js';
 
@@ -97,6 +98,7 @@ export function registerDashboard(sim: Simulator) {
   sim.route('dashboard', 'GET', '/capi/app/detail', (r) => sendJson(r.res, 200, appDetail(r.user!)));
   registerClusterMonitoring(sim);
   registerAppMonitoring(sim);
+  registerDashboardViews(sim);
 }
 
 /** Cluster and per-user series, and what a sub-account is refused. */

@@ -5,6 +5,7 @@
 // details without raw_data (market main) and the user count the cascade rule reads. The state
 // and its clock are in sim/marketState.ts.
 import { readJson, type SimRequest, sendJson } from './http.js';
+import { registerClone } from './marketClone.js';
 import {
   CANCELLABLE_STOP,
   CANCELLABLE_TEARDOWN,
@@ -30,6 +31,7 @@ export function registerMarket(sim: Simulator) {
   registerCancel(sim, m);
   registerUninstallAndUpgrade(sim, m);
   registerLifecycle(sim, m);
+  registerClone(sim, m);
 }
 
 function registerReads(sim: Simulator, m: MarketSim) {
@@ -65,8 +67,8 @@ function registerReads(sim: Simulator, m: MarketSim) {
       version: row.version,
       status: {
         name,
-        rawAppName: name,
-        title: CATALOG.find((a) => a.name === name)?.title,
+        rawAppName: row.rawAppName ?? name,
+        title: row.title ?? CATALOG.find((a) => a.name === name)?.title,
         state: row.state,
         opType: row.opType,
         progress: row.progress,
@@ -235,7 +237,24 @@ function registerLifecycle(sim: Simulator, m: MarketSim) {
     );
     sendJson(r.res, 200, {
       code: 200,
-      data: visible.map((u) => ({ name: u.local, olaresId: u.olaresId, ownerRole: u.role })),
+      // app-service UserInfo (handler_user.go, as olares-cli settings/users/list.go models it).
+      data: visible.map((u) => ({
+        uid: `uid-${u.local}`,
+        name: u.local,
+        display_name: u.local,
+        description: '',
+        email: '',
+        state: 'Created',
+        last_login_time: null,
+        creation_timestamp: 1_767_225_600,
+        avatar: '',
+        zone: `${u.local}.olares.com`,
+        terminusName: u.olaresId,
+        wizard_complete: true,
+        roles: [u.role === 'normal' ? 'normal' : u.role],
+        memory_limit: '8Gi',
+        cpu_limit: '4',
+      })),
       totals: visible.length,
     });
   });
@@ -264,6 +283,7 @@ const catalogDetail = (a: CatalogApp, rawData: boolean) => ({
       categories: a.categories,
       i18n: { 'en-US': { metadata: { title: a.title, description: `${a.title} on Olares` } } },
       entrances: [{ name: 'web', title: a.title, host: a.name, port: 80 }],
+      ...(a.multiInstance ? { options: { allowMultipleInstall: true } } : {}),
       // accelerator is not in the public ApplicationInfoEntry; only the newer backend may send it.
       accelerator: (a.computeModes ?? []).map((m) => ({ mode: m.computeType })),
       ...(a.clientServer
@@ -308,6 +328,16 @@ const GPU_BOUND_ELSEWHERE = {
   validation: { ok: false, code: 'device-vram-insufficient:gpu-0' },
 };
 
+/** A resume/restart body that binds only devices GPU_BOUND_ELSEWHERE lists as operable. */
+function bindsFreeGpu(body: { computeBinding?: Array<{ nodeName?: string; deviceId?: string }> }) {
+  const free = GPU_BOUND_ELSEWHERE.availability.nodes.flatMap((n) => n.devices.filter((d) => d.operable));
+  const chosen = Array.isArray(body.computeBinding) ? body.computeBinding : [];
+  return (
+    chosen.length > 0 &&
+    chosen.every((b) => free.some((d) => d.nodeName === b.nodeName && d.deviceId === b.deviceId))
+  );
+}
+
 const lifecycle = (m: MarketSim, op: 'stop' | 'resume' | 'restart') => async (r: SimRequest) => {
   const body = (await readJson<any>(r.req)) ?? {};
   m.record(r, op, body);
@@ -321,7 +351,7 @@ const lifecycle = (m: MarketSim, op: 'stop' | 'resume' | 'restart') => async (r:
     return sendJson(r.res, 404, { success: false, message: '404 page not found' });
   const row = m.userRows(r.user!.local).get(name);
   if (!row) return m.refuse(r.res);
-  if (op !== 'stop' && m.newer() && CATALOG.find((a) => a.name === name)?.gpuBinding)
+  if (op !== 'stop' && m.newer() && CATALOG.find((a) => a.name === name)?.gpuBinding && !bindsFreeGpu(body))
     return m.failedCheck(r, 'compute binding required', {
       type: 'computeBindingUnavailable',
       Data: GPU_BOUND_ELSEWHERE,

@@ -21,10 +21,18 @@ export interface CatalogApp {
   failsAt?: 'downloading' | 'installing';
   /** A client/server bundle: apiVersion v2 with sub-charts, one of them shared by every user. */
   clientServer?: boolean;
+  /** The manifest allows more instances (options.allowMultipleInstall): clone works. */
+  multiInstance?: boolean;
 }
 
 export const CATALOG: CatalogApp[] = [
-  { name: 'firefox', title: 'Firefox', versions: ['1.2.3', '1.3.0'], categories: ['Productivity'] },
+  {
+    name: 'firefox',
+    title: 'Firefox',
+    versions: ['1.2.3', '1.3.0'],
+    categories: ['Productivity'],
+    multiInstance: true,
+  },
   { name: 'jellyfin', title: 'Jellyfin', versions: ['10.9.1'], categories: ['Entertainment'] },
   {
     name: 'n8n',
@@ -73,6 +81,9 @@ export interface StateRow {
   reason: string;
   message: string;
   statusTime: string;
+  /** A clone: the catalog app it was made from, and its own desktop title. */
+  rawAppName?: string;
+  title?: string;
   /** States still to come, one per clock tick. */
   queue: Step[];
 }

@@ -10,6 +10,7 @@ import { registerDashboard } from './dashboard.js';
 import { registerFiles } from './files/index.js';
 import { type Handler, matchPattern, type Route, type Service, type SimRequest, sendJson } from './http.js';
 import { registerMarket } from './market.js';
+import { registerSettings } from './settings.js';
 import { demoUsers, makeUser, randomToken, type SimUser, type SimUserSpec } from './users.js';
 
 export interface SimOptions {
@@ -252,6 +253,7 @@ export class Simulator {
     registerMarket(this);
     registerCluster(this);
     registerDashboard(this);
+    registerSettings(this);
     this.server = createServer((req, res) => {
       this.dispatch(req, res).catch((err) => {
         if (!res.headersSent)

@@ -110,9 +110,9 @@ async function startEndpoint(
       const scopes = ctx.authInfo?.scopes ?? [];
       const bound = ctx.authInfo?.extra?.bound === true;
       return parts.buildServer(
-        (decl) =>
-          (bound || UNBOUND_TOOLS.has(decl.name)) &&
-          mayCall(scopes, { name: decl.name, readOnly: decl.annotations.readOnlyHint }),
+        (tool) =>
+          (bound || UNBOUND_TOOLS.has(tool.name)) &&
+          mayCall(scopes, { name: tool.name, readOnly: tool.annotations.readOnlyHint }),
       );
     },
     {

@@ -8,17 +8,15 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
-import { z } from 'zod';
 import packageJson from '../package.json' with { type: 'json' };
 import { checkUrlTemplate } from './auth/identity.js';
 import { AuthContext } from './auth/index.js';
 import { countDetachedPagesOf } from './auth/pendingLogins.js';
 import { ConfigError } from './config.js';
 import { liteJsonSchemaValidator } from './jsonSchemaLite.js';
-import { compactInputSchema } from './tools/argWords.js';
 import type { CallState } from './tools/callProtocol.js';
-import { type CallDeps, callTool, toolSchemas } from './tools/callTool.js';
-import { inputSchemaOf, type ToolDeclaration } from './tools/defineTool.js';
+import { type CallDeps, callTool } from './tools/callTool.js';
+import { type CatalogEntry, LISTED_OUTPUT_SCHEMA } from './tools/catalog.js';
 import { selectTools } from './tools/registry.js';
 
 const SERVER_NAME = 'olares-mcp';
@@ -43,9 +41,9 @@ A secret env variable an app needs (a key, a password): market_install {generate
 /** Everything one server process shares between its connections (stdio has one). */
 export interface ServerParts {
   auth: AuthContext;
-  tools: ToolDeclaration<any, any>[];
+  tools: CatalogEntry[];
   /** One McpServer with the tools `visible` keeps (all by default). */
-  buildServer(visible?: (decl: ToolDeclaration<any, any>) => boolean): McpServer;
+  buildServer(visible?: (tool: CatalogEntry) => boolean): McpServer;
 }
 
 /**
@@ -72,11 +70,6 @@ export function createServerParts(
     : undefined;
   if (templateProblem) throw new ConfigError(templateProblem);
   const tools = selectTools(auth.config).filter((t) => !opts.remote || !LOCAL_ONLY_TOOLS.has(t.name));
-  const listed = tools.map((decl) => ({
-    decl,
-    schemas: toolSchemas(decl),
-    inputJson: listedInputSchema(decl),
-  }));
   // The keys are read (or made) on the first confirmation, not at start: most sessions never ask.
   // In remote mode they come from the deployment's Secret, and the previous key still verifies.
   const ttlSeconds = Math.ceil(Math.max(10 * 60_000, auth.config.loginTtlMs) / 1000);
@@ -107,7 +100,7 @@ export function createServerParts(
     remote: opts.remote,
     connectBase: opts.connectBase,
   });
-  const buildServer = (visible: (decl: ToolDeclaration<any, any>) => boolean = () => true) => {
+  const buildServer = (visible: (tool: CatalogEntry) => boolean = () => true) => {
     const server = new McpServer(
       { name: SERVER_NAME, version: SERVER_VERSION, title: 'Olares' },
       {
@@ -122,44 +115,24 @@ export function createServerParts(
       },
     );
     const deps = callDeps(server);
-    for (const { decl, schemas, inputJson } of listed) {
-      if (!visible(decl)) continue;
+    for (const tool of tools) {
+      if (!visible(tool)) continue;
       server.registerTool(
-        decl.name,
+        tool.name,
         {
-          title: decl.title,
-          description: decl.description,
-          inputSchema: fromJsonSchema(inputJson, liteJsonSchemaValidator),
-          outputSchema: fromJsonSchema(LISTED_OUTPUT_SCHEMA, liteJsonSchemaValidator),
-          annotations: decl.annotations,
+          title: tool.title,
+          description: tool.description,
+          inputSchema: fromJsonSchema(tool.inputSchema as JsonSchemaType, liteJsonSchemaValidator),
+          outputSchema: fromJsonSchema(LISTED_OUTPUT_SCHEMA as JsonSchemaType, liteJsonSchemaValidator),
+          annotations: tool.annotations,
         },
-        (args: unknown, sdk: ServerContext) => callTool(deps, decl, schemas, args, sdk),
+        (args: unknown, sdk: ServerContext) => callTool(deps, tool.name, args, sdk),
       );
     }
     return server;
   };
   return { auth, tools, buildServer };
 }
-
-/**
- * Tool JSON is paid for in every agent's context, so what tools/list advertises is compact: no
- * `$schema`, no `additionalProperties: false`, no bounds that say nothing (argWords.ts), and an
- * output schema that only says "an object". Arguments and results are still checked against the
- * full zod declarations inside callTool.ts (the full shapes are in test/__toolsnaps__ and the
- * README). Measured by bench/tool-surface.ts.
- */
-function listedInputSchema(decl: ToolDeclaration<any, any>): JsonSchemaType {
-  const schema = z.toJSONSchema(inputSchemaOf(decl), { io: 'input', unrepresentable: 'any' }) as Record<
-    string,
-    any
-  >;
-  delete schema.$schema;
-  if (schema.additionalProperties === false) delete schema.additionalProperties;
-  compactInputSchema(schema);
-  return schema as JsonSchemaType;
-}
-
-const LISTED_OUTPUT_SCHEMA: JsonSchemaType = { type: 'object' };
 
 /**
  * Serves both protocol eras on stdio: a client that sends `initialize` (2025-06-18, 2025-11-25)

@@ -134,6 +134,11 @@ describe('secrets never leave the server process', () => {
     await ok('files_cp', { sources: ['drive/Home/Documents/welcome.txt'], destination: 'drive/Home/T/' });
     await ok('files_mv', { sources: ['drive/Home/T/welcome.txt'], destination: 'drive/Home/' });
     await ok('files_rm', { paths: ['drive/Home/T'], recursive: true });
+    await ok('files_archive', {
+      action: 'compress',
+      sources: ['drive/Home/Documents/welcome.txt'],
+      destination: 'drive/Home/w.zip',
+    });
     const { share } = await ok('files_share_create', { path: 'drive/Home/Documents', type: 'internal' });
     expect((await ok('files_share_list')).shares.map((x: any) => x.id)).toContain(share.id);
     await ok('files_share_remove', { ids: [share.id] });

@@ -12,7 +12,7 @@ import { makeBox, type TestBox } from './helpers/sim.js';
 import { eventually, gate } from './helpers/wait.js';
 
 const run = promisify(execFile);
-const CHILD = join(import.meta.dirname, 'fixtures', 'state-echo-calls.ts');
+const CHILD = join(import.meta.dirname, 'fixtures', 'echo-calls.ts');
 const REFRESH = 'POST /auth/api/refresh';
 const ID = 'bob@olares.com';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { inputSchemaOf } from '../src/tools/defineTool.js';
-import { allTools } from '../src/tools/registry.js';
+import { allTools } from '../src/tools/toolsets.js';
 import { connect, type McpSession } from './helpers/mcp.js';
 
 /** The advertised JSON plus the full result shape (tools/list only says `type: object`). */

@@ -54,6 +54,7 @@ const REPLAY_VARS: Record<string, (c: ReplayContext) => Promise<string> | string
 /** State a fixture's answer depends on, beyond the seeded files. */
 const SETUP: Record<string, (c: ReplayContext) => Promise<unknown>> = {
   'files/share-list.json': (c) => c.createShare(),
+  'files/archive-extract.json': (c) => c.compressWelcome(),
 };
 
 class ReplayContext {
@@ -83,6 +84,23 @@ class ReplayContext {
       `/files/upload/upload-link/olares/?file_path=${encodeURIComponent(parentDir)}`,
     );
     return (await res.text()).split('/').pop() ?? '';
+  }
+  /** An archive to extract: compress welcome.txt and wait for the task to finish. */
+  async compressWelcome() {
+    const body = {
+      sources: ['/drive/Home/Documents/welcome.txt'],
+      destination: '/drive/Home/Documents/welcome.zip',
+      format: 'zip',
+      conflict: 'rename',
+    };
+    const { task_id } = await (await this.send('POST', '/files/api/archive/olares/compress', body)).json();
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const answer = await (await this.send('GET', `/files/api/task/olares/?task_id=${task_id}`)).json();
+      if (answer.task?.status === 'completed') return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('the setup archive never finished');
   }
   async createShare() {
     const body = { name: 'Documents', share_type: 'internal', permission: 4, password: '' };

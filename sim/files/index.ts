@@ -4,7 +4,9 @@
 // sync raw reads, version-suffixed names instead of overwrites, paste and tasks that live on one
 // node of a multi-node box listed in random order, and node routes that take only the cookie.
 import type { Simulator } from '../server.js';
+import { registerArchive } from './archive.js';
 import { registerPaste } from './paste.js';
+import { registerRepos } from './repos.js';
 import { registerEdits, registerListing, registerRawReads } from './resources.js';
 import { registerShares } from './shares.js';
 import { filesState } from './state.js';
@@ -20,4 +22,6 @@ export function registerFiles(sim: Simulator) {
   registerUpload(sim, state);
   registerPaste(sim, state);
   registerShares(sim, state);
+  registerArchive(sim, state);
+  registerRepos(sim, state);
 }

@@ -12,6 +12,8 @@ import type { SimUser } from '../users.js';
 
 export const CLOUD = new Set(['awss3', 'google', 'dropbox', 'tencent']);
 const DEFAULT_HOME_DIRS = ['Documents', 'Downloads', 'Pictures', 'Movies', 'Music', 'Code'];
+/** The one Sync library every simulated user owns: its id is the extend of sync/<repo_id>/ paths. */
+export const SYNC_REPO_ID = '5f1c0b7e-2d4a-4c8e-9b1f-0a6e3d2c4b1a';
 
 export interface PasteTask {
   id: string;
@@ -129,6 +131,8 @@ function seedTree(sim: Simulator) {
         join(root, u.local, 'drive', 'Home', 'Documents', 'welcome.txt'),
         `Welcome to Olares, ${u.local}!\n`,
       );
+      await mkdir(join(root, u.local, 'sync', SYNC_REPO_ID), { recursive: true });
+      await writeFile(join(root, u.local, 'sync', SYNC_REPO_ID, 'todo.txt'), `Notes of ${u.local}\n`);
     }
   })();
   if (!sim.options.filesRoot) {

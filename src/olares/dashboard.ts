@@ -2,6 +2,7 @@
 // series and the app list behind `dashboard overview`.
 import { OlaresMcpError } from '../errors.js';
 import { type OlaresHttp, PermissionDeniedError } from '../transport/http.js';
+import * as views from './dashboardViews.js';
 import { Reader } from './shape.js';
 
 const MON = '/kapis/monitoring.kubesphere.io/v1alpha3';
@@ -198,5 +199,22 @@ export class DashboardClient {
       }),
       `GET ${MON}/namespaces/{ns}/pods`,
     );
+  }
+
+  /** Per-node series of one of olares-cli's pages (dashboardViews.ts NODE_METRICS). */
+  nodeSeries(metrics: readonly string[], w: views.MetricWindow & { step: string }, signal?: AbortSignal) {
+    return views.nodeSeries(this.http, metrics, w, signal);
+  }
+
+  networkInterfaces(signal?: AbortSignal) {
+    return views.networkInterfaces(this.http, signal);
+  }
+
+  gpus(signal?: AbortSignal) {
+    return views.gpus(this.http, signal);
+  }
+
+  fans(signal?: AbortSignal) {
+    return views.fans(this.http, signal);
   }
 }

@@ -4,8 +4,8 @@ import { OlaresMcpError } from '../errors.js';
 import type { OlaresHttp } from '../transport/http.js';
 import { type Fields, Reader } from './shape.js';
 
-/** The user-service envelope `{code, message, data}`; 0 and 200 both mean success. */
-function unwrap(body: unknown, endpoint: string): { r: Reader; env: Fields } {
+/** The user-service (and BFL) envelope `{code, message, data}`; 0 and 200 both mean success. */
+export function unwrapUserService(body: unknown, endpoint: string): { r: Reader; env: Fields } {
   const r = new Reader('desktop', endpoint);
   const env = r.record(body, '(body)');
   if (env.code !== 0 && env.code !== 200) {
@@ -21,7 +21,7 @@ export class DesktopClient {
   constructor(private readonly http: OlaresHttp) {}
 
   async olaresInfo(signal?: AbortSignal): Promise<{ osVersion?: string }> {
-    const { r, env } = unwrap(
+    const { r, env } = unwrapUserService(
       await this.http.json('desktop', '/api/olares-info', { signal, timeoutMs: 5000 }),
       'GET /api/olares-info',
     );
@@ -30,7 +30,7 @@ export class DesktopClient {
 
   /** Users the caller can see: all of them for an admin, only themselves otherwise. */
   async userTotals(signal?: AbortSignal): Promise<number> {
-    const { r, env } = unwrap(
+    const { r, env } = unwrapUserService(
       await this.http.json('desktop', '/api/users/v2', { signal, timeoutMs: 5000 }),
       'GET /api/users/v2',
     );

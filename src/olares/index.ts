@@ -8,6 +8,7 @@ import { DashboardClient } from './dashboard.js';
 import { DesktopClient } from './desktop.js';
 import { FilesClient } from './files/index.js';
 import { MarketClient } from './market.js';
+import { SettingsClient } from './settings.js';
 import { ClusterObjectsClient } from './workloads.js';
 
 export class OlaresClients {
@@ -23,6 +24,11 @@ export class OlaresClients {
 
   get olaresId() {
     return this.session.identity.olaresId;
+  }
+
+  /** The box's Olares version, remembered per profile (boxFacts.ts), for verbs a release added. */
+  boxVersion(op: string, signal?: AbortSignal): Promise<string> {
+    return this.market.backendVersion(op, signal);
   }
 
   private clientFor<T>(key: string, make: () => T): T {
@@ -56,5 +62,8 @@ export class OlaresClients {
   }
   get dashboard() {
     return this.clientFor('dashboard', () => new DashboardClient(this.http));
+  }
+  get settings() {
+    return this.clientFor('settings', () => new SettingsClient(this.http));
   }
 }

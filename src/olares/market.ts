@@ -18,11 +18,28 @@ import {
   parseEnvelope,
   parseRows,
 } from './marketWire.js';
+import { Reader } from './shape.js';
 
 export type { AppDetail, AppEnv, AppRow, CatalogItem } from './marketWire.js';
 export { FailedCheckError, MarketError } from './marketWire.js';
 
 const BASE = '/app-store/api/v2';
+
+/** One device an app is bound to (app-service BindingSelection); memory in bytes for a memory slice. */
+export interface ComputeBinding {
+  nodeName: string;
+  deviceId: string;
+  memory?: number;
+}
+
+export interface CloneOptions {
+  source: string;
+  title: string;
+  envs?: Record<string, string>;
+  /** Each visible entrance's title in the new instance (olares-cli buildCloneEntrances). */
+  entrances: Array<{ name: string; title: string }>;
+  computeMode?: string;
+}
 export const DEFAULT_SOURCE = 'market.olares';
 
 export const NOT_INSTALLED = new Set([
@@ -82,7 +99,7 @@ const core = (v: string) =>
     .split('-')[0]
     .split('.')
     .map((n) => Number(n) || 0);
-function versionAtLeast(v: string, min: string): boolean {
+export function versionAtLeast(v: string, min: string): boolean {
   const a = core(v);
   const b = core(min);
   for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
@@ -225,6 +242,43 @@ export class MarketClient {
   }
 
   /**
+   * Another instance of a multi-instance app under its own title (olares-cli clone.go,
+   * POST /apps/{name}/clone); the box mints the instance's name and answers it as data.app_name.
+   */
+  async clone(app: string, opts: CloneOptions, signal?: AbortSignal): Promise<Sent & { instance?: string }> {
+    checkAppName(app);
+    const body: Record<string, unknown> = {
+      source: opts.source,
+      app_name: app,
+      title: opts.title,
+      sync: true,
+    };
+    const envs = Object.entries(opts.envs ?? {}).map(([envName, value]) =>
+      value ? { envName, value } : { envName },
+    );
+    if (envs.length) body.envs = envs;
+    if (opts.entrances.length) body.entrances = opts.entrances;
+    if (opts.computeMode) {
+      const v = await this.backendVersion('clone with a compute mode', signal);
+      if (!versionAtLeast(v, '1.12.6'))
+        throw new InvalidInputError(
+          `computeMode requires Olares 1.12.6+, but this box runs ${v}, whose clone path has no compute mode. Fix: call again without computeMode`,
+        );
+      body.selectedGpuType = opts.computeMode;
+    }
+    const { data, status } = await this.call(
+      'POST',
+      '/apps/{name}/clone',
+      `/apps/${app}/clone`,
+      body,
+      signal,
+    );
+    const r = new Reader('market', 'POST /apps/{name}/clone');
+    const instance = r.optStr(r.optRecord(data, 'data').app_name, 'data.app_name');
+    return { stillRunning: status === 202, instance };
+  }
+
+  /**
    * olares-cli resolveCascade: on 1.12.6+ a client/server bundle (apiVersion v2 with sub-charts)
    * or an app with a shared chart always takes its shared charts along; on 1.12.5 a single-user
    * box does so for a client/server bundle unless the caller said otherwise.
@@ -290,7 +344,7 @@ export class MarketClient {
   async lifecycle(
     op: 'stop' | 'resume' | 'restart',
     row: AppRow,
-    opts: { all?: boolean } = {},
+    opts: { all?: boolean; computeBinding?: ComputeBinding[] } = {},
     signal?: AbortSignal,
   ): Promise<Sent> {
     checkAppName(row.name);
@@ -302,9 +356,15 @@ export class MarketClient {
         400,
       );
     }
+    if (opts.computeBinding?.length && !newer)
+      throw new InvalidInputError(
+        `computeBinding requires Olares 1.12.6+, but this box runs ${v}, whose ${op} path binds no device. Nothing was sent. Fix: call market_${op} again without computeBinding`,
+      );
     const all = Boolean(opts.all);
+    // olares-cli resume/1_12_6.go and restart.go: computeBinding only when one was chosen.
+    const binding = opts.computeBinding?.length ? { computeBinding: opts.computeBinding } : {};
     const body = newer
-      ? { app_name: row.name, source: row.source, ...(op === 'stop' ? { all } : {}) }
+      ? { app_name: row.name, source: row.source, ...(op === 'stop' ? { all } : binding) }
       : op === 'stop'
         ? { appName: row.name, all }
         : { appName: row.name };

@@ -50,6 +50,8 @@ export interface AppDetail {
   /** `v2` with sub-charts = a client/server bundle (olares-cli isCSV2). */
   apiVersion?: string;
   subCharts: Array<{ name: string; shared: boolean }>;
+  /** Another instance may be installed: allowMultipleInstall or templateOnly (olares-cli appSupportsClone). */
+  cloneable: boolean;
 }
 
 export interface Envelope {
@@ -169,6 +171,13 @@ function parseEnvs(r: Reader, v: unknown, field: string): AppEnv[] {
 }
 
 /** POST /apps: the first app, or undefined when the source does not have it. */
+/** Whether `key: true` appears anywhere in `v` (olares-cli deepFindBoolValue: the flag moved between manifest versions). */
+function hasTrueFlag(v: unknown, key: string, depth = 0): boolean {
+  if (!v || typeof v !== 'object' || depth > 8) return false;
+  if (!Array.isArray(v) && (v as Fields)[key] === true) return true;
+  return Object.values(v as Fields).some((x) => hasTrueFlag(x, key, depth + 1));
+}
+
 export function parseDetail(data: unknown, name: string): AppDetail | undefined {
   const r = new Reader('market', 'POST /apps');
   const apps = r.optArray(r.optRecord(data, 'data').apps, 'data.apps');
@@ -216,6 +225,7 @@ export function parseDetail(data: unknown, name: string): AppDetail | undefined 
         r.str(r.record(a, `app_entry.accelerator[${i}]`).mode, `app_entry.accelerator[${i}].mode`),
       ),
     apiVersion: r.optStr(entry.apiVersion, 'app_entry.apiVersion'),
+    cloneable: hasTrueFlag(app, 'allowMultipleInstall') || hasTrueFlag(app, 'templateOnly'),
     subCharts: r.optArray(entry.subCharts, 'app_entry.subCharts').map((c, i) => {
       const chart = r.record(c, `app_entry.subCharts[${i}]`);
       return {
@@ -285,7 +295,7 @@ function bindingCheck(type: string, data: Fields | undefined, message: string): 
   return new FailedCheckError(
     `the app needs a GPU binding (${mode}${why ? `: ${why}` : ''}); ${
       free.length
-        ? `devices that could take it: ${free.join(', ')}. Bind one in the Olares Market UI (this tool does not take a binding yet)`
+        ? `devices that could take it: ${free.join(', ')}. Fix: call again with computeBinding: ["${free[0]}"]`
         : 'no device is currently available to bind. Fix: free a device or stop another GPU app (market_stop), then retry'
     }`,
     { type },

@@ -2,18 +2,18 @@
 // without words of its own: the same name means the same thing in every tool, and a parameter
 // is never listed bare. A tool's own description wins (it says what is special there).
 export const ARG_WORDS: Readonly<Record<string, string>> = {
-  profile: 'Profile to run as',
-  path: 'Remote path (drive/Home/...)',
+  profile: 'Profile',
+  path: 'e.g. drive/Home/a.txt',
   remotePath: 'Remote path',
   paths: 'Remote paths',
   sources: 'Remote paths',
   ids: 'Share ids',
   type: 'Who may open it',
-  limit: 'Rows per page',
+  limit: 'Page size',
   page: '1-based',
-  dryRun: 'Plan only, no change',
+  dryRun: 'Plan only',
   wait: 'Poll until done',
-  app: 'Market app name',
+  app: 'Market app',
   deleteData: "Also delete the app's data",
   namespace: 'Namespace',
   pod: 'Pod name',

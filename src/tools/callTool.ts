@@ -14,6 +14,7 @@ import { InvalidInputError } from '../errors.js';
 import { log } from '../log.js';
 import { resultText } from './boxText.js';
 import { createCallProtocol, InputRequiredSignal, type StateCodec } from './callProtocol.js';
+import { declarationOf } from './catalog.js';
 import { createContext, type RemoteCall, type ToolContext } from './context.js';
 import { inputSchemaOf, type ToolDeclaration } from './defineTool.js';
 import { describeError, errorResultMeta } from './errors.js';
@@ -43,18 +44,33 @@ function remoteCallOf(deps: CallDeps, sdk: ServerContext): RemoteCall | undefine
   return { principal, bound: extra?.bound === true, connectBase: deps.connectBase };
 }
 
-/** The zod schemas of one tool, built once: arguments are refused strictly, results checked. */
-export function toolSchemas(decl: ToolDeclaration<any, any>) {
-  return { input: inputSchemaOf(decl), output: z.object(decl.output) };
+export interface ToolSchemas {
+  input: z.ZodType;
+  output: z.ZodType;
+}
+
+/**
+ * The zod schemas of one tool, built on its first call (not at start: most sessions call a few
+ * tools): arguments are refused strictly, results checked.
+ */
+const builtSchemas = new WeakMap<ToolDeclaration<any, any>, ToolSchemas>();
+function schemasOf(decl: ToolDeclaration<any, any>): ToolSchemas {
+  let built = builtSchemas.get(decl);
+  if (!built) {
+    built = { input: inputSchemaOf(decl), output: z.object(decl.output) };
+    builtSchemas.set(decl, built);
+  }
+  return built;
 }
 
 export async function callTool(
   deps: CallDeps,
-  decl: ToolDeclaration<any, any>,
-  schemas: ReturnType<typeof toolSchemas>,
+  name: string,
   rawArgs: unknown,
   sdk: ServerContext,
 ): Promise<CallToolResult | InputRequiredResult> {
+  const decl = await declarationOf(name);
+  const schemas = schemasOf(decl);
   const parsed = schemas.input.safeParse(rawArgs ?? {});
   if (!parsed.success) return errorResult(new InvalidInputError(invalidArgsText(decl.name, parsed.error)));
   const args = parsed.data as Record<string, any>;
@@ -95,7 +111,7 @@ export async function callTool(
 
 function completeResult(
   decl: ToolDeclaration<any, any>,
-  schemas: ReturnType<typeof toolSchemas>,
+  schemas: ToolSchemas,
   out: Awaited<ReturnType<ToolDeclaration<any, any>['handler']>>,
   ctx: ToolContext,
   audited: boolean,

@@ -8,6 +8,7 @@ import { type MetricMap, SectionNotAvailableError } from '../olares/dashboard.js
 import { PermissionDeniedError } from '../transport/http.js';
 import { READ } from './annotations.js';
 import type { ToolContext } from './context.js';
+import { VIEWS, viewHandler, viewOutput } from './dashboardViews.js';
 import { defineTool, type ToolDeclaration } from './defineTool.js';
 
 const last = (m: MetricMap, name: string) => m.get(name)?.[0]?.value ?? Number.NaN;
@@ -174,21 +175,27 @@ function userRows(m: MetricMap) {
 
 export const dashboardOverview = defineTool({
   name: 'dashboard_overview',
-  title: 'Dashboard overview',
-  description: "Box load: CPU, memory, disk, pods, network; the user's quota; market apps ranked by CPU.",
+  title: 'Dashboard',
+  description: 'Box load, my quota, market apps by CPU; or a subsystem (view) per node or device.',
   toolset: 'dashboard',
   input: {
-    head: z.number().int().min(1).max(100).optional().describe('Top N market apps (default 10)'),
+    view: z.enum(VIEWS).optional().describe('Default overview'),
+    since: z.string().max(20).optional().describe('e.g. 15m (default 10m)'),
+    start: z.string().max(40).optional().describe('RFC 3339, with end'),
+    end: z.string().max(40).optional().describe('RFC 3339'),
+    head: z.number().int().min(1).max(100).optional().describe('Top N (default 10)'),
   },
   output: {
     fetchedAt: z.string(),
     user: z.string().optional(),
-    physical: z.object({ items: z.array(figure), note: z.string().optional(), ...lane }),
-    quota: z.object({ items: z.array(figure), ...lane }),
-    ranking: z.object({ items: z.array(rankRow), ...lane }),
+    physical: z.object({ items: z.array(figure), note: z.string().optional(), ...lane }).optional(),
+    quota: z.object({ items: z.array(figure), ...lane }).optional(),
+    ranking: z.object({ items: z.array(rankRow), ...lane }).optional(),
+    ...viewOutput,
   },
   annotations: READ,
-  async handler({ head = 10 }, ctx) {
+  async handler({ head = 10, view = 'overview', since, start, end }, ctx) {
+    if (view !== 'overview') return viewHandler(view, { since, start, end }, ctx);
     const d = (await ctx.olares()).dashboard;
     const who = await settle(d.identity(ctx.signal));
     const username = who.value?.username || (await ctx.olares()).session.identity.local;

@@ -218,8 +218,8 @@ const serviceRow = z.object({
 
 export const doctor = defineTool({
   name: 'doctor',
-  title: 'Diagnose olares-mcp',
-  description: 'Check credentials, token, lock dir, reachability and client support; names each fix.',
+  title: 'Diagnose',
+  description: 'Checks credentials, token, lock dir, reachability, client support; names fixes.',
   toolset: 'doctor',
   input: {},
   output: {

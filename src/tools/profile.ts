@@ -24,7 +24,7 @@ const profileView = z.object({
 export const profileList = defineTool({
   name: 'profile_list',
   title: 'List profiles',
-  description: 'Profiles with login status; the current one is marked. Local, no network.',
+  description: 'Profiles with login status, the current one marked (local).',
   toolset: 'profile',
   input: {},
   output: {
@@ -78,7 +78,7 @@ export const profileList = defineTool({
 export const profileUse = defineTool({
   name: 'profile_use',
   title: 'Switch profile',
-  description: 'Make a profile current (name or olaresId; "-" = the previous one).',
+  description: 'Make a profile current.',
   toolset: 'profile',
   allowInReadOnly: true,
   input: { name: z.string().min(1).describe('Name, olaresId, or "-" (the previous one)') },
@@ -104,8 +104,8 @@ export const profileUse = defineTool({
 
 export const profileRemove = defineTool({
   name: 'profile_remove',
-  title: 'Remove a profile',
-  description: 'Remove a profile and its stored token (local; no server logout).',
+  title: 'Remove profile',
+  description: 'Remove a profile and its stored token (local only).',
   toolset: 'profile',
   input: {
     name: z.string().min(1).describe('Name or olaresId'),
@@ -147,20 +147,20 @@ export const profileRemove = defineTool({
   },
 });
 
-const makeCurrentArg = z.boolean().optional().describe('Also make it current (asks the user)');
+const makeCurrentArg = z.boolean().optional().describe('Make it current (asks the user)');
 
 export const profileImport = defineTool({
   name: 'profile_import',
-  title: 'Import a profile',
+  title: 'Import profile',
   description:
-    "Add or renew a profile from a refresh token the user stored (env or file, never the value). A new auth host needs the user's yes.",
+    "Add or renew a profile from a stored refresh token (env or file; never the value); a new auth host needs the user's yes.",
   toolset: 'profile',
   allowInReadOnly: true,
   input: {
-    olaresId: z.string().describe('Identity, e.g. alice@olares.com'),
-    name: z.string().min(1).optional().describe('Alias for the profile'),
+    olaresId: z.string().describe('e.g. alice@olares.com'),
+    name: z.string().min(1).optional().describe('Profile alias'),
     refreshTokenEnv: z.string().optional().describe('Must be OLARES_REFRESH_TOKEN'),
-    refreshTokenFile: z.string().optional().describe('Absolute path of a token file in the local roots'),
+    refreshTokenFile: z.string().optional().describe('Token file path (in the local roots)'),
     makeCurrent: makeCurrentArg,
     noSwitch: z.boolean().optional().describe('Deprecated, ignored'),
   },
@@ -266,12 +266,12 @@ async function confirmNewHost(ctx: ToolContext, target: AuthTarget, what: 'impor
 export const profileLogin = defineTool({
   name: 'profile_login',
   title: 'Log in to Olares',
-  description: 'Log in: the user types password and TOTP on a one-time local page, never in chat.',
+  description: 'The user types password and TOTP on a one-time local page, never in chat.',
   toolset: 'profile',
   allowInReadOnly: true,
   input: {
-    olaresId: z.string().describe('Identity, e.g. alice@olares.com'),
-    name: z.string().min(1).optional().describe('Alias for the profile'),
+    olaresId: z.string().describe('e.g. alice@olares.com'),
+    name: z.string().min(1).optional().describe('Profile alias'),
     makeCurrent: makeCurrentArg,
   },
   output: {

@@ -1,10 +1,9 @@
 // Which tools a server process serves: OLARES_TOOLSETS picks toolsets (toolsets.ts declares
 // them), OLARES_READ_ONLY keeps the read-only tools.
 import { type Config, ConfigError } from '../config.js';
-import type { ToolDeclaration, Toolset } from './defineTool.js';
-import { allTools, TOOLSETS } from './toolsets.js';
-
-export { allTools } from './toolsets.js';
+import { CATALOG, type CatalogEntry } from './catalog.js';
+import type { Toolset } from './defineTool.js';
+import { TOOLSETS } from './toolsetSpecs.js';
 
 function parseToolsets(value: string | undefined): Set<Toolset> {
   const picked = new Set<Toolset>(TOOLSETS.filter((t) => t.alwaysOn).map((t) => t.id));
@@ -31,10 +30,10 @@ function parseToolsets(value: string | undefined): Set<Toolset> {
   return picked;
 }
 
-export function selectTools(config: Config): ToolDeclaration<any, any>[] {
+export function selectTools(config: Config): CatalogEntry[] {
   const toolsets = parseToolsets(config.toolsets);
   const { readOnly } = config;
-  return allTools.filter(
+  return CATALOG.filter(
     (t) => toolsets.has(t.toolset) && (!readOnly || t.annotations.readOnlyHint || t.allowInReadOnly),
   );
 }

@@ -5,10 +5,12 @@
 import { OlaresMcpError } from '../../errors.js';
 import type { FileSink, OlaresHttp } from '../../transport/http.js';
 import { type BoxFacts, newBoxFacts } from '../boxFacts.js';
+import * as archive from './archive.js';
 import * as change from './change.js';
 import { type FilesNode, parseNodes } from './parsers.js';
 import type { RemotePath } from './paths.js';
 import * as read from './read.js';
+import * as repos from './repos.js';
 import * as shares from './shares.js';
 import * as tasks from './tasks.js';
 import * as upload from './upload.js';
@@ -129,5 +131,20 @@ export class FilesClient {
 
   removeShares(ids: string[], signal?: AbortSignal) {
     return shares.removeShares(this.http, ids, signal);
+  }
+
+  /** 1.12.6+: a task on `node` writing one archive of `sources` (wire paths). */
+  compress(node: string, req: Parameters<typeof archive.compress>[2], signal?: AbortSignal) {
+    return this.forgettingNodes(archive.compress(this.http, node, req, signal));
+  }
+
+  /** 1.12.6+: a task on `node` unpacking one archive into a folder. */
+  extract(node: string, req: Parameters<typeof archive.extract>[2], signal?: AbortSignal) {
+    return this.forgettingNodes(archive.extract(this.http, node, req, signal));
+  }
+
+  /** The Sync libraries whose ids make the `sync/<repo_id>/` paths. */
+  syncRepos(signal?: AbortSignal) {
+    return repos.listRepos(this.http, signal);
   }
 }

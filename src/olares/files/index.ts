@@ -7,6 +7,7 @@ export {
   TaskNotFoundError,
   UploadRefusedError,
 } from './answers.js';
+export { ARCHIVE_SUFFIXES, type Conflict, formatOfName, SINGLE_FILE_FORMATS } from './archive.js';
 export { FilesClient } from './client.js';
 export {
   type Entry,
@@ -22,4 +23,5 @@ export {
   type TaskStatus,
 } from './parsers.js';
 export { FILE_TYPES, PROTECTED_HOME, RemotePath, RemotePathError, stagedName, uploadRoots } from './paths.js';
+export type { SyncRepo } from './repos.js';
 export { type ChunkRequest, DEFAULT_CHUNK_BYTES } from './upload.js';

@@ -10,8 +10,8 @@ import { remotePathArg, statOrThrow, waitForTask } from './shared.js';
 
 export const filesMkdir = defineTool({
   name: 'files_mkdir',
-  title: 'Create an Olares folder',
-  description: 'Create a remote directory.',
+  title: 'Make folder',
+  description: 'Create a remote folder.',
   toolset: 'files',
   input: {
     path: remotePathArg,
@@ -57,12 +57,12 @@ export const filesMkdir = defineTool({
 
 export const filesRm = defineTool({
   name: 'files_rm',
-  title: 'Delete Olares files',
-  description: 'Delete remote files or directories (recursive: true for directories).',
+  title: 'Delete files',
+  description: 'Delete remote files or folders (folders need recursive).',
   toolset: 'files',
   input: {
     paths: z.array(z.string()).min(1).max(200),
-    recursive: z.boolean().optional().describe('Required to delete directories'),
+    recursive: z.boolean().optional().describe('Needed for folders'),
     dryRun: z.boolean().optional(),
   },
   output: { deleted: z.array(z.string()), ...dryRunOutput },
@@ -239,12 +239,12 @@ const pasteOutput = {
 
 export const filesCp = defineTool({
   name: 'files_cp',
-  title: 'Copy Olares files',
-  description: 'Copy remote files/directories on the box.',
+  title: 'Copy files',
+  description: 'Copy remote files or folders.',
   toolset: 'files',
   input: {
     sources: z.array(z.string()).min(1).max(100),
-    destination: z.string().describe('Folder ending with /, or the target of one source'),
+    destination: z.string().describe('Folder ending /, or the target of one source'),
   },
   output: pasteOutput,
   annotations: MUTATE,
@@ -257,8 +257,8 @@ export const filesCp = defineTool({
 
 export const filesMv = defineTool({
   name: 'files_mv',
-  title: 'Move Olares files',
-  description: 'Move remote files/directories on the box.',
+  title: 'Move files',
+  description: 'Move remote files or folders.',
   toolset: 'files',
   input: {
     sources: z.array(z.string()).min(1).max(100),
@@ -290,8 +290,8 @@ export const filesMv = defineTool({
 
 export const filesRename = defineTool({
   name: 'files_rename',
-  title: 'Rename an Olares file',
-  description: 'Rename a remote file or directory in place (files_mv moves it).',
+  title: 'Rename',
+  description: 'Rename a remote file or folder in place.',
   toolset: 'files',
   input: { path: remotePathArg, newName: z.string().describe('New base name (no slashes)') },
   output: { path: z.string(), newPath: z.string() },

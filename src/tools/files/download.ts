@@ -13,12 +13,12 @@ import { downloadFolder } from './transfers.js';
 
 export const filesDownload = defineTool({
   name: 'files_download',
-  title: 'Download an Olares file',
-  description: 'Download a remote file or folder (recursive); resumable.',
+  title: 'Download',
+  description: 'Download a remote file or folder; resumable.',
   toolset: 'files',
   input: {
     remotePath: remotePathArg,
-    localPath: z.string().describe('Local file or folder ending with / (absolute, in the local roots)'),
+    localPath: z.string().describe('Local file, or folder ending /, in the local roots'),
     overwrite: z.boolean().optional().describe('Replace an existing file'),
   },
   output: {

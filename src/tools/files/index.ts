@@ -1,6 +1,7 @@
 // files tools (docs/architecture.md#tool-surface, docs/wire/files.md), one module per verb group. Remote paths
 // are the front-end form `drive/Home/Documents/x.txt`; local paths are checked by localPaths.ts.
 import type { ToolDeclaration } from '../defineTool.js';
+import { filesArchive } from './archive.js';
 import { filesCp, filesMkdir, filesMv, filesRename, filesRm } from './change.js';
 import { filesDownload } from './download.js';
 import { filesCat, filesLs, filesStat } from './read.js';
@@ -18,6 +19,7 @@ export const filesTools: ToolDeclaration<any, any>[] = [
   filesCp,
   filesMv,
   filesRename,
+  filesArchive,
   filesShareCreate,
   filesShareList,
   filesShareRemove,

@@ -3,13 +3,46 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../errors.js';
 import { type FilesClient, RemotePath } from '../../olares/files/index.js';
 import { READ } from '../annotations.js';
+import type { ToolContext } from '../context.js';
 import { defineTool } from '../defineTool.js';
 import { entrySchema, humanBytes, remotePathArg, statOrThrow } from './shared.js';
 
+const repoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['mine', 'shared-with-me', 'shared-by-me']),
+  permission: z.string().optional().describe('rw or r'),
+  owner: z.string().optional(),
+  encrypted: z.boolean(),
+  size: z.number().optional(),
+  modified: z.string().optional(),
+});
+
+/** `files_ls sync`: the libraries, as folders named by the id every sync/ path starts with. */
+async function listSyncRepos(limit: number, page: number, ctx: ToolContext) {
+  const all = await (await ctx.olares()).files.syncRepos(ctx.signal);
+  const repos = all.slice((page - 1) * limit, page * limit);
+  const nextPage = page * limit < all.length ? page + 1 : undefined;
+  return {
+    data: {
+      path: 'sync/',
+      numDirs: all.length,
+      numFiles: 0,
+      total: all.length,
+      page,
+      nextPage,
+      items: repos.map((r) => ({ name: r.id, isDir: true, size: r.size ?? 0, modified: r.modified })),
+      repos,
+    },
+    // Library names are text from the box: they stay in the JSON, never in the summary line.
+    summary: `sync/: ${all.length} Sync librar${all.length === 1 ? 'y' : 'ies'}; read one with files_ls sync/<id>/`,
+  };
+}
+
 export const filesLs = defineTool({
   name: 'files_ls',
-  title: 'List Olares files',
-  description: 'List a remote directory, directories first.',
+  title: 'List files',
+  description: 'List a remote folder; "sync" lists the Sync libraries.',
   toolset: 'files',
   input: {
     path: remotePathArg,
@@ -24,9 +57,11 @@ export const filesLs = defineTool({
     page: z.number(),
     nextPage: z.number().optional(),
     items: z.array(entrySchema),
+    repos: z.array(repoSchema).optional().describe('path "sync": each library; its files are at sync/<id>/'),
   },
   annotations: READ,
   async handler({ path, limit = 200, page = 1 }, ctx) {
+    if (/^\s*sync\/*\s*$/.test(path)) return listSyncRepos(limit, page, ctx);
     const p = RemotePath.parse(path);
     const listing = await (await ctx.olares()).files.list(p, ctx.signal);
     const sorted = [...listing.items].sort(
@@ -51,8 +86,8 @@ export const filesLs = defineTool({
 
 export const filesStat = defineTool({
   name: 'files_stat',
-  title: 'Stat an Olares file',
-  description: 'Whether a remote path exists, file or directory, and its size.',
+  title: 'Stat',
+  description: 'Whether a remote path exists, its kind and size.',
   toolset: 'files',
   input: { path: remotePathArg },
   output: { path: z.string(), exists: z.boolean(), entry: entrySchema.optional() },
@@ -132,14 +167,14 @@ function pickLines(text: string, mode: 'head' | 'tail', count: number, startsMid
 
 export const filesCat = defineTool({
   name: 'files_cat',
-  title: 'Read an Olares text file',
-  description: 'Read a remote text file, or its first or last lines; binary files: files_download.',
+  title: 'Read text',
+  description: 'Read a remote text file, or its first or last lines (binary: files_download).',
   toolset: 'files',
   input: {
     path: remotePathArg,
     head: z.number().int().min(1).max(100_000).optional().describe('First N lines'),
     tail: z.number().int().min(1).max(100_000).optional().describe('Last N lines'),
-    maxBytes: z.number().int().min(1).max(CAT_MAX).optional().describe('Cap in bytes (default 65536)'),
+    maxBytes: z.number().int().min(1).max(CAT_MAX).optional().describe('Default 65536'),
   },
   output: {
     path: z.string(),

@@ -21,9 +21,9 @@ const shareSchema = z.object({
 
 export const filesShareCreate = defineTool({
   name: 'files_share_create',
-  title: 'Share an Olares folder',
+  title: 'Share folder',
   description:
-    'Share a remote folder with Olares users (internal) or by public link (drive only; needs expiry; gets a password).',
+    'Share a folder with Olares users (internal) or by public link (drive; needs expiry; gets a password).',
   toolset: 'files',
   input: {
     path: remotePathArg,
@@ -95,7 +95,7 @@ export const filesShareCreate = defineTool({
 
 export const filesShareList = defineTool({
   name: 'files_share_list',
-  title: 'List Olares shares',
+  title: 'List shares',
   description: 'Shares this identity created or received.',
   toolset: 'files',
   input: {},
@@ -109,7 +109,7 @@ export const filesShareList = defineTool({
 
 export const filesShareRemove = defineTool({
   name: 'files_share_remove',
-  title: 'Remove Olares shares',
+  title: 'Remove shares',
   description: 'Remove shares by id (the shared data stays).',
   toolset: 'files',
   input: { ids: z.array(z.string().min(1)).min(1).max(100), dryRun: z.boolean().optional() },

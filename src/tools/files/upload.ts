@@ -100,12 +100,12 @@ async function existingRemoteNames(
 
 export const filesUpload = defineTool({
   name: 'files_upload',
-  title: 'Upload to Olares',
-  description: 'Upload a local file or directory; resumable, with progress.',
+  title: 'Upload',
+  description: 'Upload a local file or folder; resumable.',
   toolset: 'files',
   input: {
-    localPath: z.string().describe('Local file or directory'),
-    remotePath: z.string().describe('Target file, or folder ending with / (must exist)'),
+    localPath: z.string().describe('Local file or folder'),
+    remotePath: z.string().describe('Target file, or existing folder ending /'),
     overwrite: z.boolean().optional().describe('Replace an existing file'),
   },
   output: { remotePath: z.string(), files: z.number(), bytes: z.number(), resumedFrom: z.number() },

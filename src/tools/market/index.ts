@@ -16,20 +16,10 @@ export const marketTools: ToolDeclaration<any, any>[] = [
   marketStatus,
   marketInstall,
   marketUninstall,
-  lifecycleTool(
-    'upgrade',
-    'Upgrade an app',
-    'Upgrade an installed market app to a newer catalog version.',
-    false,
-  ),
+  lifecycleTool('upgrade', 'Upgrade', 'Upgrade a market app to a newer catalog version.', false),
   // Stopping and restarting interrupt an app the user may be using: confirmed like deletes.
-  lifecycleTool('stop', 'Stop an app', 'Stop (suspend) a running market app; its data stays.', true),
-  lifecycleTool('resume', 'Resume an app', 'Start a stopped market app again.', false),
-  lifecycleTool(
-    'restart',
-    'Restart an app',
-    'Restart a market app (stop then resume; Olares >= 1.12.6).',
-    true,
-  ),
-  lifecycleTool('cancel', 'Cancel an app operation', 'Cancel an install or upgrade in progress.', true),
+  lifecycleTool('stop', 'Stop', 'Suspend a running market app; its data stays.', true),
+  lifecycleTool('resume', 'Resume', 'Start a stopped market app again.', false),
+  lifecycleTool('restart', 'Restart', 'Stop then resume a market app (Olares 1.12.6+).', true),
+  lifecycleTool('cancel', 'Cancel', 'Cancel an install or upgrade in progress.', true),
 ];

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../../errors.js';
 import { type AppRow, DEFAULT_SOURCE, type MarketClient, NOT_INSTALLED } from '../../olares/market.js';
 import { MUTATE } from '../annotations.js';
 import { defineTool } from '../defineTool.js';
+import { cloneApp } from './clone.js';
 import {
   accepted,
   appArg,
@@ -53,20 +54,21 @@ function envsToSend(
 
 export const marketInstall = defineTool({
   name: 'market_install',
-  title: 'Install an app',
-  description: 'Install a market app; an error names any missing env variable or compute mode.',
+  title: 'Install',
+  description: 'Install a market app (cloneTitle: one more instance); errors name what is missing.',
   toolset: 'market',
   input: {
     app: appArg,
     version: z.string().optional().describe('Default: latest'),
-    envs: z.record(z.string(), z.string()).optional().describe('Env values, e.g. {"API_KEY": "..."}'),
+    envs: z.record(z.string(), z.string()).optional().describe('e.g. {"API_KEY": "..."}'),
     generateEnvs: z
       .array(z.string().max(100))
       .max(20)
       .optional()
-      .describe('Secret env names the server fills; values never shown'),
+      .describe('Envs to fill with secrets (never shown)'),
     computeMode: z.string().optional().describe('e.g. cpu or nvidia'),
     source: z.string().optional().describe(`Default ${DEFAULT_SOURCE}`),
+    cloneTitle: z.string().max(100).optional().describe("The new instance's title (confirmed)"),
     wait: waitArg,
   },
   output: resultShape,
@@ -77,8 +79,12 @@ export const marketInstall = defineTool({
     envNames: Object.keys(a.envs ?? {}),
     generatedEnvNames: a.generateEnvs,
     computeMode: a.computeMode,
+    cloneTitle: a.cloneTitle,
   }),
-  async handler({ app, version, envs, generateEnvs, computeMode, source = DEFAULT_SOURCE, wait }, ctx) {
+  async handler(
+    { app, version, envs, generateEnvs, computeMode, source = DEFAULT_SOURCE, cloneTitle, wait },
+    ctx,
+  ) {
     for (const name of [...Object.keys(envs ?? {}), ...(generateEnvs ?? [])])
       if (!ENV_NAME.test(name))
         throw new InvalidInputError(
@@ -89,6 +95,13 @@ export const marketInstall = defineTool({
         `invalid version '${version.slice(0, 40)}': must be a valid semver (e.g. 1.0.0, 1.2.3)`,
       );
     const { m, user } = await market(ctx, app);
+    if (cloneTitle !== undefined) {
+      if (version || generateEnvs?.length)
+        throw new InvalidInputError(
+          'a clone takes the catalog version and no generateEnvs; drop version/generateEnvs',
+        );
+      return cloneApp({ app, title: cloneTitle, source, envs, computeMode, wait }, m, user, ctx);
+    }
     const row = await m.row(app, ctx.signal);
     if (row && !NOT_INSTALLED.has(row.state)) {
       throw new InvalidInputError(

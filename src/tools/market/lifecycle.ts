@@ -12,9 +12,11 @@ import {
   accepted,
   appArg,
   cascadeArg,
+  computeBindingArg,
   installedRow,
   market,
   type OperationResult,
+  parseBindings,
   resultShape,
   send,
   summarize,
@@ -29,6 +31,7 @@ interface LifecycleArgs {
   version?: string;
   dryRun?: boolean;
   cascade?: boolean;
+  computeBinding?: string[];
 }
 
 /** Stopping and resuming again changes nothing more; the destructive ones interrupt the app. */
@@ -44,6 +47,7 @@ export function lifecycleTool(op: LifecycleOp, title: string, description: strin
     wait: waitArg,
     ...(op === 'upgrade' ? { version: z.string().optional().describe('Default: latest') } : {}),
     ...(op === 'stop' ? { cascade: cascadeArg } : {}),
+    ...(op === 'resume' || op === 'restart' ? { computeBinding: computeBindingArg } : {}),
     ...(destructive ? { dryRun: z.boolean().optional() } : {}),
   };
   return defineTool({
@@ -55,6 +59,7 @@ export function lifecycleTool(op: LifecycleOp, title: string, description: strin
     output: { ...resultShape, ...(destructive ? { dryRun: z.boolean().optional() } : {}) },
     annotations: lifecycleAnnotations(op, destructive),
     async handler(args: LifecycleArgs, ctx) {
+      parseBindings(args.computeBinding);
       const { m, user } = await market(ctx, args.app);
       const row = await installedRow(m, args.app, op, ctx.signal);
       const base: OperationResult = {
@@ -102,8 +107,9 @@ async function sendLifecycle(
   if (op === 'upgrade') return requestUpgrade(args.app, args.version, row, m, base, ctx.signal);
   if (op === 'cancel') return send(op, args.app, m, ctx.signal, () => m.cancel(row, ctx.signal));
   const cascade = op === 'stop' ? await m.cascade(row, args.cascade, ctx.signal) : undefined;
+  const computeBinding = parseBindings(args.computeBinding);
   const sent = await send(op, args.app, m, ctx.signal, () =>
-    m.lifecycle(op, row, { all: cascade?.all }, ctx.signal),
+    m.lifecycle(op, row, { all: cascade?.all, computeBinding }, ctx.signal),
   );
   if (cascade) {
     base.cascade = cascade.all;
@@ -114,8 +120,8 @@ async function sendLifecycle(
 
 export const marketUninstall = defineTool({
   name: 'market_uninstall',
-  title: 'Uninstall an app',
-  description: 'Uninstall a market app (deleteData also removes its data).',
+  title: 'Uninstall',
+  description: 'Uninstall a market app; deleteData removes its data too.',
   toolset: 'market',
   input: {
     app: appArg,

@@ -1,19 +1,59 @@
 // Market reads: the catalog (or the installed apps), one app's details, and live states.
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors.js';
-import { DEFAULT_SOURCE, NOT_INSTALLED } from '../../olares/market.js';
+import { DEFAULT_SOURCE, type MarketClient, NOT_INSTALLED } from '../../olares/market.js';
 import { READ } from '../annotations.js';
 import { defineTool } from '../defineTool.js';
 import { slicePage } from '../paging.js';
 import { appArg, market } from './shared.js';
 
+type ListedApp = {
+  name: string;
+  title: string;
+  version: string;
+  installed?: string;
+  source: string;
+  categories: string[];
+};
+
+/** The installed market apps, with their catalog titles and categories (a clone by its raw app). */
+async function installedApps(
+  m: MarketClient,
+  catalog: ListedApp[],
+  signal: AbortSignal,
+): Promise<ListedApp[]> {
+  const rows = (await m.rows(signal)).filter((r) => !NOT_INSTALLED.has(r.state));
+  return rows.map((r) => {
+    const raw = r.rawAppName ?? r.name;
+    const c =
+      catalog.find((x) => x.name === raw && x.source === r.source) ?? catalog.find((x) => x.name === raw);
+    return {
+      name: r.name,
+      title: c?.title ?? r.name,
+      version: c?.version ?? '',
+      installed: r.version ?? '',
+      source: r.source,
+      categories: c?.categories ?? [],
+    };
+  });
+}
+
+/** olares-cli `market categories`: apps per category, over what the filters kept. */
+function countCategories(apps: ListedApp[]) {
+  const counts: Record<string, number> = {};
+  for (const a of apps) for (const c of a.categories) counts[c] = (counts[c] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 export const marketList = defineTool({
   name: 'market_list',
-  title: 'List market apps',
-  description: 'The market catalog, or (mine: true) the installed market apps; live state: market_status.',
+  title: 'List apps',
+  description:
+    'Market catalog, or (mine) installed market apps, with category counts; states: market_status.',
   toolset: 'market',
   input: {
     mine: z.boolean().optional().describe('Installed ones only'),
+    source: z.string().max(100).optional().describe('Default: all'),
     category: z.string().optional().describe('e.g. Productivity'),
     limit: z.number().int().min(1).max(500).optional().describe('Default 100'),
     page: z.number().int().min(1).optional().describe('1-based'),
@@ -31,47 +71,36 @@ export const marketList = defineTool({
     ),
     total: z.number(),
     nextPage: z.number().optional(),
+    categoryCounts: z.record(z.string(), z.number()).describe('Apps per category, over all pages'),
   },
   annotations: READ,
-  async handler({ mine, category, limit = 100, page = 1 }, ctx) {
+  async handler({ mine, source, category, limit = 100, page = 1 }, ctx) {
     const { m } = await market(ctx);
     const catalog = await m.catalog(ctx.signal);
-    let apps: Array<{
-      name: string;
-      title: string;
-      version: string;
-      installed?: string;
-      source: string;
-      categories: string[];
-    }> = catalog;
-    if (mine) {
-      const rows = (await m.rows(ctx.signal)).filter((r) => !NOT_INSTALLED.has(r.state));
-      apps = rows.map((r) => {
-        const c = catalog.find((x) => x.name === r.name);
-        return {
-          name: r.name,
-          title: c?.title ?? r.name,
-          version: c?.version ?? '',
-          installed: r.version ?? '',
-          source: r.source,
-          categories: c?.categories ?? [],
-        };
-      });
+    let apps: ListedApp[] = mine ? await installedApps(m, catalog, ctx.signal) : catalog;
+    if (source) {
+      const known = [...new Set(catalog.map((a) => a.source))];
+      if (!known.includes(source))
+        throw new InvalidInputError(
+          `source '${source.slice(0, 100)}' is not one of this box's market sources: ${known.join(', ') || 'none'}`,
+        );
+      apps = apps.filter((a) => a.source === source);
     }
     if (category)
       apps = apps.filter((a) => a.categories.some((c) => c.toLowerCase() === category.toLowerCase()));
+    const where = `${source ? ` from ${source}` : ''}${category ? ` in category ${category}` : ''}`;
     const { items: shown, nextPage } = slicePage(apps, limit, page);
     return {
-      data: { apps: shown, total: apps.length, nextPage },
-      summary: `${apps.length} app(s)${mine ? ' installed' : ' in the catalog'}${category ? ` in category ${category}` : ''}`,
+      data: { apps: shown, total: apps.length, nextPage, categoryCounts: countCategories(apps) },
+      summary: `${apps.length} app(s)${mine ? ' installed' : ' in the catalog'}${where}`,
     };
   },
 });
 
 export const marketGet = defineTool({
   name: 'market_get',
-  title: 'Show a market app',
-  description: 'A market app: version, description, entrance URLs, env variables and compute modes.',
+  title: 'Show app',
+  description: 'A market app: version, description, entrance URLs, envs and compute modes.',
   toolset: 'market',
   input: { app: appArg, source: z.string().optional().describe(`Default ${DEFAULT_SOURCE}`) },
   output: {
@@ -118,7 +147,7 @@ export const marketGet = defineTool({
 
 export const marketStatus = defineTool({
   name: 'market_status',
-  title: 'Market app status',
+  title: 'App status',
   description: 'Live state of installed market apps, or of one.',
   toolset: 'market',
   input: { app: appArg.optional() },

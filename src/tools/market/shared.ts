@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../errors.js';
 import {
   type AppRow,
+  type ComputeBinding,
   checkAppName,
   type MarketClient,
   MarketError,
@@ -71,10 +72,34 @@ export type OperationResult = z.infer<z.ZodObject<typeof resultShape>>;
 // (olares/market.ts checkAppName), so "." and ".." never reach a URL.
 export const appArg = z.string().min(1).max(100);
 export const waitArg = z.boolean().optional();
-export const cascadeArg = z
-  .boolean()
+export const cascadeArg = z.boolean().optional().describe('Include its shared server charts');
+
+export const computeBindingArg = z
+  .array(z.string().max(200))
+  .min(1)
+  .max(16)
   .optional()
-  .describe('Also stop/remove its shared server charts (default: the box decides)');
+  .describe('GPUs as node:device[:mem]');
+
+const BINDING =
+  /^([A-Za-z0-9][A-Za-z0-9._-]{0,62}):([A-Za-z0-9][A-Za-z0-9._-]{0,99})(?::(\d+(?:\.\d+)?)(Gi|Mi)?)?$/;
+
+/** olares-cli parseComputeBindingFlags: node:device[:mem], a bare mem in Gi; the wire wants bytes. */
+export function parseBindings(raw: string[] | undefined): ComputeBinding[] | undefined {
+  return raw?.map((item) => {
+    const m = BINDING.exec(item.trim());
+    const amount = m?.[3] === undefined ? undefined : Number(m[3]) * (m[4] === 'Mi' ? 2 ** 20 : 2 ** 30);
+    if (!m || (amount !== undefined && !(amount >= 2 ** 20 && amount <= 2 ** 50)))
+      throw new InvalidInputError(
+        `computeBinding "${item.slice(0, 80)}" is not node:device[:mem] with mem between 1Mi and 1024Ti (e.g. node-1:gpu-0, node-1:gpu-0:8, node-1:gpu-0:512Mi)`,
+      );
+    return {
+      nodeName: m[1],
+      deviceId: m[2],
+      ...(amount === undefined ? {} : { memory: Math.round(amount) }),
+    };
+  });
+}
 
 export async function market(ctx: ToolContext, app?: string) {
   if (app !== undefined) checkAppName(app);
@@ -107,13 +132,13 @@ export async function installedRow(
  * Sends the one request of an operation. When the box refuses it (HTTP 404, docs/wire/market.md#state-machine:
  * unknown app or a state that does not allow it), reads the row again and says what to do.
  */
-export async function send(
+export async function send<T extends Sent>(
   op: Op,
   app: string,
   m: MarketClient,
   signal: AbortSignal,
-  fn: () => Promise<Sent>,
-): Promise<Sent> {
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
     return await fn();
   } catch (err) {
