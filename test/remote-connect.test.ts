@@ -39,8 +39,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startReplica(env: NodeJS.ProcessEnv, port: number): Promise<Replica> {
-  const args = [CLI, 'serve', '--http', '--port', String(port), '--connect-port', '0'];
+async function startReplica(
+  env: NodeJS.ProcessEnv,
+  port: number,
+  extra: string[] = ['--connect-port', '0'],
+): Promise<Replica> {
+  const args = [CLI, 'serve', '--http', '--port', String(port), ...extra];
   const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   child.stdout?.on('data', (d) => output.push(String(d)));
@@ -49,7 +53,7 @@ async function startReplica(env: NodeJS.ProcessEnv, port: number): Promise<Repli
     child.stderr?.on('data', (d) => {
       stderr += d;
       output.push(String(d));
-      const m = stderr.match(/serving MCP on (http:\/\/\S+) .*connect page on (http:\/\/\S+)/);
+      const m = stderr.match(/serving MCP on (http:\/\/\S+) .*?(?:connect page on (http:\/\/\S+))?\n/);
       if (m) resolve(m);
     });
     child.once('exit', (code) => reject(new Error(`serve --http exited (${code}): ${stderr}`)));
@@ -60,7 +64,7 @@ async function startReplica(env: NodeJS.ProcessEnv, port: number): Promise<Repli
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
-  return { url: started[1], connectBase: started[2], output, stop };
+  return { url: started[1], connectBase: started[2] ?? '', output, stop };
 }
 
 async function client(url: string, token: string, capabilities: Record<string, unknown> = {}) {
@@ -104,6 +108,7 @@ describe('serve --http --connect-port (file state)', () => {
   let box: TestBox;
   let issuer: TestIssuer;
   let replica: Replica;
+  let replicaEnv: NodeJS.ProcessEnv;
   let resource: string;
   const sign = (sub: string) => issuer.sign({ sub, aud: resource, scope: 'olares.read olares.write' });
 
@@ -112,14 +117,14 @@ describe('serve --http --connect-port (file state)', () => {
     issuer = await startIssuer();
     const port = await freePort();
     resource = `http://127.0.0.1:${port}/mcp`;
-    const env = {
+    replicaEnv = {
       ...box.env,
       OLARES_MCP_ISSUER: issuer.issuer,
       OLARES_MCP_RESOURCE: resource,
       OLARES_PROFILE: OWNER,
       OLARES_PROFILE_LOCK: '1',
     };
-    replica = await startReplica(env, port);
+    replica = await startReplica(replicaEnv, port);
   });
   afterAll(async () => {
     await replica?.stop();
@@ -222,6 +227,38 @@ describe('serve --http --connect-port (file state)', () => {
     expect(login.structuredContent.loginUrl.startsWith(`${replica.connectBase}/connect/`)).toBe(true);
     expect(textOf(login)).toContain(login.structuredContent.loginUrl);
     expect((await pageRequest(login.structuredContent.loginUrl)).html).toMatch(/<b>agent-legacy<\/b>/);
+  });
+
+  it('expires a link after OLARES_LOGIN_TTL_MS, says how to bind without --connect-port, and needs the connect URL off loopback', async () => {
+    const port = await freePort();
+    const here = `http://127.0.0.1:${port}/mcp`;
+    const env = { ...replicaEnv, OLARES_MCP_RESOURCE: here, OLARES_LOGIN_TTL_MS: '1500' };
+    const token = await issuer.sign({ sub: 'agent-e', aud: here, scope: 'olares.read olares.write' });
+    const short = await startReplica(env, port);
+    const c = await client(short.url, token);
+    const login: any = await c.callTool({ name: 'profile_login', arguments: { olaresId: OWNER } });
+    await c.close();
+    const link: string = login.structuredContent.loginUrl;
+    expect((await pageRequest(link)).status).toBe(200);
+    await expect
+      .poll(async () => (await pageRequest(link)).status, { timeout: 10_000, interval: 250 })
+      .toBe(410);
+    await short.stop();
+
+    const pageless = await startReplica(env, port, []);
+    const p = await client(pageless.url, token);
+    const refused: any = await p.callTool({ name: 'profile_login', arguments: { olaresId: OWNER } });
+    await p.close();
+    await pageless.stop();
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(
+      /no connect page.*--connect-port.*olares-mcp remote bind --iss \S+ --sub agent-e/,
+    );
+
+    const offLoopback = { ...env, OLARES_MCP_RESOURCE: 'https://mcp.alice.olares.test/mcp' };
+    await expect(startReplica(offLoopback, 0, ['--host', '0.0.0.0', '--connect-port', '0'])).rejects.toThrow(
+      /needs the address people open the connect page at. Fix: set OLARES_MCP_CONNECT_URL/,
+    );
   });
 
   it('hands the link out as a URL request to a 2026-07-28 client that declares URL mode', async () => {
