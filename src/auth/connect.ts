@@ -10,7 +10,7 @@ import { findProfile } from './config.js';
 import { parseOlaresId } from './identity.js';
 import type { AuthContext } from './index.js';
 import { randomToken } from './loopback.js';
-import type { Principal } from './principals.js';
+import { checkPrincipal, type Principal } from './principals.js';
 import type { SharedPendingLogin } from './state.js';
 
 export class RemoteOwnerError extends OlaresMcpError {
@@ -72,6 +72,8 @@ export async function openConnectPage(
   auth: AuthContext,
   input: { owner: Owner; principal?: Principal; base: string },
 ): Promise<ConnectLink> {
+  // A principal no binding could hold is refused now, before the owner types anything.
+  const principal = input.principal && checkPrincipal(input.principal);
   const id = randomToken();
   const ttlMs = auth.config.loginTtlMs;
   const createdAt = Date.now();
@@ -81,7 +83,7 @@ export async function openConnectPage(
     makeCurrent: false,
     createdAt,
     expiresAt: createdAt + ttlMs,
-    principal: input.principal,
+    principal,
     csrf: randomToken(),
     step: 'password',
     attempts: 0,
