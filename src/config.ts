@@ -56,6 +56,8 @@ export interface Config {
   mcpIssuer?: string;
   /** Remote mode: the endpoint's public URL exactly as configured (it is compared as a string). */
   mcpResource?: string;
+  /** Remote mode: the origin of the connect page as people reach it (OLARES_MCP_CONNECT_URL). */
+  mcpConnectUrl?: string;
   state: StateConfig;
 }
 
@@ -200,6 +202,17 @@ function parseResource(env: NodeJS.ProcessEnv): string | undefined {
   return v;
 }
 
+/** An origin only: profile_login appends /connect/<id>, so a path would be silently dropped. */
+function parseConnectUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const url = parseServiceUrl(env, 'OLARES_MCP_CONNECT_URL');
+  if (!url) return undefined;
+  if (url.pathname !== '/')
+    throw new ConfigError(
+      `OLARES_MCP_CONNECT_URL="${raw(env, 'OLARES_MCP_CONNECT_URL')}" has a path. Fix: give scheme and host only (${url.origin})`,
+    );
+  return url.origin;
+}
+
 /** Base64 of exactly 32 bytes, or unset; anything else stops the server. The value is never echoed. */
 function parseKey(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
   const v = raw(env, name);
@@ -273,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     debug: /^(1|true|yes|on|debug)$/i.test(raw(env, 'OLARES_MCP_DEBUG') ?? ''),
     mcpIssuer: parseServiceUrl(env, 'OLARES_MCP_ISSUER') && raw(env, 'OLARES_MCP_ISSUER'),
     mcpResource: parseResource(env),
+    mcpConnectUrl: parseConnectUrl(env),
     state: parseState(env),
   };
 }

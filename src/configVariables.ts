@@ -223,6 +223,15 @@ export const VARIABLES: readonly VariableSpec[] = [
     group: 'remote',
   },
   {
+    name: 'OLARES_MCP_CONNECT_URL',
+    kind: 'url',
+    default:
+      '(unset): on loopback the --connect-port listener itself; off loopback profile_login has no link',
+    description:
+      "Remote mode: the origin where the connect page (serve --http --connect-port) is reached, e.g. https://connect.alice.olares.com (the box's private entrance); profile_login hands out <this>/connect/<id>. Scheme and host only.",
+    group: 'remote',
+  },
+  {
     name: 'OLARES_MCP_DEBUG',
     kind: 'boolean',
     default: 'off',

@@ -7,10 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler } from '@modelcontextprotocol/server';
+import { loadConfig } from './config.js';
 import { InvalidInputError } from './errors.js';
 import { log } from './log.js';
 import {
   type Authenticated,
+  calledTools,
   chooseServeAuth,
   MAX_BODY_BYTES,
   mayCall,
@@ -21,6 +23,7 @@ import {
   TOKEN_FILE_PRINCIPAL,
   verifierFor,
 } from './remote/index.js';
+import { type ConnectListener, listenConnect } from './serveConnect.js';
 import { createServerParts } from './server.js';
 
 /** How long a shutdown waits for calls in flight before cancelling them. */
@@ -32,6 +35,15 @@ export interface HttpOptions {
   path: string;
   tokenFile?: string;
   noAuth: boolean;
+  /** --connect-port: where the connect page listens (serveConnect.ts); none when unset. */
+  connectPort?: number;
+}
+
+function portOf(flag: string, value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new InvalidInputError(`${flag} ${value} is not a port number (0-65535; 0 picks a free one)`);
+  return port;
 }
 
 export function parseServeArgs(argv: string[]): HttpOptions {
@@ -49,21 +61,17 @@ export function parseServeArgs(argv: string[]): HttpOptions {
     strict: true,
   });
   if (!values.http) throw new InvalidInputError('serve takes --http (without arguments it serves stdio)');
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidInputError(`--port ${values.port} is not a port number (0-65535; 0 picks a free one)`);
+  const port = portOf('--port', values.port);
   if (!values.path.startsWith('/') || /[?#\s]/.test(values.path))
     throw new InvalidInputError(`--path ${values.path} must be an absolute path such as /mcp`);
-  if (values['connect-port'])
-    log.warn(
-      '--connect-port: the private connect page is not served by this version; binding uses `olares-mcp remote bind`',
-    );
+  const connect = values['connect-port'];
   return {
     host: values.host,
     port,
     path: values.path.replace(/\/+$/, '') || '/',
     tokenFile: values['token-file'],
     noAuth: Boolean(values['no-auth']),
+    connectPort: connect === undefined ? undefined : portOf('--connect-port', connect),
   };
 }
 
@@ -77,13 +85,34 @@ export async function startHttp(
   opts: HttpOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningHttp> {
-  const parts = createServerParts(env, { remote: true });
+  const connect =
+    opts.connectPort === undefined
+      ? undefined
+      : await listenConnect(opts.host, opts.connectPort, loadConfig(env).mcpConnectUrl);
+  try {
+    return await startEndpoint(opts, env, connect);
+  } catch (err) {
+    connect?.close();
+    throw err;
+  }
+}
+
+async function startEndpoint(
+  opts: HttpOptions,
+  env: NodeJS.ProcessEnv,
+  connect: ConnectListener | undefined,
+): Promise<RunningHttp> {
+  const parts = createServerParts(env, { remote: true, connectBase: connect?.base });
+  connect?.serve(parts.auth);
   const access = parts.tools.map((t) => ({ name: t.name, readOnly: t.annotations.readOnlyHint }));
   const mcp = createMcpHandler(
     (ctx) => {
       const scopes = ctx.authInfo?.scopes ?? [];
-      return parts.buildServer((tool) =>
-        mayCall(scopes, { name: tool.name, readOnly: tool.annotations.readOnlyHint }),
+      const bound = ctx.authInfo?.extra?.bound === true;
+      return parts.buildServer(
+        (tool) =>
+          (bound || UNBOUND_TOOLS.has(tool.name)) &&
+          mayCall(scopes, { name: tool.name, readOnly: tool.annotations.readOnlyHint }),
       );
     },
     {
@@ -124,9 +153,10 @@ export async function startHttp(
   http.on('request', toNodeHandler({ fetch: routes.route }, { maxRequestBodySize: MAX_BODY_BYTES }));
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}${opts.path}`;
   log.info(
-    `serving MCP on ${url} (${auth.kind === 'none' ? 'no authorization, loopback only' : auth.kind}; resource ${auth.resource})`,
+    `serving MCP on ${url} (${auth.kind === 'none' ? 'no authorization, loopback only' : auth.kind}; resource ${auth.resource})${connect ? `; connect page on ${connect.base}` : ''}`,
   );
   const close = async () => {
+    connect?.close();
     await routes.drain(http);
     await mcp.close();
   };
@@ -142,14 +172,15 @@ function createRoutes(
   let draining = false;
   const inFlight = new Set<AbortController>();
   const callMcp = async (request: Request, who: Authenticated) => {
-    const unbound = await bindingRefusal(who.principal, isBound);
+    const bound = await isOwnerPrincipal(who.principal, isBound);
+    const unbound = bound ? undefined : await unboundRefusal(request, who.principal);
     if (unbound) return unbound;
     const controller = new AbortController();
     inFlight.add(controller);
     request.signal.addEventListener('abort', () => controller.abort(), { once: true });
     try {
       const response = await mcp.fetch(new Request(request, { signal: controller.signal }), {
-        authInfo: who.authInfo,
+        authInfo: { ...who.authInfo, extra: { ...who.authInfo.extra, bound } },
       });
       auditLine(request, who, response.status);
       return response;
@@ -189,16 +220,49 @@ function createRoutes(
  * issuer gave someone else must not act as the owner. The token file and --no-auth principals
  * are the owner by construction (the file is the owner's, --no-auth is loopback only).
  */
-async function bindingRefusal(
+async function isOwnerPrincipal(
   principal: Principal,
   isBound: (principal: Principal) => Promise<boolean>,
-): Promise<Response | undefined> {
-  if (principal.iss === TOKEN_FILE_PRINCIPAL.iss || principal.iss === NO_AUTH_PRINCIPAL.iss) return undefined;
-  if (await isBound(principal)) return undefined;
+): Promise<boolean> {
+  if (principal.iss === TOKEN_FILE_PRINCIPAL.iss || principal.iss === NO_AUTH_PRINCIPAL.iss) return true;
+  return isBound(principal);
+}
+
+/**
+ * What an unbound principal may call: profile_login, whose link (the connect page) lets the owner
+ * bind it, and profile_list. Any other tool call is refused before the server sees it; listing,
+ * discovery and the handshake pass (the list then holds only these two).
+ */
+const UNBOUND_TOOLS = new Set(['profile_login', 'profile_list']);
+/** The methods that reach them (both eras' handshakes, listing, calling); anything else waits for the binding. */
+const UNBOUND_METHODS = new Set(['initialize', 'ping', 'server/discover', 'tools/list', 'tools/call']);
+
+/** The request methods of a JSON-RPC body (one message or a batch); responses have none. */
+function methodsOf(body: unknown): string[] {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages
+    .map((m) => (m && typeof m === 'object' ? (m as { method?: unknown }).method : undefined))
+    .filter((m): m is string => typeof m === 'string');
+}
+
+async function unboundRefusal(request: Request, principal: Principal): Promise<Response | undefined> {
+  let body: unknown;
+  try {
+    body = await request.clone().json();
+  } catch {
+    return undefined; // not JSON: the MCP handler answers the parse error, and calls nothing
+  }
+  const refused = [
+    ...calledTools(body)
+      .filter((name) => !name || !UNBOUND_TOOLS.has(name))
+      .map((name) => name ?? '(no name)'),
+    ...methodsOf(body).filter((m) => !UNBOUND_METHODS.has(m) && !m.startsWith('notifications/')),
+  ];
+  if (!refused.length) return undefined;
   return Response.json(
     {
       error: 'access_denied',
-      error_description: `this token's principal (iss ${principal.iss}, sub ${principal.sub}) is not bound to the owner of this server. Fix: the owner runs \`olares-mcp remote bind --iss ${principal.iss} --sub ${principal.sub}\` where the server's state lives`,
+      error_description: `this token's principal (iss ${principal.iss}, sub ${principal.sub}) is not bound to the owner of this server, so it may call only profile_login and profile_list (${refused.join(', ')} refused). Fix: call profile_login and have the owner sign in on the connect page it links to, or the owner runs \`olares-mcp remote bind --iss ${principal.iss} --sub ${principal.sub}\` where the server's state lives`,
     },
     { status: 403 },
   );

@@ -55,6 +55,8 @@ const LOCAL_ONLY_TOOLS = new Set(['files_upload', 'files_download', 'profile_imp
 export interface ServerPartsOptions {
   /** serve --http: no local-path tools, no loopback pages (approval links). */
   remote?: boolean;
+  /** serve --http --connect-port: the connect page's origin, for profile_login's link. */
+  connectBase?: string;
 }
 
 export function createServerParts(
@@ -96,6 +98,7 @@ export function createServerParts(
     codec: async () => (await loadCodecs())[0],
     usedIds: () => auth.state.singleUseIds,
     remote: opts.remote,
+    connectBase: opts.connectBase,
   });
   const buildServer = (visible: (tool: CatalogEntry) => boolean = () => true) => {
     const server = new McpServer(

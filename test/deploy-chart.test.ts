@@ -97,6 +97,7 @@ describe('deploy/olares chart', () => {
   it('maps the injected values: owner, gateway hostnames, resource URL, store (port and password quoted)', () => {
     const value = (name: string) => env.get(name)?.value;
     expect(value('OLARES_MCP_RESOURCE')).toBe(`https://${SAMPLE.domain.mcp}/mcp`);
+    expect(value('OLARES_MCP_CONNECT_URL')).toBe(`https://${SAMPLE.domain.connect}`);
     expect(value('OLARES_MCP_ISSUER')).toBe(SAMPLE.auth.issuer);
     expect(value('OLARES_PROFILE')).toBe('alice');
     expect(value('OLARES_PROFILE_LOCK')).toBe('on');

@@ -142,12 +142,20 @@ describe('serve --http', () => {
     expect(await meta.json()).toMatchObject({ resource, authorization_servers: [issuer.issuer] });
 
     const reader = await issuer.sign({ sub: 'agent-1', aud: resource, scope: 'olares.read' });
-    // A valid token whose principal the owner has not bound acts as nobody.
-    await expect(modernClient(s.url, reader)).rejects.toThrow();
+    // A valid token whose principal the owner has not bound reaches only the way to be bound;
+    // profile_login changes state, so a read-only token sees profile_list alone.
+    const early = await modernClient(s.url, reader);
+    expect((await early.listTools()).tools.map((t) => t.name)).toEqual(['profile_list']);
+    await early.close();
     const unbound = await fetch(s.url, {
       method: 'POST',
       headers: { authorization: `Bearer ${reader}`, 'content-type': 'application/json' },
-      body: '{}',
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'files_ls', arguments: {} },
+      }),
     });
     expect(unbound.status).toBe(403);
     expect(await unbound.text()).toContain(`olares-mcp remote bind --iss ${issuer.issuer} --sub agent-1`);

@@ -19,10 +19,10 @@ import {
   randomToken as token,
   unregisterPage,
 } from './loopback.js';
+import { destinationNotice, loginForm, MAX_LOGIN_ATTEMPTS } from './pageHtml.js';
 import type { AuthTarget } from './trust.js';
 
 const LOGIN_HOST = LOOPBACK_HOST;
-const MAX_ATTEMPTS = 5;
 
 export interface LoginResult {
   olaresId: string;
@@ -198,8 +198,11 @@ export class LoginPage {
 
   private failed(res: ServerResponse, err: unknown) {
     this.attempts++;
-    if (this.attempts >= MAX_ATTEMPTS) {
-      const e = new LoginExpiredError(this.olaresId, `was locked after ${MAX_ATTEMPTS} failed attempts`);
+    if (this.attempts >= MAX_LOGIN_ATTEMPTS) {
+      const e = new LoginExpiredError(
+        this.olaresId,
+        `was locked after ${MAX_LOGIN_ATTEMPTS} failed attempts`,
+      );
       this.page(res, 429, 'Too many attempts', `<p>${escapeHtml(e.message)}</p>`);
       this.close(e);
       return;
@@ -232,37 +235,16 @@ export class LoginPage {
   }
 
   private form(res: ServerResponse, error?: string) {
-    const totp = this.step === 'totp';
-    const field = totp
-      ? '<label>Two-factor code<br><input name="totp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" autofocus required></label>'
-      : `<label>Type the olaresId you are signing in to<br><input name="olaresId" autocomplete="off" spellcheck="false" placeholder="${escapeHtml(this.olaresId)}" autofocus required></label>
-<label>Password<br><input name="password" type="password" autocomplete="current-password" required></label>`;
-    const body = `${this.destination(totp ? 'code' : 'password')}
-${error ? `<p class="err">${escapeHtml(error)}</p>` : ''}
-<form method="post" action="/login/${this.pathToken}">
-<input type="hidden" name="csrf" value="${this.csrf}"><input type="hidden" name="step" value="${this.step}">
-${field}
-<button type="submit">${totp ? 'Verify' : 'Sign in'}</button>
-</form>`;
-    this.page(res, error ? 401 : 200, totp ? 'Two-factor code' : 'Sign in to Olares', body);
-  }
-
-  /** Scheme and host in full, and a warning the user cannot miss when the host is new (M5, L7). */
-  private destination(secret: string): string {
-    const { scheme, host, trusted } = this.target;
-    const where = `<b>${escapeHtml(`${scheme}//${host}`)}</b>`;
-    const lines = [
-      `<p>Sign in to <b>${escapeHtml(this.olaresId)}</b>. This page sends your ${secret} to ${where} only; your agent never sees it.</p>`,
-    ];
-    if (scheme === 'http:')
-      lines.push(
-        '<p class="warn">This connection is plain http: your password travels unencrypted. Continue only on a network you trust.</p>',
-      );
-    if (!trusted)
-      lines.push(
-        `<p class="warn" id="new-host"><b>New host:</b> no profile uses ${escapeHtml(host)} yet and it is not in OLARES_TRUSTED_DOMAINS. Your agent chose it. Sign in only if this is your own Olares box; if you did not ask for this login, close this page.</p>`,
-      );
-    return lines.join('\n');
+    const step = this.step === 'totp' ? 'totp' : 'password';
+    const { title, body } = loginForm({
+      step,
+      olaresId: this.olaresId,
+      action: `/login/${this.pathToken}`,
+      csrf: this.csrf,
+      notice: destinationNotice(this.olaresId, this.target, step === 'totp' ? 'code' : 'password'),
+      error,
+    });
+    this.page(res, error ? 401 : 200, title, body);
   }
 
   private page(res: ServerResponse, status: number, title: string, body: string) {

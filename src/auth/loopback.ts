@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PAGE_HEADERS, pageHtml } from './pageHtml.js';
 
 export const LOOPBACK_HOST = '127.0.0.1';
 const MAX_FORM_BYTES = 16 * 1024;
@@ -21,8 +22,7 @@ export function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export { escapeHtml } from './pageHtml.js';
 
 /** Bound to loopback only, on a port the OS picks; never configurable. */
 export async function listenLoopback(): Promise<{ server: Server; port: number }> {
@@ -66,20 +66,10 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams | 
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-/** `body` is HTML the caller built with escapeHtml; `title` is escaped here. */
+/** `body` is HTML the caller built with escapeHtml; `title` is escaped by pageHtml. */
 export function sendPage(res: ServerResponse, status: number, title: string, body: string) {
-  const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>olares-mcp: ${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}input{font-size:1.1rem;padding:.4rem;width:100%;box-sizing:border-box}button{margin-top:1rem;font-size:1rem;padding:.5rem 1rem}.err{color:#b00}.warn{background:#fff3cd;border:2px solid #b00;padding:.5rem}label{display:block;margin-top:.8rem}pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.5rem}</style></head>
-<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'x-frame-options': 'DENY',
-    'referrer-policy': 'no-referrer',
-    'content-security-policy':
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-  });
-  res.end(html);
+  res.writeHead(status, PAGE_HEADERS);
+  res.end(pageHtml(title, body));
 }
 
 /** Opt-in (OLARES_OPEN_BROWSER=1): hand the link to the desktop's browser, never waiting on it. */

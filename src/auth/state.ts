@@ -2,10 +2,13 @@
 // user) and the shared store (OLARES_STATE=redis: replicas of a remote instance). Everything
 // else in the auth floor reaches state through this, so the choice is made once, here.
 import type { Config } from '../config.js';
+import type { FirstFactorResult } from './authApi.js';
 import { FileProfileDocument, type ProfileDocument } from './config.js';
+import { FileSealedRecords, type PendingRecords } from './fileRecords.js';
 import { homePaths } from './home.js';
 import { FileSingleUseIds, loadRequestStateKey, type SingleUseIds } from './mrtrState.js';
-import { FilePrincipalBindings, type PrincipalBindings } from './principals.js';
+import type { LoginStep } from './pageHtml.js';
+import { FilePrincipalBindings, type Principal, type PrincipalBindings } from './principals.js';
 import { RedisRefreshLeases } from './redis/leases.js';
 import {
   RedisPrincipalBindings,
@@ -33,6 +36,14 @@ export interface SharedPendingLogin {
   makeCurrent: boolean;
   createdAt: number;
   expiresAt: number;
+  /** The connect page (connectPage.ts): the bearer principal to bind once the owner signed in. */
+  principal?: Principal;
+  /** The form's CSRF value and step: a stale or replayed form never starts another attempt. */
+  csrf?: string;
+  step?: LoginStep;
+  attempts?: number;
+  /** Between the password and the TOTP step: the first factor's grant and cookies (sealed). */
+  firstFactor?: FirstFactorResult;
 }
 
 export interface StateBackend {
@@ -45,8 +56,8 @@ export interface StateBackend {
   readonly principals: PrincipalBindings;
   /** The one token store of the shared store; undefined: OLARES_TOKEN_STORE picks (file home). */
   readonly tokenStore?: TokenStore;
-  /** Pending logins any replica can finish; undefined in the file home (see pendingLogins.ts). */
-  readonly pendingLogins?: SealedRecords<SharedPendingLogin>;
+  /** Pending connect-page logins any replica can finish (sealed; in the file home, fileRecords.ts). */
+  readonly pendingLogins: PendingRecords<SharedPendingLogin>;
   requestStateKeys(): Promise<RequestStateKeys>;
   /** Drops the store connection, so a process can exit. */
   close(): Promise<void>;
@@ -60,6 +71,9 @@ export function fileState(home: string, config: Config): StateBackend {
     leases: new FileRefreshLeases(homePaths(home).locks, config.lockStaleMs),
     singleUseIds: new FileSingleUseIds(home),
     principals: new FilePrincipalBindings(home),
+    pendingLogins: new FileSealedRecords<SharedPendingLogin>(home, 'pending', () =>
+      loadRequestStateKey(home),
+    ),
     requestStateKeys: async () => ({ current: await loadRequestStateKey(home), previous: [] }),
     close: async () => {},
   };

@@ -15,7 +15,7 @@ import { log } from '../log.js';
 import { resultText } from './boxText.js';
 import { createCallProtocol, InputRequiredSignal, type StateCodec } from './callProtocol.js';
 import { declarationOf } from './catalog.js';
-import { createContext, type ToolContext } from './context.js';
+import { createContext, type RemoteCall, type ToolContext } from './context.js';
 import { inputSchemaOf, type ToolDeclaration } from './defineTool.js';
 import { describeError, errorResultMeta } from './errors.js';
 import type { Confirmation } from './gate.js';
@@ -27,6 +27,21 @@ export interface CallDeps {
   usedIds: () => SingleUseIds;
   /** Remote mode: the user is not at this machine, so no loopback approval pages. */
   remote?: boolean;
+  /** Remote mode: the connect page's origin (serve --http --connect-port). */
+  connectBase?: string;
+}
+
+/**
+ * Who calls, as serve --http put it in the SDK's authInfo (`extra.principal`, `extra.bound`).
+ * Anything missing or misshapen reads as an unbound caller with no principal: fail closed.
+ */
+function remoteCallOf(deps: CallDeps, sdk: ServerContext): RemoteCall | undefined {
+  if (!deps.remote) return undefined;
+  const extra = sdk.http?.authInfo?.extra as { principal?: unknown; bound?: unknown } | undefined;
+  const p = extra?.principal as { iss?: unknown; sub?: unknown } | undefined;
+  const principal =
+    typeof p?.iss === 'string' && typeof p?.sub === 'string' ? { iss: p.iss, sub: p.sub } : undefined;
+  return { principal, bound: extra?.bound === true, connectBase: deps.connectBase };
 }
 
 export interface ToolSchemas {
@@ -70,6 +85,7 @@ export async function callTool(
     profile: args.profile,
     progressToken,
     approvalLinks: !deps.remote,
+    remote: remoteCallOf(deps, sdk),
     sendProgress: (params) => sdk.mcpReq.notify({ method: 'notifications/progress', params }),
   });
   const audited = !decl.annotations.readOnlyHint;

@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
 import { inputRequired } from '@modelcontextprotocol/server';
 import type { AuthContext } from '../auth/index.js';
+import type { Principal } from '../auth/principals.js';
 import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
 import { OlaresClients } from '../olares/index.js';
@@ -25,10 +26,22 @@ import {
   LocalRootsRefusedError,
 } from './localRoots.js';
 
+/** Remote mode (serve --http): who calls, and where the connect page is reached. */
+export interface RemoteCall {
+  /** The bearer token's (iss, sub), as serve --http verified it (the SDK's ctx.http.authInfo). */
+  principal?: Principal;
+  /** serve --http found the principal bound to the owner (or the owner by construction). */
+  bound: boolean;
+  /** The connect page's origin; undefined when serve --http runs without --connect-port. */
+  connectBase?: string;
+}
+
 export interface ToolContext {
   auth: AuthContext;
   protocol: CallProtocol;
   signal: AbortSignal;
+  /** Set in remote mode only. */
+  remote?: RemoteCall;
   /** Clients bound to the call's profile (its `profile` argument, else the default). */
   olares(): Promise<OlaresClients>;
   /**
@@ -83,6 +96,7 @@ export interface ContextDeps {
   profile?: string;
   /** Loopback approval pages can reach the user (stdio on the user's machine; not remote mode). */
   approvalLinks?: boolean;
+  remote?: RemoteCall;
   progressToken?: string | number;
   sendProgress: (params: {
     progressToken: string | number;
@@ -114,6 +128,7 @@ export function createContext(deps: ContextDeps): ToolContext {
     auth: deps.auth,
     protocol: deps.protocol,
     signal: deps.signal,
+    remote: deps.remote,
     olares() {
       state.handlerRanAs = true;
       return sessionClients(deps, state);

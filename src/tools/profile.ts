@@ -9,6 +9,7 @@ import { defineTool, dryRunOutput, type ToolDeclaration } from './defineTool.js'
 import { errorCode } from './errors.js';
 import { ConfirmationRefusedError } from './gate.js';
 import { loginThroughPage } from './loginRounds.js';
+import { remoteLogin } from './remoteLogin.js';
 
 const profileView = z.object({
   name: z.string(),
@@ -292,6 +293,7 @@ export const profileLogin = defineTool({
     authUrl: await authUrlOrWhy(a.olaresId, ctx),
   }),
   async handler(args, ctx) {
+    if (ctx.remote) return remoteLogin(ctx, ctx.remote, args.olaresId);
     const { olaresId } = parseOlaresId(args.olaresId);
     await ctx.auth.checkProfileName(olaresId, args.name);
     await ctx.auth.assertCanAuthenticate(olaresId);

@@ -2,6 +2,7 @@
 // bearer principals, and sealed pending logins.
 import { randomInt } from 'node:crypto';
 import type { ProfileDocument } from '../config.js';
+import type { PendingRecords } from '../fileRecords.js';
 import type { SingleUseIds } from '../mrtrState.js';
 import { checkPrincipal, type Principal, type PrincipalBindings, principalId } from '../principals.js';
 import { COMPARE_AND_SET, splitVersioned, TAKE } from './scripts.js';
@@ -86,7 +87,7 @@ export class RedisPrincipalBindings implements PrincipalBindings {
  * Records sealed with the token key (AAD = their key), with a time to live: pending logins that
  * any replica may finish. `take` reads and deletes in one step, so a record is used once.
  */
-export class SealedRecords<T> {
+export class SealedRecords<T> implements PendingRecords<T> {
   constructor(
     private readonly store: StateStore,
     private readonly ring: KeyRing,
