@@ -3,10 +3,9 @@
 // (cli/cmd/ctl/settings/client.go). Every answer is the BFL envelope {code, message, data}.
 // Secrets the wire carries (a custom domain's certificate key, a repo salt) are dropped here,
 // so no caller can hand them on.
-import { InvalidInputError, OlaresMcpError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import type { OlaresHttp } from '../transport/http.js';
 import { unwrapUserService as unwrap } from './desktop.js';
-import { type Fields, Reader } from './shape.js';
 
 const BACKUP = '/apis/backup/v1/plans/backup';
 
