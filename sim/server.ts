@@ -155,6 +155,23 @@ export class Simulator {
     this.closers.push(fn);
   }
 
+  private readonly pendingWork = new Set<Promise<void>>();
+  private readonly pendingTimers = new Set<NodeJS.Timeout>();
+
+  /**
+   * Work a task does after its request was answered (a paste, an archive). close() drops what has
+   * not started and waits for what has, so no file lands after the simulator is gone.
+   */
+  later(ms: number, work: () => Promise<void>) {
+    const timer = setTimeout(() => {
+      this.pendingTimers.delete(timer);
+      const running = work().finally(() => this.pendingWork.delete(running));
+      this.pendingWork.add(running);
+    }, ms);
+    timer.unref();
+    this.pendingTimers.add(timer);
+  }
+
   count(key: string): number {
     return this.counters.get(key) ?? 0;
   }
@@ -302,6 +319,9 @@ export class Simulator {
   }
 
   async close() {
+    for (const timer of this.pendingTimers) clearTimeout(timer);
+    this.pendingTimers.clear();
+    await Promise.allSettled([...this.pendingWork]);
     for (const fn of this.closers) await fn();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -54,7 +54,7 @@ export function registerArchive(sim: Simulator, { knownNode, diskPath, newTask }
       if (!(await statOf(s!.full))) return sendJson(r.res, 400, { error: 'archive source not exists' });
     const task = newTask(r.params.node, r.user!.local, action, sources.join(','), body.destination);
     const conflict = String(body.conflict ?? 'rename');
-    setTimeout(async () => {
+    sim.later(50, async () => {
       try {
         if (action === 'compress')
           await pack(
@@ -68,7 +68,7 @@ export function registerArchive(sim: Simulator, { knownNode, diskPath, newTask }
       } catch (err) {
         Object.assign(task, { status: 'failed', failed_reason: (err as Error).message });
       }
-    }, 50).unref();
+    });
     sendJson(r.res, 200, { code: 0, msg: 'success', task_id: task.id });
   };
   sim.route('files', 'POST', '/api/archive/:node/compress', handle('compress'), NODE_ROUTE);

@@ -35,7 +35,7 @@ export function registerPaste(
       const refusal = pasteRefusal(r.params.node, dst.segs);
       if (refusal) return sendJson(res, 500, { code: 1, message: refusal });
       const task = newTask(r.params.node, user!.local, body.action, body.source, body.destination);
-      setTimeout(async () => {
+      sim.later(50, async () => {
         try {
           if (await statOf(dst.full)) throw new Error('destination exists');
           if (body.action === 'copy')
@@ -45,7 +45,7 @@ export function registerPaste(
         } catch (err) {
           Object.assign(task, { status: 'failed', failed_reason: (err as Error).message });
         }
-      }, 50).unref();
+      });
       sendJson(res, 200, { task_id: task.id });
     },
     NODE_ROUTE,
