@@ -19,6 +19,7 @@ import {
   principalKey,
   remoteFront,
   TOKEN_FILE_PRINCIPAL,
+  TokenBuckets,
   verifierFor,
 } from './remote/index.js';
 import { createServerParts } from './server.js';
@@ -119,6 +120,7 @@ export async function startHttp(
     endpointPath: opts.path,
     listenHost: opts.host,
     tools: () => access,
+    buckets: new TokenBuckets(parts.auth.config.ratePerSecond, parts.auth.config.ratePerSecond),
   });
   const routes = createRoutes(front, mcp, (p) => parts.auth.state.principals.isBound(p));
   http.on('request', toNodeHandler({ fetch: routes.route }, { maxRequestBodySize: MAX_BODY_BYTES }));
