@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler } from '@modelcontextprotocol/server';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, OlaresMcpError } from './errors.js';
 import { log } from './log.js';
 import {
   type Authenticated,
@@ -196,7 +196,19 @@ async function bindingRefusal(
   isBound: (principal: Principal) => Promise<boolean>,
 ): Promise<Response | undefined> {
   if (principal.iss === TOKEN_FILE_PRINCIPAL.iss || principal.iss === NO_AUTH_PRINCIPAL.iss) return undefined;
-  if (await isBound(principal)) return undefined;
+  let bound: boolean;
+  try {
+    bound = await isBound(principal);
+  } catch (err) {
+    // The store is down: say so (it names the store and that service resumes by itself) rather
+    // than the handler's bare 500; nothing was run, so the caller may simply retry.
+    if (!(err instanceof OlaresMcpError)) throw err;
+    return Response.json(
+      { error: 'temporarily_unavailable', error_description: err.message },
+      { status: 503, headers: { 'retry-after': '1' } },
+    );
+  }
+  if (bound) return undefined;
   return Response.json(
     {
       error: 'access_denied',

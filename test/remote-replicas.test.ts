@@ -202,7 +202,9 @@ describe.skipIf(redisSkipReason)('remote mode: 3 replicas, one store, a round-ro
       for (const f of failed)
         expect(f.start, `a call started after the kill failed: ${f.error}`).toBeLessThan(exitedAt);
       expect(failed.length).toBeLessThanOrEqual(inFlightAtKill);
+      // Each failed call is one the proxy saw die on the killed replica, and on no other.
       expect(set.proxy.stats.failed.every((f) => f.replica === victim.index)).toBe(true);
+      expect(failed).toHaveLength(set.proxy.stats.failed.length);
       expect(set.proxy.healthy()).not.toContain(victim.index);
       for (const _ of failed) expect(await listed(clients[0])).toEqual({ ok: true });
       await victim.start();
@@ -213,5 +215,103 @@ describe.skipIf(redisSkipReason)('remote mode: 3 replicas, one store, a round-ro
       await Promise.all(clients.map((c) => c.close()));
     }
     expect(killedAt).toBeLessThan(Number.POSITIVE_INFINITY);
+  });
+
+  it('the store restarted mid-run: a clear error while down, every acknowledged write read back, service resumes', async () => {
+    const c = await client(set.url, writer);
+    const acknowledged: string[] = [];
+    let refusedWrites = 0;
+    let stop = false;
+    // Bindings are store writes a replica must read back: one every few ms, recorded once acknowledged.
+    const writes = (async () => {
+      for (let k = 0; !stop; k++) {
+        await bind(`writer-${k}`).then(
+          () => acknowledged.push(`writer-${k}`),
+          () => refusedWrites++,
+        );
+        await new Promise((r) => setTimeout(r, 5)); // pacing, not waiting on anything
+      }
+    })();
+    try {
+      expect(await listed(c)).toEqual({ ok: true });
+      await eventually(() => acknowledged.length >= 10, 'writes before the store goes down');
+      await redis.kill();
+      const down = await listed(c);
+      expect(down.ok).toBe(false);
+      expect(down.error).toMatch(/state store at 127\.0\.0\.1:\d+ is unreachable/);
+      await eventually(() => refusedWrites > 0, 'a write refused while the store is down');
+      await redis.start();
+      await eventually(async () => (await listed(c)).ok, 'service to resume without a restart', 30_000);
+    } finally {
+      stop = true;
+      await writes;
+      await c.close();
+    }
+    for (const sub of acknowledged)
+      expect(await box.auth.state.principals.isBound({ iss: issuer.issuer, sub }), sub).toBe(true);
+    // The replicas read them back too: the last acknowledged binding serves its token.
+    const last = await issuer.sign({ sub: acknowledged.at(-1)!, aud: set.url, scope: 'olares.read' });
+    const again = await client(set.url, last);
+    expect(await listed(again)).toEqual({ ok: true });
+    await again.close();
+  });
+
+  it('refuses what the MCP authorization spec says to refuse', async () => {
+    const metadata = `${new URL(set.url).origin}/.well-known/oauth-protected-resource/mcp`;
+    const call = (token: string | undefined, name = 'files_ls', args: object = LS) =>
+      fetch(set.url, {
+        method: 'POST',
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': REVISION,
+          'mcp-method': 'tools/call',
+          'mcp-name': name,
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name, arguments: args },
+        }),
+      });
+    const unauthorized = async (token: string | undefined, why: string) => {
+      const r = await call(token);
+      expect(r.status, why).toBe(401);
+      expect(r.headers.get('www-authenticate'), why).toContain(`resource_metadata="${metadata}"`);
+    };
+    await unauthorized(undefined, 'no token');
+    await unauthorized(
+      await issuer.sign({ sub: 'agent-1', aud: 'https://elsewhere.example/mcp', scope: 'olares.read' }),
+      'wrong audience',
+    );
+    await unauthorized(
+      await issuer.signWithStranger({ sub: 'agent-1', aud: set.url, scope: 'olares.read' }),
+      'wrong signature',
+    );
+    await unauthorized(
+      await issuer.sign({
+        sub: 'agent-1',
+        aud: set.url,
+        scope: 'olares.read',
+        exp: Math.floor(Date.now() / 1000) - 600,
+      }),
+      'expired',
+    );
+    const scope = await call(reader, 'files_mkdir', { path: 'drive/Home/NotAllowed' });
+    expect(scope.status).toBe(403);
+    expect(scope.headers.get('www-authenticate')).toMatch(
+      /error="insufficient_scope".*scope="[^"]*olares\.write/,
+    );
+    const stranger = await issuer.sign({
+      sub: 'not-the-owner',
+      aud: set.url,
+      scope: 'olares.read olares.write',
+    });
+    const unbound = await call(stranger);
+    expect(unbound.status).toBe(403);
+    expect(await unbound.text()).toContain('is not bound to the owner');
+    expect(box.sim.count('POST /files/api/resources/drive/Home/NotAllowed/')).toBe(0);
   });
 });

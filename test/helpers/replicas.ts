@@ -77,6 +77,7 @@ interface Upstream {
   host: string;
   port: number;
   healthy: boolean;
+  misses: number;
 }
 
 export interface ProxyStats {
@@ -176,7 +177,7 @@ export async function startProxy(opts: { healthEveryMs?: number } = {}): Promise
 
   const probe = (u: Upstream) =>
     new Promise<boolean>((resolve) => {
-      const r = request({ host: u.host, port: u.port, path: '/healthz', timeout: 1000 }, (answer) => {
+      const r = request({ host: u.host, port: u.port, path: '/healthz', timeout: 2000 }, (answer) => {
         answer.resume();
         resolve(answer.statusCode === 200);
       });
@@ -186,7 +187,11 @@ export async function startProxy(opts: { healthEveryMs?: number } = {}): Promise
     });
   const timer = setInterval(() => {
     for (const u of upstreams)
-      void probe(u).then((ok) => setHealth(u, ok, ok ? '/healthz answers' : '/healthz fails'));
+      void probe(u).then((ok) => {
+        // Two misses in a row, as balancers count them: one slow probe on a loaded machine is not death.
+        u.misses = ok ? 0 : u.misses + 1;
+        if (ok || u.misses >= 2) setHealth(u, ok, ok ? '/healthz answers' : '/healthz fails twice');
+      });
   }, opts.healthEveryMs ?? 100);
 
   return {
@@ -194,9 +199,8 @@ export async function startProxy(opts: { healthEveryMs?: number } = {}): Promise
     stats,
     add(replicaUrl) {
       const at = new URL(replicaUrl);
-      const index =
-        upstreams.push({ index: upstreams.length, host: at.hostname, port: Number(at.port), healthy: true }) -
-        1;
+      const index = upstreams.length;
+      upstreams.push({ index, host: at.hostname, port: Number(at.port), healthy: true, misses: 0 });
       stats.served.push(0);
       return index;
     },
