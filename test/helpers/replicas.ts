@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { CLI } from './mcp.js';
 
 export interface Replica {
@@ -215,10 +216,17 @@ export async function startProxy(opts: { healthEveryMs?: number } = {}): Promise
   };
 }
 
-export interface ReplicaSet {
+/** What a replica set needs of its proxy: the in-process one, or proxyProcess.ts's. */
+export interface ProxyHandle {
+  url: string;
+  add(replicaUrl: string): unknown;
+  close(): Promise<void>;
+}
+
+export interface ReplicaSet<P extends ProxyHandle = RoundRobinProxy> {
   /** The endpoint through the proxy: what clients use. */
   url: string;
-  proxy: RoundRobinProxy;
+  proxy: P;
   replicas: Replica[];
   close(): Promise<void>;
 }
@@ -230,12 +238,24 @@ export interface ReplicaSet {
 export async function startReplicaSet(
   n: number,
   envFor: (endpoint: string) => NodeJS.ProcessEnv,
+  args?: string[],
+): Promise<ReplicaSet>;
+export async function startReplicaSet<P extends ProxyHandle>(
+  n: number,
+  envFor: (endpoint: string) => NodeJS.ProcessEnv,
+  args: string[],
+  proxy: P,
+): Promise<ReplicaSet<P>>;
+export async function startReplicaSet(
+  n: number,
+  envFor: (endpoint: string) => NodeJS.ProcessEnv,
   args: string[] = [],
-): Promise<ReplicaSet> {
-  const proxy = await startProxy();
+  given?: ProxyHandle,
+): Promise<ReplicaSet<ProxyHandle>> {
+  const proxy = given ?? (await startProxy());
   const url = `${proxy.url}/mcp`;
   const replicas = await Promise.all(Array.from({ length: n }, (_, i) => startReplica(i, envFor(url), args)));
-  for (const r of replicas) proxy.add(r.url);
+  for (const r of replicas) await proxy.add(r.url);
   return {
     url,
     proxy,
@@ -244,5 +264,43 @@ export async function startReplicaSet(
       await proxy.close();
       await Promise.all(replicas.map((r) => r.stop('SIGKILL')));
     },
+  };
+}
+
+/** proxyProcess.ts started as a child process: the proxy a benchmark uses. */
+export async function startProxyProcess(): Promise<ProxyHandle & { pid?: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'proxyProcess.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', () => {
+      const m = /proxy on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the proxy exited (${code}): ${out}`)));
+  });
+  return {
+    url,
+    pid: child.pid,
+    add: (replicaUrl) => {
+      const before = (out.match(/^added /gm) ?? []).length;
+      child.stdin?.write(`${replicaUrl}\n`);
+      return new Promise<void>((resolve) => {
+        const check = () => {
+          if ((out.match(/^added /gm) ?? []).length <= before) return;
+          child.stdout?.off('data', check);
+          resolve();
+        };
+        child.stdout?.on('data', check);
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.stdin?.end();
+      }),
   };
 }
