@@ -18,7 +18,7 @@ import {
   startProxyProcess,
   startReplicaSet,
 } from '../test/helpers/replicas.js';
-import { type BenchResult, CLI, quick, report, round, startSimProcess } from './lib.js';
+import { type BenchResult, CLI, cpuSeconds, quick, report, round, startSimProcess } from './lib.js';
 import { type BenchClient, connectStdio } from './mcp.js';
 
 const USER = 'bob@olares.com';
@@ -98,7 +98,7 @@ async function peakRssMiB(pid: number | undefined): Promise<number> {
 interface Stack {
   redis: RedisServer;
   issuer: TestIssuer;
-  sets: ReplicaSet<ProxyHandle>[];
+  sets: ReplicaSet<ProxyHandle & { pid?: number }>[];
   homes: string[];
   auths: AuthContext[];
 }
@@ -156,6 +156,12 @@ async function stampedes(stack: Stack, count: number, callsEach: number) {
 
 type Drive = Awaited<ReturnType<typeof drive>>;
 
+/** CPU seconds used so far by a set's replicas and its proxy process. */
+async function cpuOf(set: ReplicaSet<ProxyHandle & { pid?: number }>) {
+  const pids = [...set.replicas.map((r) => r.child.pid), set.proxy.pid];
+  return (await Promise.all(pids.map((pid) => cpuSeconds(pid)))).reduce((a, b) => a + b, 0);
+}
+
 /** The median round of each (by calls/s); rounds interleave the three so load drifts hit all alike. */
 const medianRound = (rounds: Drive[]) =>
   [...rounds].sort((a, b) => a.callsPerSec - b.callsPerSec)[Math.floor(rounds.length / 2)];
@@ -168,11 +174,19 @@ async function measureAll(stack: Stack, simUrl: string, total: number, rounds: n
   const one = await replicas(stack, 1, template, 'bench-one:');
   const three = await replicas(stack, 3, template, 'bench-three:');
   const runs = { stdio: [] as Drive[], one: [] as Drive[], three: [] as Drive[] };
+  // CPU seconds the replicas and their proxy used while driven: where a call's time goes.
+  const cpu = { stdio: 0, one: 0, three: 0 };
   try {
     for (let i = 0; i < rounds; i++) {
+      cpu.stdio -= await cpuSeconds(stdio.pid);
       runs.stdio.push(await drive(stdio.client, total / rounds));
+      cpu.stdio += await cpuSeconds(stdio.pid);
+      cpu.one -= await cpuOf(one.set);
       runs.one.push(await drive(one.client, total / rounds));
+      cpu.one += await cpuOf(one.set);
+      cpu.three -= await cpuOf(three.set);
       runs.three.push(await drive(three.client, total / rounds));
+      cpu.three += await cpuOf(three.set);
     }
   } finally {
     await stdio.close();
@@ -187,6 +201,12 @@ async function measureAll(stack: Stack, simUrl: string, total: number, rounds: n
     viaOne: medianRound(runs.one),
     viaThree: medianRound(runs.three),
     rss,
+    // Includes the warm-up calls of each round.
+    cpuMsPerCall: {
+      stdio: round((cpu.stdio * 1000) / (total + rounds * CONCURRENCY * 2), 2),
+      one: round((cpu.one * 1000) / (total + rounds * CONCURRENCY * 2), 2),
+      three: round((cpu.three * 1000) / (total + rounds * CONCURRENCY * 2), 2),
+    },
   };
 }
 
@@ -203,7 +223,7 @@ export async function benchRemote(): Promise<BenchResult> {
   };
   try {
     const rounds = quick ? 1 : 3;
-    const { viaStdio, viaOne, viaThree, rss } = await measureAll(stack, sim.url, total, rounds);
+    const { viaStdio, viaOne, viaThree, rss, cpuMsPerCall } = await measureAll(stack, sim.url, total, rounds);
     const storm = await stampedes(stack, quick ? 1 : 3, quick ? 2 : 5);
     const scale = round(viaThree.callsPerSec / viaOne.callsPerSec);
     const p99Ratio = round(viaThree.p99 / viaStdio.p99);
@@ -224,6 +244,9 @@ export async function benchRemote(): Promise<BenchResult> {
         threeP50Ms: viaThree.p50,
         threeP99Ms: viaThree.p99,
         p99VsStdio: p99Ratio,
+        serverCpuMsPerCallStdio: cpuMsPerCall.stdio,
+        serverCpuMsPerCallOne: cpuMsPerCall.one,
+        serverCpuMsPerCallThree: cpuMsPerCall.three,
         peakRssMiB: rss.join('/'),
         refreshesPerStampede: storm.perStampede.join('/'),
         stampedeFailed: storm.failed,
