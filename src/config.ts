@@ -51,6 +51,8 @@ export interface Config {
   marketPollMs: number;
   marketWaitMs: number;
   lockStaleMs: number;
+  /** Remote mode: requests a second per principal and replica. */
+  ratePerSecond: number;
   debug: boolean;
   /** Remote mode: the accepted issuer as written (RFC 8414: its metadata must name it identically). */
   mcpIssuer?: string;
@@ -283,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     marketPollMs: parseInteger(env, 'OLARES_MARKET_POLL_MS', 2000, 10, 3600_000),
     marketWaitMs: parseInteger(env, 'OLARES_MARKET_WAIT_MS', 15 * 60_000, 10, 24 * 3600_000),
     lockStaleMs: parseInteger(env, 'OLARES_MCP_LOCK_STALE_MS', 20_000, 2000, 3600_000),
+    ratePerSecond: parseInteger(env, 'OLARES_MCP_RATE_PER_SECOND', 20, 1, 100_000),
     debug: /^(1|true|yes|on|debug)$/i.test(raw(env, 'OLARES_MCP_DEBUG') ?? ''),
     mcpIssuer: parseServiceUrl(env, 'OLARES_MCP_ISSUER') && raw(env, 'OLARES_MCP_ISSUER'),
     mcpResource: parseResource(env),

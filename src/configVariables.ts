@@ -207,6 +207,14 @@ export const VARIABLES: readonly VariableSpec[] = [
     group: 'tuning',
   },
   {
+    name: 'OLARES_MCP_RATE_PER_SECOND',
+    kind: 'integer',
+    default: '20',
+    description:
+      'Remote mode: requests a second each principal may make to one replica (also the burst); more get 429 with Retry-After.',
+    group: 'tuning',
+  },
+  {
     name: 'OLARES_MCP_ISSUER',
     kind: 'url',
     default: '(unset): no issuer; remote mode then needs --token-file or, on loopback, --no-auth',

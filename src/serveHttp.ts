@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { loadConfig } from './config.js';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, OlaresMcpError } from './errors.js';
 import { log } from './log.js';
 import {
   type Authenticated,
@@ -21,6 +21,7 @@ import {
   principalKey,
   remoteFront,
   TOKEN_FILE_PRINCIPAL,
+  TokenBuckets,
   verifierFor,
 } from './remote/index.js';
 import { type ConnectListener, listenConnect } from './serveConnect.js';
@@ -148,6 +149,7 @@ async function startEndpoint(
     endpointPath: opts.path,
     listenHost: opts.host,
     tools: () => access,
+    buckets: new TokenBuckets(parts.auth.config.ratePerSecond, parts.auth.config.ratePerSecond),
   });
   const routes = createRoutes(front, mcp, (p) => parts.auth.state.principals.isBound(p));
   http.on('request', toNodeHandler({ fetch: routes.route }, { maxRequestBodySize: MAX_BODY_BYTES }));
@@ -172,7 +174,12 @@ function createRoutes(
   let draining = false;
   const inFlight = new Set<AbortController>();
   const callMcp = async (request: Request, who: Authenticated) => {
-    const bound = await isOwnerPrincipal(who.principal, isBound);
+    let bound: boolean;
+    try {
+      bound = await isOwnerPrincipal(who.principal, isBound);
+    } catch (err) {
+      return storeDownResponse(err);
+    }
     const unbound = bound ? undefined : await unboundRefusal(request, who.principal);
     if (unbound) return unbound;
     const controller = new AbortController();
@@ -265,6 +272,18 @@ async function unboundRefusal(request: Request, principal: Principal): Promise<R
       error_description: `this token's principal (iss ${principal.iss}, sub ${principal.sub}) is not bound to the owner of this server, so it may call only profile_login and profile_list (${refused.join(', ')} refused). Fix: call profile_login and have the owner sign in on the connect page it links to, or the owner runs \`olares-mcp remote bind --iss ${principal.iss} --sub ${principal.sub}\` where the server's state lives`,
     },
     { status: 403 },
+  );
+}
+
+/**
+ * The binding could not be read because the store is down: say so (the message names the store and
+ * that service resumes by itself) rather than a bare 500; nothing ran, so the caller may retry.
+ */
+function storeDownResponse(err: unknown): Response {
+  if (!(err instanceof OlaresMcpError)) throw err;
+  return Response.json(
+    { error: 'temporarily_unavailable', error_description: err.message },
+    { status: 503, headers: { 'retry-after': '1' } },
   );
 }
 

@@ -2,6 +2,7 @@
 // 4 MiB body limit (declared or streamed), the per-principal token bucket behind 429, and the
 // choice of authorization at start.
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import {
   allowedHosts,
   chooseServeAuth,
@@ -143,6 +144,15 @@ describe('per-principal token bucket', () => {
     now += 5000;
     buckets.take('alice');
     expect(buckets.size).toBe(1);
+  });
+
+  it('takes its rate from OLARES_MCP_RATE_PER_SECOND (default 20), refusing a value that is not a positive whole number', async () => {
+    expect(loadConfig({}).ratePerSecond).toBe(20);
+    expect(loadConfig({ OLARES_MCP_RATE_PER_SECOND: '500' }).ratePerSecond).toBe(500);
+    for (const bad of ['0', '-1', '2.5', 'lots'])
+      expect(() => loadConfig({ OLARES_MCP_RATE_PER_SECOND: bad })).toThrow(/OLARES_MCP_RATE_PER_SECOND/);
+    const response = rateLimitedResponse(1, 500);
+    expect((await response.json()).error_description).toContain('more than 500 requests a second');
   });
 
   it('answers 429 with Retry-After in seconds', async () => {

@@ -74,7 +74,7 @@ export function remoteFront(
     const who = await authenticate(request, options.verifier, settings.resource);
     if (who instanceof Response) return who;
     const take = buckets.take(principalKey(who.principal));
-    if (!take.ok) return rateLimitedResponse(take.retryAfterSeconds);
+    if (!take.ok) return rateLimitedResponse(take.retryAfterSeconds, buckets.rate);
     const limited = await limitBody(request);
     if (limited instanceof Response) return limited;
     const scope = await scopeRefusal(limited, who, options);

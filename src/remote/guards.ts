@@ -114,7 +114,7 @@ export class TokenBuckets {
   private sweptAt = 0;
 
   constructor(
-    private readonly rate = RATE_PER_SECOND,
+    readonly rate = RATE_PER_SECOND,
     private readonly burst = RATE_PER_SECOND,
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -146,10 +146,10 @@ export class TokenBuckets {
 }
 
 /** 429 with Retry-After (RFC 9110 sec. 10.2.3), in whole seconds. */
-export function rateLimitedResponse(retryAfterSeconds: number): Response {
+export function rateLimitedResponse(retryAfterSeconds: number, rate = RATE_PER_SECOND): Response {
   return refusal(
     429,
-    `more than ${RATE_PER_SECOND} requests a second for this token; retry after ${retryAfterSeconds} s`,
+    `more than ${rate} requests a second for this token; retry after ${retryAfterSeconds} s`,
     { 'retry-after': String(retryAfterSeconds) },
   );
 }
