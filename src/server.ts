@@ -117,21 +117,28 @@ export function createServerParts(
     const deps = callDeps(server);
     for (const tool of tools) {
       if (!visible(tool)) continue;
-      server.registerTool(
-        tool.name,
-        {
-          title: tool.title,
-          description: tool.description,
-          inputSchema: fromJsonSchema(tool.inputSchema as JsonSchemaType, liteJsonSchemaValidator),
-          outputSchema: fromJsonSchema(LISTED_OUTPUT_SCHEMA as JsonSchemaType, liteJsonSchemaValidator),
-          annotations: tool.annotations,
-        },
-        (args: unknown, sdk: ServerContext) => callTool(deps, tool.name, args, sdk),
+      server.registerTool(tool.name, registrationOf(tool), (args: unknown, sdk: ServerContext) =>
+        callTool(deps, tool.name, args, sdk),
       );
     }
     return server;
   };
+  // Made once per tool, not per server: serve --http builds a server for every request.
+  const registrations = new Map(tools.map((tool) => [tool.name, toolRegistration(tool)]));
+  const registrationOf = (tool: CatalogEntry) => registrations.get(tool.name) ?? toolRegistration(tool);
   return { auth, tools, buildServer };
+}
+
+const listedOutput = fromJsonSchema(LISTED_OUTPUT_SCHEMA as JsonSchemaType, liteJsonSchemaValidator);
+
+function toolRegistration(tool: CatalogEntry) {
+  return {
+    title: tool.title,
+    description: tool.description,
+    inputSchema: fromJsonSchema(tool.inputSchema as JsonSchemaType, liteJsonSchemaValidator),
+    outputSchema: listedOutput,
+    annotations: tool.annotations,
+  };
 }
 
 /**
