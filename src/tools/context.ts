@@ -8,8 +8,7 @@ import type { AuthContext } from '../auth/index.js';
 import type { Principal } from '../auth/principals.js';
 import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
-import { OlaresClients } from '../olares/index.js';
-import { requestApproval } from './approvalPage.js';
+import type { OlaresClients } from '../olares/index.js';
 import {
   type CallProtocol,
   type ConfirmedQuestion,
@@ -166,11 +165,14 @@ export function createContext(deps: ContextDeps): ToolContext {
 
 function sessionClients(deps: ContextDeps, state: CallState): Promise<OlaresClients> {
   // OLARES_PROFILE_LOCK is enforced by auth.session() itself.
-  state.clients ??= deps.auth.session(deps.profile).then((s) => {
-    const clients = new OlaresClients(s, deps.auth);
-    state.olaresId = clients.olaresId;
-    return clients;
-  });
+  // The service clients (and the HTTP stack under them) load on a call's first use, not at start.
+  state.clients ??= Promise.all([deps.auth.session(deps.profile), import('../olares/index.js')]).then(
+    ([s, olares]) => {
+      const clients = new olares.OlaresClients(s, deps.auth);
+      state.olaresId = clients.olaresId;
+      return clients;
+    },
+  );
   return state.clients;
 }
 
@@ -277,6 +279,7 @@ async function approvalLinkFor(deps: ContextDeps, state: CallState, message: str
     (c) => c.olaresId,
     () => `profile ${deps.profile ?? '(default)'}`,
   );
+  const { requestApproval } = await import('./approvalPage.js');
   return requestApproval({
     tool: deps.tool,
     identity,
