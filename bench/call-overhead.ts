@@ -4,34 +4,24 @@
 // crosses a process boundary like the server's does. The same comparison with the simulator
 // inside the benchmark process (where the baseline's GET never leaves its event loop) is
 // printed too, not judged.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { request } from 'undici';
-import { demoUsers } from '../sim/users.js';
-import { AuthContext } from '../src/auth/index.js';
 import { makeBox } from '../test/helpers/sim.js';
-import { BARE, type BenchResult, CLI, median, quick, report, round, startSimProcess } from './lib.js';
+import {
+  BARE,
+  BENCH_USER,
+  type BenchResult,
+  CLI,
+  loggedInHome,
+  median,
+  quick,
+  report,
+  round,
+  startSimProcess,
+} from './lib.js';
 import { connectStdio } from './mcp.js';
 
-const USER = 'bob@olares.com';
-
-/** Logs bob in through the real auth core into a fresh home; returns the server's env. */
-async function loggedInHome(urlTemplate: string) {
-  const home = await mkdtemp(join(tmpdir(), 'olares-bench-home-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    OLARES_MCP_HOME: home,
-    OLARES_URL_TEMPLATE: urlTemplate,
-    OLARES_TOKEN_STORE: 'file',
-  };
-  const auth = new AuthContext(env);
-  const password = demoUsers().find((u) => u.olaresId === USER)!.password;
-  await auth.persistGrant({ olaresId: USER, makeCurrent: true }, await auth.passwordStep(USER, password));
-  const token = (await auth.stores.file.get(USER))!.accessToken;
-  return { env, home, token };
-}
+const USER = BENCH_USER;
 
 async function measure(simUrl: string, env: NodeJS.ProcessEnv, token: string, n: number) {
   const ours = await connectStdio(process.execPath, [CLI], env);

@@ -1,7 +1,10 @@
 // Shared bench helpers: spawning MCP servers, medians, a tiny reporter.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { demoUsers } from '../sim/users.js';
+import { AuthContext } from '../src/auth/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CLI = resolve(process.env.OLARES_MCP_CLI || resolve(ROOT, 'dist/cli.js'));
@@ -87,4 +90,31 @@ export async function cpuSeconds(pid: number | 'self-children' | null | undefine
   // After the command name: utime, stime are fields 14-15, cutime, cstime 16-17 (1-based).
   const at = pid === 'self-children' ? 13 : 11;
   return (Number(fields[at]) + Number(fields[at + 1])) / 100 || 0;
+}
+
+/** The demo user the benchmarks log in. */
+export const BENCH_USER = 'bob@olares.com';
+
+/**
+ * A fresh home (or, with `extra`, the store it names) with BENCH_USER logged in against
+ * `urlTemplate` through the real auth core; `token` is the stored access token.
+ */
+export async function loggedInHome(urlTemplate: string, extra: NodeJS.ProcessEnv = {}) {
+  const home = await mkdtemp(join(tmpdir(), 'olares-bench-home-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    OLARES_MCP_HOME: home,
+    OLARES_URL_TEMPLATE: urlTemplate,
+    OLARES_TOKEN_STORE: 'file',
+    ...extra,
+  };
+  const auth = new AuthContext(env);
+  const password = demoUsers().find((u) => u.olaresId === BENCH_USER)!.password;
+  await auth.persistGrant(
+    { olaresId: BENCH_USER, makeCurrent: true },
+    await auth.passwordStep(BENCH_USER, password),
+  );
+  const token = (await auth.stores.file.get(BENCH_USER))?.accessToken ?? '';
+  return { env, home, auth, token };
 }

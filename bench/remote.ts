@@ -4,12 +4,9 @@
 // server, all on one simulator in its own process; peak RSS per replica; /api/refresh per
 // stampede of expired-token calls across 3 replicas. On a 2-core machine the replicas, the store,
 // the simulator, the proxy and the callers all share the same cores: the ratio is what it shows.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { demoUsers } from '../sim/users.js';
-import { AuthContext } from '../src/auth/index.js';
+import type { AuthContext } from '../src/auth/index.js';
 import { startIssuer, type TestIssuer } from '../test/helpers/issuer.js';
 import { newKey, type RedisServer, redisEnv, redisSkipReason, startRedis } from '../test/helpers/redis.js';
 import {
@@ -18,10 +15,20 @@ import {
   startProxyProcess,
   startReplicaSet,
 } from '../test/helpers/replicas.js';
-import { type BenchResult, CLI, cpuSeconds, quick, report, round, startSimProcess } from './lib.js';
+import {
+  BENCH_USER,
+  type BenchResult,
+  CLI,
+  cpuSeconds,
+  loggedInHome,
+  quick,
+  report,
+  round,
+  startSimProcess,
+} from './lib.js';
 import { type BenchClient, connectStdio } from './mcp.js';
 
-const USER = 'bob@olares.com';
+const _USER = BENCH_USER;
 const CONCURRENCY = 16;
 const LS = { name: 'files_ls', arguments: { path: 'drive/Home' } };
 const STAMPEDE_TTL_SEC = 4;
@@ -59,23 +66,6 @@ async function drive(client: BenchClient, total: number) {
   };
 }
 
-/** A home (file or store, by `env`) with bob logged in against `urlTemplate`. */
-async function loggedIn(urlTemplate: string, extra: NodeJS.ProcessEnv = {}) {
-  const home = await mkdtemp(join(tmpdir(), 'olares-bench-remote-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    OLARES_MCP_HOME: home,
-    OLARES_URL_TEMPLATE: urlTemplate,
-    OLARES_TOKEN_STORE: 'file',
-    ...extra,
-  };
-  const auth = new AuthContext(env);
-  const password = demoUsers().find((u) => u.olaresId === USER)!.password;
-  await auth.persistGrant({ olaresId: USER, makeCurrent: true }, await auth.passwordStep(USER, password));
-  return { env, home, auth };
-}
-
 async function httpClient(url: string, token: string): Promise<Client> {
   const client = new Client(
     { name: 'olares-mcp-bench', version: '0' },
@@ -107,7 +97,7 @@ interface Stack {
 async function replicas(stack: Stack, n: number, urlTemplate: string, prefix: string) {
   const keys = { OLARES_MCP_TOKEN_KEY: newKey(), OLARES_MCP_STATE_KEY: newKey() };
   const store = redisEnv(stack.redis, { ...keys, OLARES_REDIS_PREFIX: prefix });
-  const home = await loggedIn(urlTemplate, store);
+  const home = await loggedInHome(urlTemplate, store);
   stack.homes.push(home.home);
   stack.auths.push(home.auth);
   await home.auth.state.principals.bindPrincipal({ iss: stack.issuer.issuer, sub: 'agent-1' });
@@ -168,7 +158,7 @@ const medianRound = (rounds: Drive[]) =>
 
 async function measureAll(stack: Stack, simUrl: string, total: number, rounds: number) {
   const template = `${simUrl}/{service}`;
-  const stdioHome = await loggedIn(template);
+  const stdioHome = await loggedInHome(template);
   stack.homes.push(stdioHome.home);
   const stdio = await connectStdio(process.execPath, [CLI], stdioHome.env);
   const one = await replicas(stack, 1, template, 'bench-one:');

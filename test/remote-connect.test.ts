@@ -4,7 +4,6 @@
 // simulator behind it; with redis-server installed, two replicas sharing one store.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -19,7 +18,14 @@ import { loadConfig } from '../src/config.js';
 import { hiddenFields, type PageResponse, pageRequest, submitStep } from './helpers/browser.js';
 import { startIssuer, type TestIssuer } from './helpers/issuer.js';
 import { CLI, textOf } from './helpers/mcp.js';
-import { newKey, type RedisServer, redisEnv, redisSkipReason, startRedis } from './helpers/redis.js';
+import {
+  freePort,
+  newKey,
+  type RedisServer,
+  redisEnv,
+  redisSkipReason,
+  startRedis,
+} from './helpers/redis.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 
 const OWNER = 'alice@olares.com';
@@ -29,14 +35,6 @@ interface Replica {
   connectBase: string;
   output: string[];
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function startReplica(

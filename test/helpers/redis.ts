@@ -30,7 +30,8 @@ export const redisSkipReason = REDIS_SERVER
   : 'redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)';
 if (redisSkipReason) console.warn(`skipping shared-state tests: ${redisSkipReason}`);
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now (loopback). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
