@@ -3,9 +3,11 @@
 // box's load balancer. The proxy streams bodies both ways, ejects a replica whose connection is
 // refused or whose /healthz fails, and re-admits it once /healthz answers again.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { parseYaml } from '../../scripts/yaml-lite.js';
 import { CLI } from './mcp.js';
 
 export interface Replica {
@@ -22,9 +24,22 @@ export interface Replica {
   start(): Promise<void>;
 }
 
+/**
+ * The node flags the chart deploys a replica with (deploy/olares/values.yaml `nodeOptions`), so
+ * tests and the bench run replicas as a box does.
+ */
+export function deployedNodeOptions(): string {
+  const values = parseYaml(
+    readFileSync(join(import.meta.dirname, '..', '..', 'deploy', 'olares', 'values.yaml'), 'utf8'),
+  );
+  const options = (values as { nodeOptions?: unknown }).nodeOptions;
+  if (typeof options !== 'string') throw new Error('deploy/olares/values.yaml has no nodeOptions string');
+  return options;
+}
+
 function spawnReplica(env: NodeJS.ProcessEnv, args: string[], port: number) {
   const child = spawn(process.execPath, [CLI, 'serve', '--http', '--port', String(port), ...args], {
-    env,
+    env: { NODE_OPTIONS: deployedNodeOptions(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: string[] = [];
