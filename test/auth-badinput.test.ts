@@ -81,6 +81,15 @@ describe('bad state and environment', () => {
     expect(await box.auth.stores.file.get('bob@olares.com')).not.toBeNull(); // the token survived
   });
 
+  it('refuses a profile name with control characters before anything is stored or spawned', async () => {
+    const auth = box.auth;
+    for (const name of ['a\u0000b', 'tab\there', 'bell\u0007'])
+      await expect(auth.checkProfileName('alice@olares.com', name)).rejects.toThrow(
+        /contains control characters/,
+      );
+    await expect(auth.checkProfileName('alice@olares.com', 'plain-name')).resolves.toBeUndefined();
+  });
+
   it('names unknown profiles with the known ones, and creates a missing locks dir', async () => {
     await box.login('bob@olares.com', { name: 'bob' });
     await expect(box.auth.session('carol')).rejects.toThrow(

@@ -41,6 +41,9 @@ export function findProfile(cfg: ConfigFile, key: string): Profile | undefined {
 
 /** A name may not read as another identity, nor be another profile's name or olaresId (L4). */
 export function assertProfileName(cfg: ConfigFile, olaresId: string, name: string): void {
+  // A name is shown in pages, terminals and process arguments: no control characters.
+  if (/\p{Cc}/u.test(name))
+    throw new InvalidProfileNameError(name.replace(/\p{Cc}/gu, '?'), 'contains control characters');
   if (name.includes('@')) {
     let parsed: string | undefined;
     try {
