@@ -125,7 +125,7 @@ export function createServerParts(
   };
   // Made once per tool, not per server: serve --http builds a server for every request.
   const registrations = new Map(tools.map((tool) => [tool.name, toolRegistration(tool)]));
-  const registrationOf = (tool: CatalogEntry) => registrations.get(tool.name) ?? toolRegistration(tool);
+  const registrationOf = (tool: CatalogEntry) => registrations.get(tool.name)!;
   return { auth, tools, buildServer };
 }
 

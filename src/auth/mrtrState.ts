@@ -4,7 +4,7 @@
 // deployment's Secret, the ids in the shared store) behind the same interfaces.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { readdir, unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OlaresMcpError } from '../errors.js';
 import { log } from '../log.js';
@@ -61,7 +61,8 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 /**
  * One empty file per used id under `<home>/used-states/`: O_EXCL makes the claim atomic across
- * the processes that share the home. The file name carries the expiry, so a sweep needs no reads.
+ * the processes that share the home. Its mtime is set to the state's expiry, so a sweep needs
+ * only a stat per file and a claim no directory read.
  */
 export class FileSingleUseIds implements SingleUseIds {
   private readonly dir: string;
@@ -76,19 +77,23 @@ export class FileSingleUseIds implements SingleUseIds {
     await trustStateDirs(this.home);
     await ensureDir(this.dir);
     void this.sweep();
+    let fh: Awaited<ReturnType<typeof openTrustedFile>>;
     try {
-      const fh = await openTrustedFile(
-        join(this.dir, `${id}.${Math.ceil(expiresAtMs)}`),
+      fh = await openTrustedFile(
+        join(this.dir, id),
         constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
       );
-      await fh.close();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
     }
-    // The same id with another expiry is still the same id.
-    const names = await readdir(this.dir);
-    return names.filter((n) => n.startsWith(`${id}.`)).length === 1;
+    try {
+      const expiry = new Date(expiresAtMs);
+      await fh.utimes(expiry, expiry);
+    } finally {
+      await fh.close();
+    }
+    return true;
   }
 
   /** Drops ids whose states have expired (they could not verify any more anyway); at most once a minute. */
@@ -98,8 +103,9 @@ export class FileSingleUseIds implements SingleUseIds {
     this.lastSweep = now;
     try {
       for (const name of await readdir(this.dir)) {
-        const expiry = Number(name.slice(name.lastIndexOf('.') + 1));
-        if (Number.isFinite(expiry) && expiry < now) await unlink(join(this.dir, name)).catch(() => {});
+        const path = join(this.dir, name);
+        const st = await stat(path).catch(() => undefined);
+        if (st && st.mtimeMs < now) await unlink(path).catch(() => {});
       }
     } catch (err) {
       log.debug(`used-states sweep: ${(err as Error).message}`);

@@ -3,7 +3,7 @@
 // one raw door, kept for profile_login's URL-mode link in either protocol era.
 import { createHash, randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
-import { inputRequired } from '@modelcontextprotocol/server';
+import { inputRequired, SdkError, SdkErrorCode } from '@modelcontextprotocol/server';
 import type { AuthContext } from '../auth/index.js';
 import type { Principal } from '../auth/principals.js';
 import { OlaresMcpError } from '../errors.js';
@@ -271,7 +271,7 @@ async function askConfirmForm(
   );
 }
 
-const isTimeout = (err: unknown) => /timed? ?out/i.test(String((err as Error)?.message));
+const isTimeout = (err: unknown) => err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout;
 
 async function approvalLinkFor(deps: ContextDeps, state: CallState, message: string, change: ConfirmRequest) {
   // Bound to who the call runs as: an approval for alice never runs as bob.
