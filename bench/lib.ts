@@ -19,18 +19,29 @@ export const median = (xs: number[]) => {
 
 export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
-/** Spawns a stdio server and resolves with ms from spawn to the initialize result. */
-export function timeToInitialize(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * Spawns a stdio server and resolves with ms from spawn to the initialize result; the server is
+ * killed `lingerMs` after answering.
+ */
+export function timeToInitialize(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  lingerMs = 0,
+): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
     let buf = '';
+    let answered = false;
     child.stdout.on('data', (d) => {
       buf += d;
-      if (buf.includes('"id":1')) {
+      if (buf.includes('"id":1') && !answered) {
+        answered = true;
         const ms = performance.now() - t0;
-        child.kill();
-        resolvePromise(ms);
+        setTimeout(() => {
+          child.kill();
+          resolvePromise(ms);
+        }, lingerMs);
       }
     });
     child.on('error', reject);

@@ -1,8 +1,8 @@
-// One ESM bundle for the shipped server; heavy pieces stay in their own chunks so that
-// `olares-mcp` (serve) starts without loading the simulator, the login page or the keychain.
+// The shipped server in two CommonJS files: the bin (dist/cli.js) and everything else, which the
+// bin runs through V8's code cache (src/codeCache.ts).
 
-import { chmod, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 /**
@@ -48,24 +48,48 @@ const flag = process.argv.indexOf('--outdir');
 const outdir = flag > 0 ? process.argv[flag + 1] : 'dist';
 
 await rm(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { cli: 'src/cli.ts' },
-  outdir,
+const shared = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
+  format: 'cjs',
   sourcemap: 'linked',
-  // Less to parse at every start (measured by bench/startup.ts); the source map keeps stacks readable.
+  // Less to parse at a first start (measured by bench/startup.ts); the source map keeps stacks readable.
   minify: true,
   keepNames: true,
   // Native addon: loaded from node_modules at run time.
   external: ['@napi-rs/keyring'],
   plugins: [zodEnglishOnly, withoutAjv],
-  banner: {
-    js: "import { createRequire as __olaresCreateRequire } from 'node:module'; const require = __olaresCreateRequire(import.meta.url);",
-  },
+  define: { 'import.meta.url': '__olaresModuleUrl' },
+  banner: { js: "var __olaresModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
+};
+
+// The whole server as one CommonJS file, which src/codeCache.ts compiles through V8's code cache:
+// Node 20 caches no ES module code. Code reached by a dynamic import (the simulator, the login
+// page, undici...) is compiled only when first used. The name carries the content hash, which
+// keys the cache.
+const app = await build({
+  ...shared,
+  entryPoints: { app: 'src/appEntry.ts' },
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  outdir,
+  // Licence comments (one has a non-ASCII name) go beside it, in app-*.cjs.LEGAL.txt.
+  legalComments: 'external',
+  metafile: true,
 });
+const appBundle = Object.keys(app.metafile.outputs).find((f) => f.endsWith('.cjs'));
+// src/codeCache.ts reads it as latin1, which is only right for ASCII (esbuild's default charset).
+if (/[^\x00-\x7f]/.test(await readFile(appBundle, 'latin1')))
+  throw new Error(`${appBundle} is not ASCII: src/codeCache.ts would misread it`);
+
+// The bin: CommonJS too (dist/package.json says so), so a start sets up no ES module loader.
+await build({
+  ...shared,
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir,
+  define: { ...shared.define, __OLARES_APP_BUNDLE__: JSON.stringify(`./${basename(appBundle)}`) },
+});
+await writeFile(`${outdir}/package.json`, `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 await chmod(`${outdir}/cli.js`, 0o755);

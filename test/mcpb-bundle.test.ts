@@ -98,7 +98,10 @@ describe.skipIf(offline)('npm run mcpb: the desktop bundle', () => {
     const allowed = [
       /^manifest\.json$/,
       /^package\.json$/,
-      /^dist\/[\w-]+\.js$/,
+      // The bin, dist/package.json (CommonJS), the bundle and the licences found in it.
+      /^dist\/package\.json$/,
+      /^dist\/[\w-]+\.(js|cjs|mjs)$/,
+      /^dist\/[\w-]+\.cjs\.LEGAL\.txt$/,
       /^node_modules\/@napi-rs\/keyring(-[a-z0-9-]+)?\/[\w.-]+$/,
     ];
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);

@@ -63,7 +63,13 @@ describe('npm pack', () => {
     const paths = packed.files.map((f) => f.path);
     expect(paths).toContain('dist/cli.js');
     expect(paths).toContain('package.json');
-    const allowed = [/^package\.json$/, /^README\.md$/, /^dist\/[\w-]+\.js(\.map)?$/];
+    const allowed = [
+      /^package\.json$/,
+      /^README\.md$/,
+      /^dist\/package\.json$/,
+      /^dist\/[\w-]+\.(js|cjs|mjs)(\.map)?$/,
+      /^dist\/[\w-]+\.cjs\.LEGAL\.txt$/,
+    ];
     expect(paths.filter((p) => !allowed.some((re) => re.test(p)))).toEqual([]);
     expect(packed.size).toBeLessThan(3 * 1024 * 1024);
   });

@@ -130,7 +130,9 @@ export function createCallProtocol(deps: CallProtocolDeps): CallProtocol {
       ? (envelope?.['io.modelcontextprotocol/clientCapabilities'] as ClientCapabilities | undefined)
       : deps.server.server.getClientCapabilities();
   let claimed: Promise<CallState | undefined> | undefined;
-  const hash = argsHash(deps.tool, deps.args);
+  // Hashed only by a call that asks or answers a question: most calls do neither.
+  let hashed: string | undefined;
+  const hash = () => (hashed ??= argsHash(deps.tool, deps.args));
   return {
     era,
     capabilities,
@@ -156,7 +158,7 @@ export function createCallProtocol(deps: CallProtocolDeps): CallProtocol {
         .createElicitationCompletionNotifier(id)()
         .catch(() => {}),
     state() {
-      claimed ??= claimState(deps, hash);
+      claimed ??= claimState(deps, hash());
       return claimed;
     },
     async ask(requests, carried, ttlMs) {
@@ -164,7 +166,7 @@ export function createCallProtocol(deps: CallProtocolDeps): CallProtocol {
         ...carried,
         id: randomBytes(18).toString('base64url'),
         tool: deps.tool,
-        args: hash,
+        args: hash(),
         exp: Date.now() + ttlMs,
       };
       const requestState = await (await deps.codec()).mint(state);
