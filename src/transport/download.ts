@@ -11,12 +11,24 @@ import { connect as tlsConnect } from 'node:tls';
 import { OlaresMcpError } from '../errors.js';
 import { CancelledError, TimeoutError, UnreachableError } from '../net/http.js';
 
-/** Where a 2xx body goes. */
-export interface FileSink {
-  fd: number;
+/**
+ * Where a 2xx body goes: a file descriptor written at offsets, or `put` (a small file held in
+ * memory until it is whole). `put` gets the bytes of a read buffer that is reused afterwards:
+ * it must copy what it keeps.
+ */
+export type FileSink = (
+  | { fd: number }
+  | { put(buf: Buffer, from: number, to: number, position: number): void }
+) & {
   /** File offset for the first body byte, given the 2xx status (206 resumes; 200 starts over). */
   offsetFor(statusCode: number): number;
   onBytes(n: number): void;
+};
+
+/** Writes buf[from, to) at `position` of what `sink` receives. */
+export function putInto(sink: FileSink, buf: Buffer, from: number, to: number, position: number) {
+  if ('fd' in sink) writeAt(sink.fd, buf, from, to, position);
+  else sink.put(buf, from, to, position);
 }
 
 export interface GetToFileOptions {
@@ -279,7 +291,7 @@ class FileDownload {
   /** Body bytes in buf[from, to): to the file for 2xx, else kept for the error message. */
   private take(buf: Buffer, from: number, to: number) {
     if (is2xx(this.statusCode)) {
-      writeAt(this.sink.fd, buf, from, to, this.position);
+      putInto(this.sink, buf, from, to, this.position);
       this.position += to - from;
       this.written += to - from;
       this.sink.onBytes(to - from);

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { isExpiring, type ServiceName, type Session } from '../auth/index.js';
 import { httpRequest, mapNetworkError } from '../net/http.js';
-import { BodyBrokenError, type FileSink, type GetToFileResult, getToFile, writeAt } from './download.js';
+import { BodyBrokenError, type FileSink, type GetToFileResult, getToFile, putInto } from './download.js';
 import { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
 import { bodyLength, type FileRangeBody, type PostResult, postFromFile, readBody } from './upload.js';
 
@@ -371,14 +371,22 @@ async function drainToSink(
     return result;
   }
   let position = sink.offsetFor(res.statusCode);
+  // A refusal of the sink (a full disk, more bytes than expected) is its own error, not a break.
+  let refused: { err: unknown } | undefined;
   try {
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      writeAt(sink.fd, chunk, 0, chunk.length, position);
+      try {
+        putInto(sink, chunk, 0, chunk.length, position);
+      } catch (err) {
+        refused = { err };
+        throw err;
+      }
       position += chunk.length;
       result.written += chunk.length;
       sink.onBytes(chunk.length);
     }
   } catch (err) {
+    if (refused) throw refused.err;
     if (signal?.aborted) throw mapNetworkError(err, url);
     const length = Number(res.headers['content-length']);
     throw new BodyBrokenError(
