@@ -15,6 +15,7 @@ import {
   fstatSync,
   lstatSync,
   openSync,
+  read,
   readlinkSync,
   realpathSync,
   statSync,
@@ -54,10 +55,47 @@ function kernelPathNow(fd: number): string | undefined {
   return p.startsWith('/') ? p.replace(/ \(deleted\)$/, '') : undefined;
 }
 
+/** An open upload source, read by position; `close` ends it. */
+export interface SourceHandle {
+  readonly fd: number;
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
 /** An upload source, open for reading. Close `handle` when done. */
 export interface OpenedSource {
-  handle: FileHandle;
+  handle: SourceHandle;
   size: number;
+}
+
+/** Reads go through the thread pool (the data may be on disk); the close of a read-only file is answered in place. */
+function sourceHandle(fd: number): SourceHandle {
+  let closed = false;
+  return {
+    fd,
+    read: (buffer, offset, length, position) =>
+      new Promise((resolve, reject) =>
+        read(fd, buffer, offset, length, position, (err, bytesRead) =>
+          err ? reject(err) : resolve({ bytesRead }),
+        ),
+      ),
+    async close() {
+      if (closed) return;
+      closed = true;
+      closeSync(fd);
+    },
+  };
+}
+
+/** Opens in place (metadata, no data read); O_NONBLOCK so a FIFO swapped in never blocks the open. */
+function openNoFollow(real: string): number {
+  try {
+    return openSync(real, constants.O_RDONLY | O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new LocalPathChangedError(`local file "${real}"`);
+    throw err;
+  }
 }
 
 /**
@@ -66,7 +104,9 @@ export interface OpenedSource {
  * `checked` is the identity a walk already took from the file's checked folder: then only the
  * open and its own checks touch the file system (O_NOFOLLOW, fstat against `checked`, and on
  * Linux where the kernel says the descriptor is), so a folder of small files pays per folder,
- * not per file, for the path walk.
+ * not per file, for the path walk. The open, fstat, /proc read and close are metadata answered
+ * from memory, asked in place: through the thread pool they were three of a small file's four
+ * trips there.
  */
 export async function openUploadSource(
   real: string,
@@ -75,14 +115,8 @@ export async function openUploadSource(
 ): Promise<OpenedSource> {
   if (!insideAny(roots, real)) throw outsideRoots(real, roots);
   const checked = opts.checked ?? (await checkedSource(real));
-  const handle = await open(real, constants.O_RDONLY | O_NOFOLLOW).catch((err) => {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
-      throw new LocalPathChangedError(`local file "${real}"`);
-    throw err;
-  });
+  const handle = sourceHandle(openNoFollow(real));
   try {
-    // An fstat and a /proc read of an open descriptor are answered from memory: asked in place,
-    // they spare a small file two trips through the thread pool.
     const st = fstatSync(handle.fd, { bigint: true });
     if (!st.isFile()) throw new InvalidInputError(`local path "${real}" is not a regular file`);
     if (!sameId(st, checked)) throw new LocalPathChangedError(`local file "${real}"`);

@@ -344,7 +344,7 @@ export class OlaresHttp {
 
 export type { FileSink, GetToFileResult } from './download.js';
 export { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
-export { type FileRangeBody, LocalFileShrankError } from './upload.js';
+export { type FileRangeBody, LocalFileShrankError, type RangeSource } from './upload.js';
 
 /** Reads a 403's body to tell the files backend's own "Permission denied." from an edge refusal. */
 async function judge403(res: Response): Promise<Judged> {

@@ -5,16 +5,20 @@
 // download.ts it speaks only what it needs: one request with Content-Length, `Connection:
 // close`, the answer read to the end (an upload answer is a few bytes of JSON).
 
-import type { FileHandle } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { OlaresMcpError } from '../errors.js';
 import { CancelledError, TimeoutError, UnreachableError } from '../net/http.js';
 
+/** An open file read by position (a FileHandle, or a descriptor the caller opened). */
+export interface RangeSource {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
 /** The body: `head`, then bytes start..end (inclusive) of `file`, then `tail`. */
 export interface FileRangeBody {
   head: Buffer;
-  file: FileHandle;
+  file: RangeSource;
   start: number;
   end: number;
   tail: Buffer;
