@@ -1,9 +1,17 @@
 // transport/keepAlive.ts keeps connections open between small transfers: tested against a raw
 // server that counts connections and requests, answers per request, and misbehaves on cue.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FileSink } from '../src/transport/download.js';
 import { closeIdleConnections, getKeptAlive, postKeptAlive } from '../src/transport/keepAlive.js';
+import { noOpensslReason, selfSignedCert } from './helpers/tls.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'olares-keepalive-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Seen {
   connection: number;
@@ -17,10 +25,10 @@ interface Seen {
  * A server that parses each request (head, Content-Length body) on every connection and lets
  * `answer` reply, or return undefined to destroy the connection instead.
  */
-async function countingServer(answer: (seen: Seen) => string | undefined) {
+async function countingServer(answer: (seen: Seen) => string | undefined, tls = false) {
   const seen: Seen[] = [];
   let connections = 0;
-  const server: Server = createServer((socket: Socket) => {
+  const onSocket = (socket: Socket) => {
     const connection = connections++;
     let index = 0;
     let buf = Buffer.alloc(0);
@@ -46,10 +54,13 @@ async function countingServer(answer: (seen: Seen) => string | undefined) {
       }
     });
     socket.on('error', () => {});
-  });
+  };
+  const server = (
+    tls ? createTlsServer(selfSignedCert(dir, 'localhost'), onSocket as any) : createServer(onSocket)
+  ) as Server;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   servers.push(server);
-  const base = `http://127.0.0.1:${(server.address() as any).port}`;
+  const base = `${tls ? 'https://localhost' : 'http://127.0.0.1'}:${(server.address() as any).port}`;
   return { base, seen, connections: () => connections };
 }
 
@@ -135,5 +146,19 @@ describe('kept-alive small transfers', () => {
     await getKeptAlive(`${box.base}/c`, last.sink, opts);
     expect(last.text()).toBe('fresh');
     expect(box.connections()).toBe(3);
+  });
+
+  it('over TLS too: one connection for several transfers, verified unless told otherwise', async (ctx) => {
+    if (noOpensslReason) ctx.skip(noOpensslReason);
+    const box = await countingServer(({ index }) => ok(`secure ${index}`), true);
+    for (const i of [0, 1]) {
+      const got = memorySink();
+      await getKeptAlive(`${box.base}/f${i}`, got.sink, { ...opts, insecure: true });
+      expect(got.text()).toBe(`secure ${i}`);
+    }
+    expect(box.connections()).toBe(1);
+    await expect(getKeptAlive(`${box.base}/f`, memorySink().sink, opts)).rejects.toMatchObject({
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
   });
 });
