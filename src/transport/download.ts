@@ -273,13 +273,13 @@ class FileDownload {
   }
 
   private send(request: LinkRequest) {
+    if (this.settled) return; // finish() already freed a body that was never sent
     this.unsent = undefined;
     if (typeof request === 'string') {
-      if (!this.settled) this.socket.write(request);
+      this.socket.write(request);
       return;
     }
     // The body buffer may be lent: `written` runs once the socket is done with it, sent or not.
-    if (this.settled) return request.written();
     this.socket.cork();
     this.socket.write(request.head, 'latin1');
     this.socket.write(request.body, () => request.written());
