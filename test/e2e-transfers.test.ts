@@ -229,6 +229,41 @@ describe('transfers of many files', () => {
     for (const [rel, digest] of got) expect(made.get(rel), rel).toBe(digest); // no temp, nothing partial
   });
 
+  it('a small file cancelled with part of its body received leaves nothing under its name', async () => {
+    const made = await tree(join(work, 'proj'));
+    const victim = [...made.keys()].find((k) => k.endsWith('/f3.bin'))!;
+    await mkdir(join(work, 'cut'));
+    // f3's body breaks off after a chunk and a bit, every time: it is in memory, half received, when the cancel lands.
+    let victimRequests = 0;
+    box.sim.addFault({
+      match: RAW_ROUTE,
+      kind: 'dropAfterBytes',
+      bytes: CHUNK + 17,
+      times: 100,
+      when: (req) => {
+        if (!req.url!.endsWith('/f3.bin')) return false;
+        victimRequests++;
+        return true;
+      },
+    });
+    const since = await auditLines();
+    const controller = new AbortController();
+    const pending = mcp.call(
+      'files_download',
+      { remotePath: 'drive/Home/proj', localPath: `${join(work, 'cut')}/` },
+      { signal: controller.signal },
+    );
+    await until('a resumed request for the victim', async () => (victimRequests >= 2 ? true : undefined));
+    controller.abort();
+    await expect(pending).rejects.toThrow(/abort/i);
+    const outcome = await outcomeOf('files_download', since);
+    box.sim.clearFaults();
+    expect(outcome).toMatchObject({ outcome: 'error', error: 'cancelled' });
+    const got = await tree(join(work, 'cut', 'proj'));
+    expect(got.has(victim)).toBe(false);
+    for (const [rel, digest] of got) expect(made.get(rel), rel).toBe(digest); // whole, and no temp file
+  });
+
   it('a directory upload cancelled midway leaves no half-written file on the box', async () => {
     const src = join(work, 'bulk');
     const made = await makeProject(src, 9);

@@ -8,6 +8,7 @@ import {
   realpath,
   rename,
   rm,
+  stat,
   symlink,
   writeFile,
 } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createDownloadTemp,
+  createWholeFile,
   discardDownloadTemp,
   landDownload,
   openUploadSource,
@@ -360,5 +362,66 @@ describe('a folder checked once, each download landing checked against it (L1)',
     await temp.handle.close();
     expect(await readdir(folder.path)).toEqual(['w.bin']);
     expect(await readFile(join(folder.path, 'w.bin'), 'utf8')).toBe('whole');
+  });
+});
+
+// A small download held whole in memory lands with one exclusive create in its checked folder.
+describe('a small download created whole in its checked folder (L1, no clobber)', () => {
+  let base: string;
+  let root: string;
+  let outside: string;
+  beforeAll(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), 'olares-mcp-whole-')));
+    root = join(base, 'root');
+    outside = join(base, 'outside');
+    await mkdir(root);
+    await mkdir(outside);
+  });
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('creates the file with the bytes, owner-only like a landed temp, and nothing else', async () => {
+    const folder = await ensureLocalFolder(join(root, 'a'), [root]);
+    createWholeFile(targetIn(folder, 'got.bin'), Buffer.from('every byte'));
+    expect(await readdir(folder.path)).toEqual(['got.bin']);
+    expect(await readFile(join(folder.path, 'got.bin'), 'utf8')).toBe('every byte');
+    expect((await stat(join(folder.path, 'got.bin'))).mode & 0o777).toBe(0o600);
+    createWholeFile(targetIn(folder, 'empty.bin'), Buffer.alloc(0));
+    expect((await stat(join(folder.path, 'empty.bin'))).size).toBe(0);
+  });
+
+  it('never replaces a file or a symlink that is already there', async () => {
+    const folder = await ensureLocalFolder(join(root, 'b'), [root]);
+    await writeFile(join(folder.path, 'mine.txt'), 'mine');
+    await symlink(join(outside, 'target.txt'), join(folder.path, 'link.txt'));
+    expect(() => createWholeFile(targetIn(folder, 'mine.txt'), Buffer.from('theirs'))).toThrow(
+      /appeared during the download.*overwrite: true/,
+    );
+    expect(() => createWholeFile(targetIn(folder, 'link.txt'), Buffer.from('theirs'))).toThrow(
+      /appeared during the download/,
+    );
+    expect(await readFile(join(folder.path, 'mine.txt'), 'utf8')).toBe('mine');
+    expect(await readdir(outside)).toEqual([]);
+  });
+
+  it('a folder swapped for a symlink, or for another folder: refused, nothing created anywhere', async () => {
+    const swapped = await ensureLocalFolder(join(root, 'c'), [root]);
+    await rename(swapped.path, join(base, 'c-aside'));
+    await symlink(outside, swapped.path);
+    const replaced = await ensureLocalFolder(join(root, 'd'), [root]);
+    await rename(replaced.path, join(base, 'd-aside'));
+    await mkdir(replaced.path);
+    try {
+      for (const folder of [swapped, replaced])
+        expect(() => createWholeFile(targetIn(folder, 'x.bin'), Buffer.from('bytes'))).toThrow(
+          /changed while it was being used/,
+        );
+      expect(await readdir(outside)).toEqual([]);
+      expect(await readdir(replaced.path)).toEqual([]);
+      expect(await readdir(join(base, 'c-aside'))).toEqual([]);
+      expect(await readdir(join(base, 'd-aside'))).toEqual([]);
+    } finally {
+      await rm(swapped.path);
+      await rename(join(base, 'c-aside'), swapped.path);
+    }
   });
 });

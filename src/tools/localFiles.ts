@@ -9,7 +9,19 @@
 // gap between a check and an open. macOS gets O_NOFOLLOW and the device/inode checks; Windows
 // has no O_NOFOLLOW (0 below) and relies on the device/inode (file index) checks.
 import { randomBytes } from 'node:crypto';
-import { constants, fstatSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  read,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { type FileHandle, link, lstat, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, OlaresMcpError } from '../errors.js';
@@ -43,10 +55,47 @@ function kernelPathNow(fd: number): string | undefined {
   return p.startsWith('/') ? p.replace(/ \(deleted\)$/, '') : undefined;
 }
 
+/** An open upload source, read by position; `close` ends it. */
+export interface SourceHandle {
+  readonly fd: number;
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
 /** An upload source, open for reading. Close `handle` when done. */
 export interface OpenedSource {
-  handle: FileHandle;
+  handle: SourceHandle;
   size: number;
+}
+
+/** Reads go through the thread pool (the data may be on disk); the close of a read-only file is answered in place. */
+function sourceHandle(fd: number): SourceHandle {
+  let closed = false;
+  return {
+    fd,
+    read: (buffer, offset, length, position) =>
+      new Promise((resolve, reject) =>
+        read(fd, buffer, offset, length, position, (err, bytesRead) =>
+          err ? reject(err) : resolve({ bytesRead }),
+        ),
+      ),
+    async close() {
+      if (closed) return;
+      closed = true;
+      closeSync(fd);
+    },
+  };
+}
+
+/** Opens in place (metadata, no data read); O_NONBLOCK so a FIFO swapped in never blocks the open. */
+function openNoFollow(real: string): number {
+  try {
+    return openSync(real, constants.O_RDONLY | O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new LocalPathChangedError(`local file "${real}"`);
+    throw err;
+  }
 }
 
 /**
@@ -55,7 +104,9 @@ export interface OpenedSource {
  * `checked` is the identity a walk already took from the file's checked folder: then only the
  * open and its own checks touch the file system (O_NOFOLLOW, fstat against `checked`, and on
  * Linux where the kernel says the descriptor is), so a folder of small files pays per folder,
- * not per file, for the path walk.
+ * not per file, for the path walk. The open, fstat, /proc read and close are metadata answered
+ * from memory, asked in place: through the thread pool they were three of a small file's four
+ * trips there.
  */
 export async function openUploadSource(
   real: string,
@@ -64,14 +115,8 @@ export async function openUploadSource(
 ): Promise<OpenedSource> {
   if (!insideAny(roots, real)) throw outsideRoots(real, roots);
   const checked = opts.checked ?? (await checkedSource(real));
-  const handle = await open(real, constants.O_RDONLY | O_NOFOLLOW).catch((err) => {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
-      throw new LocalPathChangedError(`local file "${real}"`);
-    throw err;
-  });
+  const handle = sourceHandle(openNoFollow(real));
   try {
-    // An fstat and a /proc read of an open descriptor are answered from memory: asked in place,
-    // they spare a small file two trips through the thread pool.
     const st = fstatSync(handle.fd, { bigint: true });
     if (!st.isFile()) throw new InvalidInputError(`local path "${real}" is not a regular file`);
     if (!sameId(st, checked)) throw new LocalPathChangedError(`local file "${real}"`);
@@ -224,5 +269,62 @@ export async function discardDownloadTemp(temp: DownloadTemp): Promise<void> {
     if (!p) continue;
     const st = lstatNow(p);
     if (st && sameId(st, temp.id)) await unlink(p).catch(() => {});
+  }
+}
+
+/**
+ * Lands a small download held whole in memory: `target` is created exclusively (O_EXCL, never a
+ * clobber; O_NOFOLLOW) in its checked folder, checked to be there, written and closed, all in
+ * place. One change on disk instead of a temp file's create, link and unlink, each a trip
+ * through the thread pool. The bytes are all here before the name exists and nothing awaits
+ * between the create and the close, so a cancel never leaves part of a file; a failed check or
+ * write removes the file it created (and only that one).
+ */
+export function createWholeFile(target: CheckedTarget, bytes: Uint8Array): void {
+  if (!sameFolderNow(target)) throw new LocalPathChangedError(`local folder "${target.parent}"`);
+  let fd: number;
+  try {
+    fd = openSync(target.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ELOOP')
+      throw new InvalidInputError(
+        `local file "${target.path}" appeared during the download; pass overwrite: true to replace it`,
+      );
+    throw err;
+  }
+  const st = fstatSync(fd, { bigint: true });
+  const created = { dev: st.dev, ino: st.ino };
+  try {
+    if (!createdInFolderNow(fd, created, target))
+      throw new LocalPathChangedError(`local folder "${target.parent}"`);
+    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, done);
+  } catch (err) {
+    removeOurs(fd, created, target.path);
+    closeSync(fd);
+    throw err;
+  }
+  closeSync(fd);
+}
+
+/** The file just created is at `target.path` in the checked folder (the kernel's word on Linux). */
+function createdInFolderNow(fd: number, created: LocalIdentity, target: CheckedTarget): boolean {
+  const where = kernelPathNow(fd);
+  const folder = statNow(target.parent);
+  if (where !== undefined)
+    return where === target.path && folder !== undefined && sameId(folder, target.parentId);
+  const named = lstatNow(target.path);
+  return sameFolderNow(target) && named !== undefined && sameId(named, created);
+}
+
+/** Unlinks the file `fd` names wherever it now is, only if it is still that file. Never throws. */
+function removeOurs(fd: number, id: LocalIdentity, named: string) {
+  for (const p of new Set([kernelPathNow(fd), named])) {
+    if (!p) continue;
+    const st = lstatNow(p);
+    if (!st || !sameId(st, id)) continue;
+    try {
+      unlinkSync(p);
+    } catch {}
   }
 }

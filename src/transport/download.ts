@@ -11,12 +11,24 @@ import { connect as tlsConnect } from 'node:tls';
 import { OlaresMcpError } from '../errors.js';
 import { CancelledError, TimeoutError, UnreachableError } from '../net/http.js';
 
-/** Where a 2xx body goes. */
-export interface FileSink {
-  fd: number;
+/**
+ * Where a 2xx body goes: a file descriptor written at offsets, or `put` (a small file held in
+ * memory until it is whole). `put` gets the bytes of a read buffer that is reused afterwards:
+ * it must copy what it keeps.
+ */
+export type FileSink = (
+  | { fd: number }
+  | { put(buf: Buffer, from: number, to: number, position: number): void }
+) & {
   /** File offset for the first body byte, given the 2xx status (206 resumes; 200 starts over). */
   offsetFor(statusCode: number): number;
   onBytes(n: number): void;
+};
+
+/** Writes buf[from, to) at `position` of what `sink` receives. */
+function putInto(sink: FileSink, buf: Buffer, from: number, to: number, position: number) {
+  if ('fd' in sink) writeAt(sink.fd, buf, from, to, position);
+  else sink.put(buf, from, to, position);
 }
 
 export interface GetToFileOptions {
@@ -49,7 +61,7 @@ export class BodyBrokenError extends OlaresMcpError {
 }
 
 /** Writes buf[from, to) at `position`, synchronously: a page-cache write takes microseconds. */
-export function writeAt(fd: number, buf: Uint8Array, from: number, to: number, position: number) {
+function writeAt(fd: number, buf: Uint8Array, from: number, to: number, position: number) {
   for (let done = from; done < to; ) {
     const n = writeSync(fd, buf, done, to - done, position + (done - from));
     done += n;
@@ -66,14 +78,14 @@ type Framing =
   | { kind: 'close' };
 
 /** Where the GET goes, from its URL. */
-interface Target {
+export interface Target {
   url: URL;
   https: boolean;
   host: string;
   port: number;
 }
 
-function targetOf(url: string): Target {
+export function targetOf(url: string): Target {
   const u = new URL(url);
   const https = u.protocol === 'https:';
   return {
@@ -84,23 +96,38 @@ function targetOf(url: string): Target {
   };
 }
 
-/** The request head; refuses a header that would smuggle a second line. */
-function requestHead(u: URL, headers: Record<string, string>): string {
+/**
+ * The request head (a GET unless told otherwise; `length` for a body); refuses a header that
+ * would smuggle a second line. `keepAlive` leaves the connection open after the answer.
+ */
+export function requestHead(
+  u: URL,
+  headers: Record<string, string>,
+  opts: { keepAlive?: boolean; method?: string; length?: number } = {},
+): string {
   for (const [name, value] of Object.entries(headers))
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`header ${name} contains a line break`);
   return [
-    `GET ${u.pathname}${u.search} HTTP/1.1`,
+    `${opts.method ?? 'GET'} ${u.pathname}${u.search} HTTP/1.1`,
     `Host: ${u.host}`,
-    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    ...Object.entries(headers)
+      .filter(([k]) => k.toLowerCase() !== 'content-length')
+      .map(([k, v]) => `${k}: ${v}`),
+    ...(opts.length === undefined ? [] : [`Content-Length: ${opts.length}`]),
     'Accept-Encoding: identity',
-    'Connection: close',
+    ...(opts.keepAlive ? [] : ['Connection: close']),
     '',
     '',
   ].join('\r\n');
 }
 
 /** Status, headers (lower-cased names, repeats joined) and body framing of a response head. */
-function parseHead(text: string): { statusCode: number; headers: Record<string, string>; framing: Framing } {
+function parseHead(text: string): {
+  statusCode: number;
+  headers: Record<string, string>;
+  framing: Framing;
+  keepAlive: boolean;
+} {
   const [statusLine, ...lines] = text.split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
   if (!m) throw new Error(`not an HTTP/1.1 response: ${statusLine.slice(0, 80)}`);
@@ -113,7 +140,8 @@ function parseHead(text: string): { statusCode: number; headers: Record<string, 
     const value = line.slice(colon + 1).trim();
     headers[name] = headers[name] ? `${headers[name]}, ${value}` : value;
   }
-  return { statusCode, headers, framing: framingOf(statusCode, headers) };
+  const keepAlive = statusLine.startsWith('HTTP/1.1') && !/\bclose\b/i.test(headers.connection ?? '');
+  return { statusCode, headers, framing: framingOf(statusCode, headers), keepAlive };
 }
 
 function framingOf(statusCode: number, headers: Record<string, string>): Framing {
@@ -137,6 +165,46 @@ export function getToFile(url: string, sink: FileSink, opts: GetToFileOptions): 
   });
 }
 
+/** What a kept-alive connection (keepAlive.ts) routes to the download using it. */
+export interface LinkUser {
+  onRead(n: number, buf: Buffer): void;
+  onTimeout(): void;
+  onError(err: Error): void;
+  onClose(): void;
+}
+
+/** A kept-alive connection lent to one download; `done` hands it back (or closes it). */
+export interface Link {
+  readonly socket: Socket;
+  /** It carried an earlier exchange: the server may have closed it meanwhile. */
+  readonly reused: boolean;
+  attach(user: LinkUser): void;
+  done(reusable: boolean): void;
+}
+
+/** A reused kept-alive connection that failed before any byte of the answer; `cause` says how. */
+export class StaleLinkError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(String(cause));
+  }
+}
+
+/** A request for a kept-alive connection: its head, and a body whose write reports when it is flushed. */
+export type LinkRequest = string | { head: string; body: Buffer; written(): void };
+
+/** A request on a kept-alive connection, answered into `sink`; the connection goes back when clean. */
+export function getOnLink(
+  link: Link,
+  target: Target,
+  request: LinkRequest,
+  sink: FileSink,
+  opts: GetToFileOptions,
+): Promise<GetToFileResult> {
+  return new Promise<GetToFileResult>((resolve, reject) => {
+    new FileDownload(target, sink, opts, resolve, reject, link).start(request);
+  });
+}
+
 /**
  * One download on its own socket. The socket reads into one buffer allocated here (`onread`),
  * and every read goes through the same bound `onRead`: nothing is allocated per read.
@@ -151,6 +219,13 @@ class FileDownload {
   private written = 0;
   private errorText = '';
   private settled = false;
+  /** Any byte of the answer arrived (a reused connection that got none is stale, not broken). */
+  private answered = false;
+  /** The answer ended at a message boundary on a connection the server keeps open. */
+  private reusable = false;
+  private keepAlive = false;
+  /** A request not written yet (the connection is still being made). */
+  private unsent: LinkRequest | undefined;
   private socket!: Socket;
   private readonly onAbort = () =>
     this.finish(new CancelledError(`the download from ${this.target.url.host}`));
@@ -161,9 +236,12 @@ class FileDownload {
     private readonly opts: GetToFileOptions,
     private readonly resolve: (r: GetToFileResult) => void,
     private readonly reject: (err: unknown) => void,
+    private readonly link?: Link,
   ) {}
 
-  start(request: string) {
+  start(request: LinkRequest) {
+    if (this.link) return this.startOnLink(this.link, request);
+    if (typeof request !== 'string') throw new Error('a body goes only on a kept-alive connection');
     const { https } = this.target;
     const socket = this.connect();
     this.socket = socket;
@@ -175,6 +253,42 @@ class FileDownload {
     socket.on('close', () => this.onClose());
     if (this.opts.signal?.aborted) this.onAbort();
     else this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private startOnLink(link: Link, request: LinkRequest) {
+    this.socket = link.socket;
+    this.unsent = request;
+    link.attach({
+      onRead: (n, buf) => this.onRead(n, buf),
+      onTimeout: () => this.finish(new TimeoutError(this.target.url.host, this.socket.timeout)),
+      onError: (err) => this.finish(this.staleOr(err)),
+      onClose: () => this.onClose(),
+    });
+    this.socket.setTimeout(this.opts.headersTimeoutMs);
+    if (this.socket.connecting)
+      this.socket.once(this.target.https ? 'secureConnect' : 'connect', () => this.send(request));
+    else this.send(request);
+    if (this.opts.signal?.aborted) this.onAbort();
+    else this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private send(request: LinkRequest) {
+    if (this.settled) return; // finish() already freed a body that was never sent
+    this.unsent = undefined;
+    if (typeof request === 'string') {
+      this.socket.write(request);
+      return;
+    }
+    // The body buffer may be lent: `written` runs once the socket is done with it, sent or not.
+    this.socket.cork();
+    this.socket.write(request.head, 'latin1');
+    this.socket.write(request.body, () => request.written());
+    this.socket.uncork();
+  }
+
+  /** A reused connection that failed before any byte of the answer is stale: nothing was received. */
+  private staleOr(err: unknown): unknown {
+    return this.link?.reused && !this.answered ? new StaleLinkError(err) : err;
   }
 
   private connect(): Socket {
@@ -198,7 +312,12 @@ class FileDownload {
     if (this.settled) return;
     this.settled = true;
     this.opts.signal?.removeEventListener('abort', this.onAbort);
-    this.socket.destroy();
+    // Only a clean 2xx goes back: a refusal may have come before the server read our request's body.
+    if (this.link) this.link.done(!err && this.reusable && this.keepAlive && is2xx(this.statusCode));
+    else this.socket.destroy();
+    // A lent body that never reached the socket is free again.
+    if (this.unsent && typeof this.unsent !== 'string') this.unsent.written();
+    this.unsent = undefined;
     if (err) this.reject(err);
     else
       this.resolve({
@@ -213,7 +332,9 @@ class FileDownload {
     if (this.settled) return;
     const { framing, written } = this;
     if (this.head)
-      this.finish(new UnreachableError(this.target.url.host, 'the connection closed before the response'));
+      this.finish(
+        this.staleOr(new UnreachableError(this.target.url.host, 'the connection closed before the response')),
+      );
     else if (framing.kind === 'close') this.finish();
     else
       this.finish(
@@ -228,6 +349,7 @@ class FileDownload {
   /** The socket's read callback: the head first, then the body; false stops reading. */
   private onRead(n: number, buf: Buffer): boolean {
     if (this.settled) return false;
+    if (n > 0) this.answered = true;
     try {
       const start = this.head ? this.readHead(n, buf) : 0;
       if (start < 0) return !this.settled;
@@ -245,11 +367,14 @@ class FileDownload {
   private readHead(n: number, buf: Buffer): number {
     let start = 0;
     while (this.head) {
-      const head = Buffer.concat([this.head, buf.subarray(start, n)]);
-      this.head = head;
+      // Most heads arrive whole in one read: read in place, copied only to wait for the rest.
+      const head = this.head.length
+        ? Buffer.concat([this.head, buf.subarray(start, n)])
+        : buf.subarray(start, n);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) {
         if (head.length > MAX_HEAD_BYTES) throw new Error('response head over 64 KiB');
+        this.head = Buffer.from(head);
         return -1;
       }
       const consumed = end + 4 - (head.length - (n - start));
@@ -260,6 +385,7 @@ class FileDownload {
       if (!this.head) {
         this.socket.setTimeout(this.opts.idleTimeoutMs);
         if (this.framing.kind === 'length' && this.framing.left === 0) {
+          this.reusable = start === n;
           this.finish();
           return -1;
         }
@@ -269,7 +395,8 @@ class FileDownload {
   }
 
   private takeHead(text: string) {
-    const { statusCode, headers, framing } = parseHead(text);
+    const { statusCode, headers, framing, keepAlive } = parseHead(text);
+    this.keepAlive = keepAlive;
     this.statusCode = statusCode;
     this.headers = headers;
     this.framing = framing;
@@ -279,7 +406,7 @@ class FileDownload {
   /** Body bytes in buf[from, to): to the file for 2xx, else kept for the error message. */
   private take(buf: Buffer, from: number, to: number) {
     if (is2xx(this.statusCode)) {
-      writeAt(this.sink.fd, buf, from, to, this.position);
+      putInto(this.sink, buf, from, to, this.position);
       this.position += to - from;
       this.written += to - from;
       this.sink.onBytes(to - from);
@@ -299,6 +426,8 @@ class FileDownload {
       const n = Math.min(framing.left, end - start);
       this.take(buf, start, start + n);
       framing.left -= n;
+      // Bytes past the body would be an answer nobody asked for: such a connection is not reused.
+      this.reusable = framing.left === 0 && start + n === end;
       return framing.left === 0;
     }
     return this.chunked(framing, buf, start, end);

@@ -5,9 +5,10 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { isExpiring, type ServiceName, type Session } from '../auth/index.js';
 import { httpRequest, mapNetworkError } from '../net/http.js';
-import { BodyBrokenError, type FileSink, type GetToFileResult, getToFile, writeAt } from './download.js';
+import { type FileSink, type GetToFileResult, getToFile } from './download.js';
 import { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
-import { bodyLength, type FileRangeBody, type PostResult, postFromFile, readBody } from './upload.js';
+import { getKeptAlive, postKeptAlive } from './keepAlive.js';
+import { bodyLength, type FileRangeBody, type PostResult, postFromFile, withBody } from './upload.js';
 
 /** A body factory is replayable: it is called again for the replay. */
 export type RequestBody =
@@ -123,8 +124,8 @@ export class OlaresHttp {
    * GET into a file: 2xx bodies go to `sink`; `allowStatus` answers come back without a body.
    * Refreshes and replays like request(): a refused GET wrote nothing. A body of `size` bytes or
    * more gets a connection of its own (transport/download.ts, as fast as curl); a smaller one
-   * rides the pooled keep-alive connection, where a new TCP/TLS handshake would cost more than
-   * the copy.
+   * rides a kept-alive connection (transport/keepAlive.ts), where a new TCP/TLS handshake would
+   * cost more than the copy.
    */
   async download(
     service: ServiceName,
@@ -152,19 +153,13 @@ export class OlaresHttp {
             return opts.sink.offsetFor(status);
           },
         };
-        const idleTimeoutMs = opts.idleTimeoutMs ?? timeoutMs;
-        if (!ownConnection)
-          return this.send(url, 'GET', token, undefined, {
-            headers: opts.headers,
-            signal: opts.signal,
-            bodyTimeoutMs: idleTimeoutMs,
-          }).then((res) => drainToSink(res, sink, url, opts.signal));
-        return getToFile(url, sink, {
+        const get = ownConnection ? getToFile : getKeptAlive;
+        return get(url, sink, {
           headers: { ...opts.headers, ...this.authHeaders(token) },
           insecure: this.session.insecure,
           signal: opts.signal,
           headersTimeoutMs: timeoutMs,
-          idleTimeoutMs,
+          idleTimeoutMs: opts.idleTimeoutMs ?? timeoutMs,
         }).catch((err) => {
           throw mapNetworkError(err, url, timeoutMs);
         });
@@ -179,8 +174,9 @@ export class OlaresHttp {
   /**
    * POST of a file range (an upload chunk). The body is one-shot, so the token is refreshed
    * pre-flight when near expiry and a refusal is not replayed. A body of 1 MiB or more gets a
-   * connection of its own (transport/upload.ts); a smaller one is read whole and rides the pooled
-   * keep-alive connection, where a handshake per file would cost more than the copy.
+   * connection of its own (transport/upload.ts); a smaller one is read whole into a reused buffer
+   * and rides a kept-alive connection (transport/keepAlive.ts), where a handshake per file would
+   * cost more than the copy.
    */
   async upload(
     service: ServiceName,
@@ -192,22 +188,25 @@ export class OlaresHttp {
     const res = await this.authorized(
       false,
       async (token) => {
-        if (!ownConnection) {
-          const pooled = await this.send(url, 'POST', token, await readBody(opts.body), {
-            headers: opts.headers,
-            signal: opts.signal,
-            timeoutMs: opts.timeoutMs,
-            bodyTimeoutMs: opts.timeoutMs,
-          });
-          const headers = Object.fromEntries(Object.entries(pooled.headers).map(([k, v]) => [k, String(v)]));
-          return { statusCode: pooled.statusCode, headers, text: await pooled.body.text() };
-        }
-        return postFromFile(url, opts.body, {
-          headers: { ...opts.headers, ...this.authHeaders(token, opts.headers.cookie) },
-          insecure: this.session.insecure,
-          signal: opts.signal,
-          idleTimeoutMs: opts.timeoutMs,
-        }).catch((err) => {
+        const headers = { ...opts.headers, ...this.authHeaders(token, opts.headers.cookie) };
+        const insecure = this.session.insecure;
+        const sent = ownConnection
+          ? postFromFile(url, opts.body, {
+              headers,
+              insecure,
+              signal: opts.signal,
+              idleTimeoutMs: opts.timeoutMs,
+            })
+          : withBody(opts.body, (bytes) =>
+              postKeptAlive(url, bytes, {
+                headers,
+                insecure,
+                signal: opts.signal,
+                headersTimeoutMs: opts.timeoutMs,
+                idleTimeoutMs: opts.timeoutMs,
+              }),
+            );
+        return sent.catch((err) => {
           throw mapNetworkError(err, url, opts.timeoutMs);
         });
       },
@@ -344,48 +343,11 @@ export class OlaresHttp {
 
 export type { FileSink, GetToFileResult } from './download.js';
 export { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
-export { type FileRangeBody, LocalFileShrankError } from './upload.js';
+export { type FileRangeBody, LocalFileShrankError, type RangeSource } from './upload.js';
 
 /** Reads a 403's body to tell the files backend's own "Permission denied." from an edge refusal. */
 async function judge403(res: Response): Promise<Judged> {
   if (res.statusCode !== 403) return res;
   const deniedText = await res.body.text().catch(() => '');
   return Object.assign(res, { deniedText, final: BACKEND_DENIAL.test(deniedText) });
-}
-
-/** A pooled undici response into the sink: 2xx bodies to the file, others kept for the error. */
-async function drainToSink(
-  res: Response,
-  sink: FileSink,
-  url: string,
-  signal: AbortSignal | undefined,
-): Promise<GetToFileResult> {
-  const result: GetToFileResult = {
-    statusCode: res.statusCode,
-    headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
-    written: 0,
-    errorText: '',
-  };
-  if (res.statusCode < 200 || res.statusCode >= 300) {
-    result.errorText = (await res.body.text().catch(() => '')).slice(0, 64 * 1024);
-    return result;
-  }
-  let position = sink.offsetFor(res.statusCode);
-  try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      writeAt(sink.fd, chunk, 0, chunk.length, position);
-      position += chunk.length;
-      result.written += chunk.length;
-      sink.onBytes(chunk.length);
-    }
-  } catch (err) {
-    if (signal?.aborted) throw mapNetworkError(err, url);
-    const length = Number(res.headers['content-length']);
-    throw new BodyBrokenError(
-      new URL(url).host,
-      result.written,
-      Number.isFinite(length) ? length : undefined,
-    );
-  }
-  return result;
 }

@@ -1,9 +1,8 @@
 // The chunked resumable upload (docs/wire/files.md#chunked-uploads): how much the server has, the upload link,
 // and one multipart chunk streamed from an open file.
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
 import { OlaresMcpError } from '../../errors.js';
-import { HttpStatusError, type OlaresHttp } from '../../transport/http.js';
+import { HttpStatusError, type OlaresHttp, type RangeSource } from '../../transport/http.js';
 import { UploadRefusedError } from './answers.js';
 import { parseLastChunk } from './parsers.js';
 
@@ -57,7 +56,7 @@ export async function uploadLink(
 
 export interface ChunkRequest {
   link: string;
-  file: FileHandle;
+  file: RangeSource;
   start: number;
   end: number; // inclusive
   total: number;

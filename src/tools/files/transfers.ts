@@ -8,7 +8,13 @@ import path from 'node:path';
 import { InvalidInputError, OlaresMcpError } from '../../errors.js';
 import type { Entry, FilesClient, RemotePath } from '../../olares/files/index.js';
 import type { ToolContext } from '../context.js';
-import { createDownloadTemp, discardDownloadTemp, landDownload, openUploadSource } from '../localFiles.js';
+import {
+  createDownloadTemp,
+  createWholeFile,
+  discardDownloadTemp,
+  landDownload,
+  openUploadSource,
+} from '../localFiles.js';
 import {
   type CheckedFolder,
   ensureLocalFolder,
@@ -331,7 +337,10 @@ export async function downloadFolder(
     await eachLimited(tree.files, TRANSFER_CONCURRENCY, async (file) => {
       const folder = made.get(file.segments.slice(0, -1).join('/'))!;
       const target = targetIn(folder, file.segments.at(-1)!);
-      resumed += await downloadFile(files, file, target, overwrite, ctx, hooks, progress);
+      resumed +=
+        !overwrite && file.size < WHOLE_IN_MEMORY_BYTES
+          ? await downloadWhole(files, file, target, ctx, hooks, progress)
+          : await downloadFile(files, file, target, overwrite, ctx, hooks, progress);
       ctx.donePart(`${++landed} of ${tree.files.length} file(s) downloaded to ${top.path}`);
     });
   } catch (err) {
@@ -343,6 +352,76 @@ export async function downloadFolder(
     throw err;
   }
   return { remotePath: `${dir.display}/`, localPath: top.path, files: landed, bytes: total, resumed };
+}
+
+/**
+ * Files below this size come whole into memory and land with one exclusive create
+ * (localFiles.ts createWholeFile) instead of a temp file, a link and an unlink. The same size
+ * rides the pooled keep-alive connection (transport/http.ts); at most TRANSFER_CONCURRENCY of
+ * these buffers live at once.
+ */
+const WHOLE_IN_MEMORY_BYTES = 1024 * 1024;
+const spareBuffers: Buffer[] = [];
+const takeBuffer = () => spareBuffers.pop() ?? Buffer.allocUnsafe(WHOLE_IN_MEMORY_BYTES);
+const giveBack = (b: Buffer) => {
+  if (spareBuffers.length < TRANSFER_CONCURRENCY) spareBuffers.push(b);
+};
+
+/**
+ * One small file, whole into memory (a dropped connection resumes from the bytes received),
+ * then created under its name in one go; nothing reaches the disk before every byte is here.
+ * Resolves with how often it resumed.
+ */
+async function downloadWhole(
+  files: FilesClient,
+  file: RemoteFile,
+  target: ReturnType<typeof targetIn>,
+  ctx: ToolContext,
+  hooks: TransferHooks,
+  progress: TransferProgress,
+): Promise<number> {
+  const got = counter(progress, () => `${file.segments.join('/')}: ${humanBytes(file.size)}`);
+  const bytes = takeBuffer();
+  let received = 0;
+  let resumed = 0;
+  const tooLong = () =>
+    new OlaresMcpError(
+      `download ${file.remote.display}: the server sent more than the ${file.size} bytes it listed; nothing was written under its name. Try again`,
+      { code: 'transport', retryable: true },
+    );
+  try {
+    await hooks.retry(`download ${file.remote.display}`, ctx.signal, async (attempt) => {
+      if (attempt > 1 && received > 0) resumed++;
+      await files.download(file.remote, {
+        from: received,
+        size: file.size,
+        signal: ctx.signal,
+        sink: {
+          put(buf, from, to, position) {
+            if (position + (to - from) > file.size) throw tooLong();
+            buf.copy(bytes, position, from, to);
+          },
+          offsetFor(status) {
+            if (status !== 206) received = 0; // the server ignored the Range: start over
+            return received;
+          },
+          onBytes(n) {
+            received += n;
+            got.reach(received);
+          },
+        },
+      });
+    });
+    if (received !== file.size)
+      throw new OlaresMcpError(
+        `download ${file.remote.display}: got ${received} bytes but the server listed ${file.size}; nothing was written under its name. Try again`,
+        { code: 'transport', retryable: true },
+      );
+    createWholeFile(target, bytes.subarray(0, received));
+  } finally {
+    giveBack(bytes);
+  }
+  return resumed;
 }
 
 /** One file into its checked folder, resumable; resolves with how often it resumed. */
