@@ -5,7 +5,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { loadConfig } from './config.js';
 import { InvalidInputError, OlaresMcpError } from './errors.js';
@@ -19,13 +18,16 @@ import {
   NO_AUTH_PRINCIPAL,
   type Principal,
   principalKey,
+  type RequestBody,
   remoteFront,
   TOKEN_FILE_PRINCIPAL,
   TokenBuckets,
   verifierFor,
 } from './remote/index.js';
+import { type Exchange, nodeListener } from './remote/nodeHttp.js';
 import { type ConnectListener, listenConnect } from './serveConnect.js';
 import { createServerParts } from './server.js';
+import type { CatalogEntry } from './tools/catalog.js';
 
 /** How long a shutdown waits for calls in flight before cancelling them. */
 const DRAIN_MS = 25_000;
@@ -110,11 +112,14 @@ async function startEndpoint(
     (ctx) => {
       const scopes = ctx.authInfo?.scopes ?? [];
       const bound = ctx.authInfo?.extra?.bound === true;
-      return parts.buildServer(
-        (tool) =>
-          (bound || UNBOUND_TOOLS.has(tool.name)) &&
-          mayCall(scopes, { name: tool.name, readOnly: tool.annotations.readOnlyHint }),
-      );
+      const visible = (tool: CatalogEntry) =>
+        (bound || UNBOUND_TOOLS.has(tool.name)) &&
+        mayCall(scopes, { name: tool.name, readOnly: tool.annotations.readOnlyHint });
+      // A call of one visible tool needs only that tool registered: the server is built per
+      // request, and registering the whole list for each call was a fifth of a call's CPU.
+      // Anything else (a list, an unknown or hidden name) gets every visible tool, as before.
+      const called = parts.tools.find((t) => t.name === ctx.authInfo?.extra?.calls);
+      return parts.buildServer(called && visible(called) ? (tool) => tool === called : visible);
     },
     {
       legacy: 'stateless',
@@ -152,7 +157,10 @@ async function startEndpoint(
     buckets: new TokenBuckets(parts.auth.config.ratePerSecond, parts.auth.config.ratePerSecond),
   });
   const routes = createRoutes(front, mcp, (p) => parts.auth.state.principals.isBound(p));
-  http.on('request', toNodeHandler({ fetch: routes.route }, { maxRequestBodySize: MAX_BODY_BYTES }));
+  http.on(
+    'request',
+    nodeListener(routes.route, (err) => log.debug(`http: ${err.message}`)),
+  );
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}${opts.path}`;
   log.info(
     `serving MCP on ${url} (${auth.kind === 'none' ? 'no authorization, loopback only' : auth.kind}; resource ${auth.resource})${connect ? `; connect page on ${connect.base}` : ''}`,
@@ -173,29 +181,29 @@ function createRoutes(
 ) {
   let draining = false;
   const inFlight = new Set<AbortController>();
-  const callMcp = async (request: Request, who: Authenticated) => {
+  const callMcp = async (request: Request, who: Authenticated, body: RequestBody, exchange: Exchange) => {
     let bound: boolean;
     try {
       bound = await isOwnerPrincipal(who.principal, isBound);
     } catch (err) {
       return storeDownResponse(err);
     }
-    const unbound = bound ? undefined : await unboundRefusal(request, who.principal);
+    const unbound = bound ? undefined : unboundRefusal(body, who.principal);
     if (unbound) return unbound;
-    const controller = new AbortController();
-    inFlight.add(controller);
-    request.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    inFlight.add(exchange.controller);
     try {
-      const response = await mcp.fetch(new Request(request, { signal: controller.signal }), {
-        authInfo: { ...who.authInfo, extra: { ...who.authInfo.extra, bound } },
-      });
+      const calls = body.parsed ? onlyCalledTool(body.json) : undefined;
+      const authInfo = { ...who.authInfo, extra: { ...who.authInfo.extra, bound, calls } };
+      const response = body.parsed
+        ? await mcp.fetch(request, { authInfo, parsedBody: body.json })
+        : await mcp.fetch(withRawBody(request, body), { authInfo });
       auditLine(request, who, response.status);
       return response;
     } finally {
-      inFlight.delete(controller);
+      inFlight.delete(exchange.controller);
     }
   };
-  const route = async (request: Request): Promise<Response> => {
+  const route = async (request: Request, exchange: Exchange): Promise<Response> => {
     const { pathname } = new URL(request.url);
     if (pathname === '/healthz') return new Response('ok\n');
     // Ready while not draining; never tied to the state store, so callers get a clear error from
@@ -207,7 +215,7 @@ function createRoutes(
         { error: 'shutting down; retry on another replica' },
         { status: 503, headers: { 'retry-after': '1' } },
       );
-    return front(request, callMcp);
+    return front(request, (r, who, body) => callMcp(r, who, body, exchange), exchange.readBody);
   };
   const drain = async (http: HttpServer) => {
     draining = true;
@@ -252,18 +260,14 @@ function methodsOf(body: unknown): string[] {
     .filter((m): m is string => typeof m === 'string');
 }
 
-async function unboundRefusal(request: Request, principal: Principal): Promise<Response | undefined> {
-  let body: unknown;
-  try {
-    body = await request.clone().json();
-  } catch {
-    return undefined; // not JSON: the MCP handler answers the parse error, and calls nothing
-  }
+function unboundRefusal(body: RequestBody, principal: Principal): Response | undefined {
+  if (!body.parsed) return undefined; // not JSON: the MCP handler answers the parse error, and calls nothing
+  const json = body.json;
   const refused = [
-    ...calledTools(body)
+    ...calledTools(json)
       .filter((name) => !name || !UNBOUND_TOOLS.has(name))
       .map((name) => name ?? '(no name)'),
-    ...methodsOf(body).filter((m) => !UNBOUND_METHODS.has(m) && !m.startsWith('notifications/')),
+    ...methodsOf(json).filter((m) => !UNBOUND_METHODS.has(m) && !m.startsWith('notifications/')),
   ];
   if (!refused.length) return undefined;
   return Response.json(
@@ -285,6 +289,19 @@ function storeDownResponse(err: unknown): Response {
     { error: 'temporarily_unavailable', error_description: err.message },
     { status: 503, headers: { 'retry-after': '1' } },
   );
+}
+
+/** The tool a body calls when it is one tools/call message (not a batch); else undefined. */
+function onlyCalledTool(json: unknown): string | undefined {
+  if (Array.isArray(json)) return undefined;
+  const [name, ...more] = calledTools(json);
+  return more.length ? undefined : name;
+}
+
+/** A body that is not JSON goes to the MCP handler as it came, which answers the parse error. */
+function withRawBody(request: Request, body: RequestBody): Request {
+  if (body.bytes.length === 0 || request.method === 'GET' || request.method === 'HEAD') return request;
+  return new Request(request, { body: new Uint8Array(body.bytes) });
 }
 
 /** The port was bound to learn it (--port 0); a refusal after that must not leave it listening. */
