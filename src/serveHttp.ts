@@ -9,6 +9,7 @@ import { createMcpHandler } from '@modelcontextprotocol/server';
 import { loadConfig } from './config.js';
 import { InvalidInputError, OlaresMcpError } from './errors.js';
 import { log } from './log.js';
+import { AuditLines } from './remote/auditLines.js';
 import {
   type Authenticated,
   calledTools,
@@ -314,6 +315,8 @@ function closeOnThrow<T>(http: HttpServer, fn: () => T): T {
   }
 }
 
+let auditLines: AuditLines | undefined;
+
 /** One line per request on stdout (the HTTP mode's stdout is free): who, what, how it ended; never a secret. */
 function auditLine(request: Request, who: Authenticated, status: number) {
   const line = {
@@ -324,7 +327,8 @@ function auditLine(request: Request, who: Authenticated, status: number) {
     tool: request.headers.get('mcp-name') ?? undefined,
     status,
   };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  auditLines ??= new AuditLines();
+  auditLines.push(JSON.stringify(line));
 }
 
 export async function serveHttp(argv: string[], env: NodeJS.ProcessEnv = process.env) {
