@@ -30,6 +30,9 @@ import { type ConnectListener, listenConnect } from './serveConnect.js';
 import { createServerParts } from './server.js';
 import type { CatalogEntry } from './tools/catalog.js';
 
+/** How long an idle connection from the balancer stays open: longer than the balancer keeps it. */
+const KEEP_ALIVE_MS = 65_000;
+
 /** How long a shutdown waits for calls in flight before cancelling them. */
 const DRAIN_MS = 25_000;
 
@@ -128,7 +131,10 @@ async function startEndpoint(
       onerror: (err) => log.debug(`http: ${err.message}`),
     },
   );
-  const http = createServer();
+  // A balancer keeps idle connections to the replica open for reuse; the replica must not close
+  // them first (Node's default is 5 s), or a request sent as it closes one is lost as a reset (a
+  // 502 for the caller). Gateways time idle upstream connections out after about 60 s.
+  const http = createServer({ keepAliveTimeout: KEEP_ALIVE_MS });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.port, opts.host, () => resolve());
