@@ -1,11 +1,20 @@
-// Remote mode's throughput (issue 15 item 7): files_ls calls/s and p50/p99 latency at the same
-// concurrency through 1 replica and 3 replicas (each set behind the same round-robin proxy, with
-// bearer tokens verified and bindings read from the store as in production) and through the stdio
-// server, all on one simulator in its own process; peak RSS per replica; /api/refresh per
-// stampede of expired-token calls across 3 replicas. On a 2-core machine the replicas, the store,
-// the simulator, the proxy and the callers all share the same cores: the ratio is what it shows.
+// Remote mode's throughput (issue 15 item 7): files_ls calls/s and p50/p99 latency at concurrency
+// 16 through 1 replica and through 3 replicas, and through the stdio server, all on one simulator
+// in its own process; peak RSS per replica; /api/refresh per stampede of expired-token calls.
+//
+// What it measures: every call is a real 2026-07-28 tools/call (bench/remoteCallers.ts), verified
+// (its id, a complete successful result, a non-empty listing run as the logged-in user). Replicas
+// run as the chart deploys them (its nodeOptions), each with bearer tokens of a test issuer
+// verified against its JWKS, the binding read from the store, state in Redis. 1 and 3 replicas sit
+// behind the same round-robin proxy, each set in a proxy process of its own. The callers are light
+// (one prepared request per call over kept-alive connections) so that the caller is not what sets
+// the pace. Rounds interleave stdio, 1 and 3 so load drifts hit all alike; the median round counts.
+//
+// CPU per call of every process is reported too: R (the replicas' CPU per call) and O (the rest:
+// proxy, simulator, store, callers). On 2 cores one replica serves at most min(1/R, 2/(R+O))
+// calls/s and three at most 2/(R+O), so 3-vs-1 can reach 1.5 only when R >= 3*O: `scalingCeiling`
+// is that bound from the measured figures, next to the measured ratio.
 import { readFile, rm } from 'node:fs/promises';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { AuthContext } from '../src/auth/index.js';
 import { startIssuer, type TestIssuer } from '../test/helpers/issuer.js';
 import { newKey, type RedisServer, redisEnv, redisSkipReason, startRedis } from '../test/helpers/redis.js';
@@ -26,9 +35,8 @@ import {
   round,
   startSimProcess,
 } from './lib.js';
-import { type BenchClient, connectStdio } from './mcp.js';
+import { type Caller, httpCaller, stdioCaller } from './remoteCallers.js';
 
-const _USER = BENCH_USER;
 const CONCURRENCY = 16;
 const LS = { name: 'files_ls', arguments: { path: 'drive/Home' } };
 const STAMPEDE_TTL_SEC = 4;
@@ -40,12 +48,7 @@ const percentile = (xs: number[], p: number) => {
 };
 
 /** `total` files_ls calls by CONCURRENCY callers in a loop; calls/s and latency percentiles. */
-async function drive(client: BenchClient, total: number) {
-  const call = async () => {
-    const r = await client.callTool(LS);
-    if (r.isError) throw new Error(`files_ls failed: ${JSON.stringify(r.content)}`);
-  };
-  for (let i = 0; i < CONCURRENCY * 2; i++) await call(); // connections and JIT warm
+async function drive(caller: Caller, total: number) {
   const latencies: number[] = [];
   let left = total;
   const t0 = performance.now();
@@ -53,7 +56,7 @@ async function drive(client: BenchClient, total: number) {
     Array.from({ length: CONCURRENCY }, async () => {
       while (left-- > 0) {
         const t = performance.now();
-        await call();
+        await caller.call();
         latencies.push(performance.now() - t);
       }
     }),
@@ -66,29 +69,19 @@ async function drive(client: BenchClient, total: number) {
   };
 }
 
-async function httpClient(url: string, token: string): Promise<Client> {
-  const client = new Client(
-    { name: 'olares-mcp-bench', version: '0' },
-    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
-  );
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), {
-      requestInit: { headers: { authorization: `Bearer ${token}` } },
-    }),
-  );
-  return client;
-}
-
 /** Peak resident set of a process (VmHWM), MiB. */
 async function peakRssMiB(pid: number | undefined): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   return round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, 1);
 }
 
+type Proxy = ProxyHandle & { pid?: number };
+
 interface Stack {
   redis: RedisServer;
   issuer: TestIssuer;
-  sets: ReplicaSet<ProxyHandle & { pid?: number }>[];
+  sim: { url: string; child: { pid?: number } };
+  sets: ReplicaSet<Proxy>[];
   homes: string[];
   auths: AuthContext[];
 }
@@ -110,7 +103,7 @@ async function replicas(stack: Stack, n: number, urlTemplate: string, prefix: st
   const set = await startReplicaSet(n, env, [], await startProxyProcess());
   stack.sets.push(set);
   const token = await stack.issuer.sign({ sub: 'agent-1', aud: set.url, scope: 'olares.read olares.write' });
-  return { set, client: await httpClient(set.url, token) };
+  return { set, caller: httpCaller(set.url, token, LS, BENCH_USER, CONCURRENCY) };
 }
 
 /** Refreshes that reached the box per stampede of CONCURRENCY x callsEach expired-token calls. */
@@ -122,7 +115,7 @@ async function stampedes(stack: Stack, count: number, callsEach: number) {
     ] ?? 0;
   try {
     const issuedAt = Date.now();
-    const { client } = await replicas(stack, 3, `${sim.url}/{service}`, 'bench-stampede:');
+    const { caller } = await replicas(stack, 3, `${sim.url}/{service}`, 'bench-stampede:');
     const perStampede: number[] = [];
     let failed = 0;
     for (let i = 0; i < count; i++) {
@@ -132,12 +125,12 @@ async function stampedes(stack: Stack, count: number, callsEach: number) {
       );
       const before = await refreshes();
       const results = await Promise.allSettled(
-        Array.from({ length: CONCURRENCY * callsEach }, () => client.callTool(LS)),
+        Array.from({ length: CONCURRENCY * callsEach }, () => caller.call()),
       );
-      failed += results.filter((r) => r.status === 'rejected' || (r.value as any).isError).length;
+      failed += results.filter((r) => r.status === 'rejected').length;
       perStampede.push((await refreshes()) - before);
     }
-    await client.close();
+    await caller.close();
     return { perStampede, failed };
   } finally {
     await sim.close();
@@ -146,75 +139,134 @@ async function stampedes(stack: Stack, count: number, callsEach: number) {
 
 type Drive = Awaited<ReturnType<typeof drive>>;
 
-/** CPU seconds used so far by a set's replicas and its proxy process. */
-async function cpuOf(set: ReplicaSet<ProxyHandle & { pid?: number }>) {
-  const pids = [...set.replicas.map((r) => r.child.pid), set.proxy.pid];
-  return (await Promise.all(pids.map((pid) => cpuSeconds(pid)))).reduce((a, b) => a + b, 0);
+/** CPU seconds so far of the serving processes (R) and of everything else a call costs (O). */
+interface CpuParts {
+  servers: number;
+  proxy: number;
+  sim: number;
+  redis: number;
+  callers: number;
 }
 
-/** The median round of each (by calls/s); rounds interleave the three so load drifts hit all alike. */
+async function cpuNow(stack: Stack, servers: (number | undefined)[], proxy?: number): Promise<CpuParts> {
+  const own = process.cpuUsage();
+  const sum = async (pids: (number | undefined)[]) =>
+    (await Promise.all(pids.map((pid) => cpuSeconds(pid)))).reduce((a, b) => a + b, 0);
+  return {
+    servers: await sum(servers),
+    proxy: proxy ? await cpuSeconds(proxy) : 0,
+    sim: await cpuSeconds(stack.sim.child.pid),
+    redis: await cpuSeconds(stack.redis.pid()),
+    callers: (own.user + own.system) / 1e6,
+  };
+}
+
+const addCpu = (into: CpuParts, from: CpuParts, to: CpuParts) => {
+  for (const k of Object.keys(into) as (keyof CpuParts)[]) into[k] += to[k] - from[k];
+};
+
+const zeroCpu = (): CpuParts => ({ servers: 0, proxy: 0, sim: 0, redis: 0, callers: 0 });
+
+/** The median round of each (by calls/s). */
 const medianRound = (rounds: Drive[]) =>
   [...rounds].sort((a, b) => a.callsPerSec - b.callsPerSec)[Math.floor(rounds.length / 2)];
 
-async function measureAll(stack: Stack, simUrl: string, total: number, rounds: number) {
-  const template = `${simUrl}/{service}`;
+interface Side {
+  caller: Caller;
+  servers: (number | undefined)[];
+  proxy?: number;
+  runs: Drive[];
+  cpu: CpuParts;
+}
+
+/** One measured round of `side`, its CPU added to the side's. */
+async function measured(stack: Stack, side: Side, calls: number) {
+  const before = await cpuNow(stack, side.servers, side.proxy);
+  side.runs.push(await drive(side.caller, calls));
+  addCpu(side.cpu, before, await cpuNow(stack, side.servers, side.proxy));
+}
+
+async function measureAll(stack: Stack, total: number, rounds: number) {
+  const template = `${stack.sim.url}/{service}`;
   const stdioHome = await loggedInHome(template);
   stack.homes.push(stdioHome.home);
-  const stdio = await connectStdio(process.execPath, [CLI], stdioHome.env);
+  const stdio = stdioCaller(process.execPath, [CLI], stdioHome.env, LS, BENCH_USER);
   const one = await replicas(stack, 1, template, 'bench-one:');
   const three = await replicas(stack, 3, template, 'bench-three:');
-  const runs = { stdio: [] as Drive[], one: [] as Drive[], three: [] as Drive[] };
-  // CPU seconds the replicas and their proxy used while driven: where a call's time goes.
-  const cpu = { stdio: 0, one: 0, three: 0 };
+  const side = (caller: Caller, servers: (number | undefined)[], proxy?: number): Side => ({
+    caller,
+    servers,
+    proxy,
+    runs: [],
+    cpu: zeroCpu(),
+  });
+  const sides = {
+    stdio: side(stdio, [stdio.pid]),
+    one: side(one.caller, [one.set.replicas[0].child.pid], one.set.proxy.pid),
+    three: side(
+      three.caller,
+      three.set.replicas.map((r) => r.child.pid),
+      three.set.proxy.pid,
+    ),
+  };
   try {
-    for (let i = 0; i < rounds; i++) {
-      cpu.stdio -= await cpuSeconds(stdio.pid);
-      runs.stdio.push(await drive(stdio.client, total / rounds));
-      cpu.stdio += await cpuSeconds(stdio.pid);
-      cpu.one -= await cpuOf(one.set);
-      runs.one.push(await drive(one.client, total / rounds));
-      cpu.one += await cpuOf(one.set);
-      cpu.three -= await cpuOf(three.set);
-      runs.three.push(await drive(three.client, total / rounds));
-      cpu.three += await cpuOf(three.set);
-    }
+    // Connections, JIT and the replicas' caches warm before anything counts.
+    for (const s of Object.values(sides)) await drive(s.caller, CONCURRENCY * 20);
+    for (let i = 0; i < rounds; i++)
+      for (const s of Object.values(sides)) await measured(stack, s, total / rounds);
   } finally {
-    await stdio.close();
-    await one.client.close();
-    await three.client.close();
+    for (const s of Object.values(sides)) await s.caller.close();
   }
   const rss = await Promise.all(
     [...one.set.replicas, ...three.set.replicas].map((r) => peakRssMiB(r.child.pid)),
   );
+  return { sides, rss };
+}
+
+/** Milliseconds of CPU per call: R (the servers) and O (the rest), with O's parts. */
+function perCall(cpu: CpuParts, calls: number) {
+  const ms = (s: number) => round((s * 1000) / calls, 3);
+  const other = cpu.proxy + cpu.sim + cpu.redis + cpu.callers;
   return {
-    viaStdio: medianRound(runs.stdio),
-    viaOne: medianRound(runs.one),
-    viaThree: medianRound(runs.three),
-    rss,
-    // Includes the warm-up calls of each round.
-    cpuMsPerCall: {
-      stdio: round((cpu.stdio * 1000) / (total + rounds * CONCURRENCY * 2), 2),
-      one: round((cpu.one * 1000) / (total + rounds * CONCURRENCY * 2), 2),
-      three: round((cpu.three * 1000) / (total + rounds * CONCURRENCY * 2), 2),
-    },
+    R: ms(cpu.servers),
+    O: ms(other),
+    proxy: ms(cpu.proxy),
+    sim: ms(cpu.sim),
+    redis: ms(cpu.redis),
+    callers: ms(cpu.callers),
   };
+}
+
+/** The best 3-vs-1 ratio 2 cores allow with these CPU costs per call (see the header). */
+function scalingCeiling(one: { R: number; O: number }, three: { R: number; O: number }) {
+  const oneRate = Math.min(1 / one.R, 2 / (one.R + one.O));
+  return round(2 / (three.R + three.O) / oneRate);
 }
 
 export async function benchRemote(): Promise<BenchResult> {
   if (redisSkipReason) return { name: 'remote', figures: { skipped: redisSkipReason } };
   const total = quick ? 160 : 3000;
+  const rounds = quick ? 1 : 3;
   const sim = await startSimProcess();
   const stack: Stack = {
     redis: await startRedis(),
     issuer: await startIssuer(),
+    sim,
     sets: [],
     homes: [],
     auths: [],
   };
   try {
-    const rounds = quick ? 1 : 3;
-    const { viaStdio, viaOne, viaThree, rss, cpuMsPerCall } = await measureAll(stack, sim.url, total, rounds);
+    const { sides, rss } = await measureAll(stack, total, rounds);
     const storm = await stampedes(stack, quick ? 1 : 3, quick ? 2 : 5);
+    const [viaStdio, viaOne, viaThree] = [sides.stdio, sides.one, sides.three].map((s) =>
+      medianRound(s.runs),
+    );
+    const cpu = {
+      stdio: perCall(sides.stdio.cpu, total),
+      one: perCall(sides.one.cpu, total),
+      three: perCall(sides.three.cpu, total),
+    };
     const scale = round(viaThree.callsPerSec / viaOne.callsPerSec);
     const p99Ratio = round(viaThree.p99 / viaStdio.p99);
     const maxRss = Math.max(...rss);
@@ -223,7 +275,7 @@ export async function benchRemote(): Promise<BenchResult> {
       figures: {
         concurrency: CONCURRENCY,
         calls: total,
-        rounds: quick ? 1 : 3,
+        rounds,
         stdioCallsPerSec: viaStdio.callsPerSec,
         oneCallsPerSec: viaOne.callsPerSec,
         threeCallsPerSec: viaThree.callsPerSec,
@@ -234,9 +286,10 @@ export async function benchRemote(): Promise<BenchResult> {
         threeP50Ms: viaThree.p50,
         threeP99Ms: viaThree.p99,
         p99VsStdio: p99Ratio,
-        serverCpuMsPerCallStdio: cpuMsPerCall.stdio,
-        serverCpuMsPerCallOne: cpuMsPerCall.one,
-        serverCpuMsPerCallThree: cpuMsPerCall.three,
+        cpuMsPerCallStdio: `R=${cpu.stdio.R} O=${cpu.stdio.O} (sim ${cpu.stdio.sim}, caller ${cpu.stdio.callers})`,
+        cpuMsPerCallOne: `R=${cpu.one.R} O=${cpu.one.O} (proxy ${cpu.one.proxy}, sim ${cpu.one.sim}, redis ${cpu.one.redis}, callers ${cpu.one.callers})`,
+        cpuMsPerCallThree: `R=${cpu.three.R} O=${cpu.three.O} (proxy ${cpu.three.proxy}, sim ${cpu.three.sim}, redis ${cpu.three.redis}, callers ${cpu.three.callers})`,
+        scalingCeiling: scalingCeiling(cpu.one, cpu.three),
         peakRssMiB: rss.join('/'),
         refreshesPerStampede: storm.perStampede.join('/'),
         stampedeFailed: storm.failed,

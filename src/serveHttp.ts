@@ -5,11 +5,11 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { loadConfig } from './config.js';
 import { InvalidInputError, OlaresMcpError } from './errors.js';
 import { log } from './log.js';
+import { AuditLines } from './remote/auditLines.js';
 import {
   type Authenticated,
   calledTools,
@@ -19,13 +19,19 @@ import {
   NO_AUTH_PRINCIPAL,
   type Principal,
   principalKey,
+  type RequestBody,
   remoteFront,
   TOKEN_FILE_PRINCIPAL,
   TokenBuckets,
   verifierFor,
 } from './remote/index.js';
+import { type Exchange, nodeListener } from './remote/nodeHttp.js';
 import { type ConnectListener, listenConnect } from './serveConnect.js';
 import { createServerParts } from './server.js';
+import type { CatalogEntry } from './tools/catalog.js';
+
+/** How long an idle connection from the balancer stays open: longer than the balancer keeps it. */
+const KEEP_ALIVE_MS = 65_000;
 
 /** How long a shutdown waits for calls in flight before cancelling them. */
 const DRAIN_MS = 25_000;
@@ -110,11 +116,14 @@ async function startEndpoint(
     (ctx) => {
       const scopes = ctx.authInfo?.scopes ?? [];
       const bound = ctx.authInfo?.extra?.bound === true;
-      return parts.buildServer(
-        (tool) =>
-          (bound || UNBOUND_TOOLS.has(tool.name)) &&
-          mayCall(scopes, { name: tool.name, readOnly: tool.annotations.readOnlyHint }),
-      );
+      const visible = (tool: CatalogEntry) =>
+        (bound || UNBOUND_TOOLS.has(tool.name)) &&
+        mayCall(scopes, { name: tool.name, readOnly: tool.annotations.readOnlyHint });
+      // A call of one visible tool needs only that tool registered: the server is built per
+      // request, and registering the whole list for each call was a fifth of a call's CPU.
+      // Anything else (a list, an unknown or hidden name) gets every visible tool, as before.
+      const called = parts.tools.find((t) => t.name === ctx.authInfo?.extra?.calls);
+      return parts.buildServer(called && visible(called) ? (tool) => tool === called : visible);
     },
     {
       legacy: 'stateless',
@@ -122,7 +131,10 @@ async function startEndpoint(
       onerror: (err) => log.debug(`http: ${err.message}`),
     },
   );
-  const http = createServer();
+  // A balancer keeps idle connections to the replica open for reuse; the replica must not close
+  // them first (Node's default is 5 s), or a request sent as it closes one is lost as a reset (a
+  // 502 for the caller). Gateways time idle upstream connections out after about 60 s.
+  const http = createServer({ keepAliveTimeout: KEEP_ALIVE_MS });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.port, opts.host, () => resolve());
@@ -152,7 +164,10 @@ async function startEndpoint(
     buckets: new TokenBuckets(parts.auth.config.ratePerSecond, parts.auth.config.ratePerSecond),
   });
   const routes = createRoutes(front, mcp, (p) => parts.auth.state.principals.isBound(p));
-  http.on('request', toNodeHandler({ fetch: routes.route }, { maxRequestBodySize: MAX_BODY_BYTES }));
+  http.on(
+    'request',
+    nodeListener(routes.route, (err) => log.debug(`http: ${err.message}`)),
+  );
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}${opts.path}`;
   log.info(
     `serving MCP on ${url} (${auth.kind === 'none' ? 'no authorization, loopback only' : auth.kind}; resource ${auth.resource})${connect ? `; connect page on ${connect.base}` : ''}`,
@@ -173,29 +188,29 @@ function createRoutes(
 ) {
   let draining = false;
   const inFlight = new Set<AbortController>();
-  const callMcp = async (request: Request, who: Authenticated) => {
+  const callMcp = async (request: Request, who: Authenticated, body: RequestBody, exchange: Exchange) => {
     let bound: boolean;
     try {
       bound = await isOwnerPrincipal(who.principal, isBound);
     } catch (err) {
       return storeDownResponse(err);
     }
-    const unbound = bound ? undefined : await unboundRefusal(request, who.principal);
+    const unbound = bound ? undefined : unboundRefusal(body, who.principal);
     if (unbound) return unbound;
-    const controller = new AbortController();
-    inFlight.add(controller);
-    request.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    inFlight.add(exchange.controller);
     try {
-      const response = await mcp.fetch(new Request(request, { signal: controller.signal }), {
-        authInfo: { ...who.authInfo, extra: { ...who.authInfo.extra, bound } },
-      });
+      const calls = body.parsed ? onlyCalledTool(body.json) : undefined;
+      const authInfo = { ...who.authInfo, extra: { ...who.authInfo.extra, bound, calls } };
+      const response = body.parsed
+        ? await mcp.fetch(request, { authInfo, parsedBody: body.json })
+        : await mcp.fetch(withRawBody(request, body), { authInfo });
       auditLine(request, who, response.status);
       return response;
     } finally {
-      inFlight.delete(controller);
+      inFlight.delete(exchange.controller);
     }
   };
-  const route = async (request: Request): Promise<Response> => {
+  const route = async (request: Request, exchange: Exchange): Promise<Response> => {
     const { pathname } = new URL(request.url);
     if (pathname === '/healthz') return new Response('ok\n');
     // Ready while not draining; never tied to the state store, so callers get a clear error from
@@ -207,7 +222,7 @@ function createRoutes(
         { error: 'shutting down; retry on another replica' },
         { status: 503, headers: { 'retry-after': '1' } },
       );
-    return front(request, callMcp);
+    return front(request, (r, who, body) => callMcp(r, who, body, exchange), exchange.readBody);
   };
   const drain = async (http: HttpServer) => {
     draining = true;
@@ -252,18 +267,14 @@ function methodsOf(body: unknown): string[] {
     .filter((m): m is string => typeof m === 'string');
 }
 
-async function unboundRefusal(request: Request, principal: Principal): Promise<Response | undefined> {
-  let body: unknown;
-  try {
-    body = await request.clone().json();
-  } catch {
-    return undefined; // not JSON: the MCP handler answers the parse error, and calls nothing
-  }
+function unboundRefusal(body: RequestBody, principal: Principal): Response | undefined {
+  if (!body.parsed) return undefined; // not JSON: the MCP handler answers the parse error, and calls nothing
+  const json = body.json;
   const refused = [
-    ...calledTools(body)
+    ...calledTools(json)
       .filter((name) => !name || !UNBOUND_TOOLS.has(name))
       .map((name) => name ?? '(no name)'),
-    ...methodsOf(body).filter((m) => !UNBOUND_METHODS.has(m) && !m.startsWith('notifications/')),
+    ...methodsOf(json).filter((m) => !UNBOUND_METHODS.has(m) && !m.startsWith('notifications/')),
   ];
   if (!refused.length) return undefined;
   return Response.json(
@@ -287,6 +298,19 @@ function storeDownResponse(err: unknown): Response {
   );
 }
 
+/** The tool a body calls when it is one tools/call message (not a batch); else undefined. */
+function onlyCalledTool(json: unknown): string | undefined {
+  if (Array.isArray(json)) return undefined;
+  const [name, ...more] = calledTools(json);
+  return more.length ? undefined : name;
+}
+
+/** A body that is not JSON goes to the MCP handler as it came, which answers the parse error. */
+function withRawBody(request: Request, body: RequestBody): Request {
+  if (body.bytes.length === 0 || request.method === 'GET' || request.method === 'HEAD') return request;
+  return new Request(request, { body: new Uint8Array(body.bytes) });
+}
+
 /** The port was bound to learn it (--port 0); a refusal after that must not leave it listening. */
 function closeOnThrow<T>(http: HttpServer, fn: () => T): T {
   try {
@@ -296,6 +320,8 @@ function closeOnThrow<T>(http: HttpServer, fn: () => T): T {
     throw err;
   }
 }
+
+let auditLines: AuditLines | undefined;
 
 /** One line per request on stdout (the HTTP mode's stdout is free): who, what, how it ended; never a secret. */
 function auditLine(request: Request, who: Authenticated, status: number) {
@@ -307,7 +333,8 @@ function auditLine(request: Request, who: Authenticated, status: number) {
     tool: request.headers.get('mcp-name') ?? undefined,
     status,
   };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  auditLines ??= new AuditLines();
+  auditLines.push(JSON.stringify(line));
 }
 
 export async function serveHttp(argv: string[], env: NodeJS.ProcessEnv = process.env) {

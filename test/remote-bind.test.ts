@@ -8,8 +8,10 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthContext } from '../src/auth/index.js';
 import { checkPrincipal } from '../src/auth/principals.js';
+import { BINDING_RECHECK_MS } from '../src/auth/redis/bindings.js';
 import { loadConfig } from '../src/config.js';
 import { newKey, type RedisServer, redisEnv, redisSkipReason, startRedis } from './helpers/redis.js';
+import { eventually } from './helpers/wait.js';
 
 const exec = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
@@ -153,7 +155,7 @@ describe.skipIf(redisSkipReason)('remote bind and revoke (shared store)', () => 
   });
   afterAll(() => redis?.stop());
 
-  it('binds in the store, where every replica sees it, and revokes there', async () => {
+  it('binds in the store, where every replica sees it, and revokes there (seen within BINDING_RECHECK_MS)', async () => {
     const env = redisEnv(redis, { OLARES_MCP_TOKEN_KEY: newKey(), OLARES_MCP_STATE_KEY: newKey() });
     const bind = await cli(['remote', 'bind', '--iss', ISS, '--sub', 'alice'], env);
     expect(bind.stderr).toBe('');
@@ -162,7 +164,13 @@ describe.skipIf(redisSkipReason)('remote bind and revoke (shared store)', () => 
     try {
       expect(await replica.state.principals.isBound({ iss: ISS, sub: 'alice' })).toBe(true);
       expect((await cli(['remote', 'revoke', '--iss', ISS, '--sub', 'alice'], env)).code).toBe(0);
-      expect(await replica.state.principals.isBound({ iss: ISS, sub: 'alice' })).toBe(false);
+      // The replica remembers the binding and polls the revocation mark (the exact bound, on a
+      // moved clock, is in state-redis-bindings.test.ts); the slack is for a loaded machine.
+      await eventually(
+        async () => !(await replica.state.principals.isBound({ iss: ISS, sub: 'alice' })),
+        'the revocation to reach the replica',
+        BINDING_RECHECK_MS + 2000,
+      );
     } finally {
       await replica.state.close();
     }

@@ -9,13 +9,9 @@ import { homePaths } from './home.js';
 import { FileSingleUseIds, loadRequestStateKey, type SingleUseIds } from './mrtrState.js';
 import type { LoginStep } from './pageHtml.js';
 import { FilePrincipalBindings, type Principal, type PrincipalBindings } from './principals.js';
+import { RedisPrincipalBindings } from './redis/bindings.js';
 import { RedisRefreshLeases } from './redis/leases.js';
-import {
-  RedisPrincipalBindings,
-  RedisProfileDocument,
-  RedisSingleUseIds,
-  SealedRecords,
-} from './redis/records.js';
+import { RedisProfileDocument, RedisSingleUseIds, SealedRecords } from './redis/records.js';
 import { KeyRing } from './redis/seal.js';
 import { DEFAULT_TIMINGS, StateStore, type StoreTimings } from './redis/store.js';
 import { RedisTokenStore } from './redis/tokens.js';

@@ -5,6 +5,7 @@
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
 import { discoverIssuer, type IssuerMetadata } from './discovery.js';
 import { BearerRejectedError, IssuerUnusableError } from './errors.js';
+import { VerifiedTokenCache } from './tokenCache.js';
 
 export interface Principal {
   iss: string;
@@ -86,6 +87,10 @@ export interface JwtVerifierOptions {
   issuer: string;
   resource: string;
   fetch?: typeof fetch;
+  /** Tokens verified before (tokenCache.ts); a fresh one per verifier by default. */
+  cache?: VerifiedTokenCache;
+  /** The clock tokens are judged by (tests move it); Date.now by default. */
+  now?: () => number;
 }
 
 /** Metadata is found on first use and kept; a failure is retried after a short pause, not per request. */
@@ -108,36 +113,54 @@ function lazyDiscovery(options: JwtVerifierOptions) {
 
 export function jwtVerifier(options: JwtVerifierOptions): BearerVerifier {
   const metadata = lazyDiscovery(options);
+  const cache = options.cache ?? new VerifiedTokenCache();
+  const now = options.now ?? Date.now;
   let keys: ReturnType<typeof createRemoteJWKSet> | undefined;
   return {
     async verify(authorization) {
       const token = requireToken(authorization);
+      const key = VerifiedTokenCache.keyOf(options.issuer, options.resource, token);
+      const cached = cache.get(key, now());
+      if (cached) return cached;
       const { jwksUri } = await metadata();
       keys ??= createRemoteJWKSet(jwksUri, {
         cooldownDuration: JWKS_COOLDOWN_MS,
         cacheMaxAge: JWKS_MAX_AGE_MS,
         timeoutDuration: 5000,
       });
-      try {
-        const { payload } = await jwtVerify(token, keys, {
-          issuer: options.issuer,
-          audience: options.resource,
-          algorithms: ALLOWED_ALGORITHMS,
-          requiredClaims: ['exp', 'sub'],
-          clockTolerance: CLOCK_TOLERANCE_S,
-        });
-        return {
-          principal: { iss: options.issuer, sub: payload.sub as string },
-          scopes: scopesOf(payload),
-          expiresAt: payload.exp as number,
-        };
-      } catch (err) {
-        const reason = rejectionReason(err);
-        if (reason) throw new BearerRejectedError(reason, true);
-        throw new IssuerUnusableError(options.issuer, `its keys at ${jwksUri.href} could not be used`, {
-          cause: err,
-        });
-      }
+      const verified = await verifyJwt(token, keys, options, new Date(now()), jwksUri);
+      cache.set(key, verified, now());
+      return verified;
     },
   };
+}
+
+async function verifyJwt(
+  token: string,
+  keys: ReturnType<typeof createRemoteJWKSet>,
+  options: JwtVerifierOptions,
+  currentDate: Date,
+  jwksUri: URL,
+): Promise<VerifiedBearer> {
+  try {
+    const { payload } = await jwtVerify(token, keys, {
+      issuer: options.issuer,
+      audience: options.resource,
+      algorithms: ALLOWED_ALGORITHMS,
+      requiredClaims: ['exp', 'sub'],
+      clockTolerance: CLOCK_TOLERANCE_S,
+      currentDate,
+    });
+    return {
+      principal: { iss: options.issuer, sub: payload.sub as string },
+      scopes: scopesOf(payload),
+      expiresAt: payload.exp as number,
+    };
+  } catch (err) {
+    const reason = rejectionReason(err);
+    if (reason) throw new BearerRejectedError(reason, true);
+    throw new IssuerUnusableError(options.issuer, `its keys at ${jwksUri.href} could not be used`, {
+      cause: err,
+    });
+  }
 }

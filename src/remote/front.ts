@@ -8,8 +8,8 @@ import { InsufficientScopeError } from './errors.js';
 import {
   type HostPolicy,
   hostAndOriginRefusal,
-  limitBody,
   rateLimitedResponse,
+  readBodyBytes,
   TokenBuckets,
 } from './guards.js';
 import { metadataResponse, type ResourceSettings } from './metadata.js';
@@ -28,7 +28,26 @@ export interface FrontOptions {
   buckets?: TokenBuckets;
 }
 
-export type McpHandler = (request: Request, auth: Authenticated) => Promise<Response>;
+/** A request body read once: its bytes, and its JSON value when it parses (`parsed`). */
+export type RequestBody = { bytes: Buffer } & ({ parsed: true; json: unknown } | { parsed: false });
+
+/**
+ * Reads the body (at most MAX_BODY_BYTES) once the caller is known, or answers 413. By default
+ * from the web request; a Node front passes one that reads its own stream.
+ */
+export type BodyReader = () => Promise<Buffer | Response>;
+
+/** What the front hands on: the request (its body already read: use `body`) and who sent it. */
+export type McpHandler = (request: Request, auth: Authenticated, body: RequestBody) => Promise<Response>;
+
+export function parseBody(bytes: Buffer): RequestBody {
+  if (bytes.length === 0) return { bytes, parsed: false };
+  try {
+    return { bytes, parsed: true, json: JSON.parse(bytes.toString('utf8')) };
+  } catch {
+    return { bytes, parsed: false }; // not JSON: the MCP handler answers the parse error
+  }
+}
 
 /** The tool names a JSON-RPC body calls (one message, or a 2025-03-26 batch); [] when none. */
 export function calledTools(body: unknown): (string | undefined)[] {
@@ -42,19 +61,10 @@ export function calledTools(body: unknown): (string | undefined)[] {
 }
 
 /** 403 insufficient_scope when the body calls a tool the scopes do not reach. */
-async function scopeRefusal(
-  request: Request,
-  who: Authenticated,
-  options: FrontOptions,
-): Promise<Error | undefined> {
-  let body: unknown;
-  try {
-    body = await request.clone().json();
-  } catch {
-    return undefined; // not JSON: the MCP handler answers the parse error
-  }
+function scopeRefusal(body: RequestBody, who: Authenticated, options: FrontOptions): Error | undefined {
+  if (!body.parsed) return undefined;
   const tools = options.tools();
-  for (const name of calledTools(body)) {
+  for (const name of calledTools(body.json)) {
     const tool = tools.find((t) => t.name === name);
     if (!mayCall(who.scopes, tool)) return new InsufficientScopeError(neededScope(tool));
   }
@@ -63,11 +73,11 @@ async function scopeRefusal(
 
 export function remoteFront(
   options: FrontOptions,
-): (request: Request, next: McpHandler) => Promise<Response> {
+): (request: Request, next: McpHandler, readBody?: BodyReader) => Promise<Response> {
   const { settings, endpointPath } = options;
   const policy: HostPolicy = { listenHost: options.listenHost, resource: settings.resource };
   const buckets = options.buckets ?? new TokenBuckets();
-  return async (request, next) => {
+  return async (request, next, readBody = () => readBodyBytes(request)) => {
     const refused =
       hostAndOriginRefusal(request, policy) ?? metadataResponse(request, settings, endpointPath);
     if (refused) return refused;
@@ -75,10 +85,11 @@ export function remoteFront(
     if (who instanceof Response) return who;
     const take = buckets.take(principalKey(who.principal));
     if (!take.ok) return rateLimitedResponse(take.retryAfterSeconds, buckets.rate);
-    const limited = await limitBody(request);
-    if (limited instanceof Response) return limited;
-    const scope = await scopeRefusal(limited, who, options);
+    const bytes = await readBody();
+    if (bytes instanceof Response) return bytes;
+    const body = parseBody(bytes);
+    const scope = scopeRefusal(body, who, options);
     if (scope) return refusalResponse(scope, settings.resource);
-    return next(limited, who);
+    return next(request, who, body);
   };
 }

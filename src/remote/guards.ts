@@ -2,6 +2,7 @@
 // `Request`s or plain values so they sit in front of any fetch-style handler: Host and Origin
 // (DNS rebinding and cross-site requests: a browser page must not drive the endpoint), a body
 // size limit, and a per-principal token bucket.
+import type { IncomingMessage } from 'node:http';
 import { isLoopbackHost } from '../config.js';
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -79,16 +80,16 @@ export function hostAndOriginRefusal(request: Request, policy: HostPolicy): Resp
 const tooLarge = (limit: number) => refusal(413, `the request body is larger than ${limit} bytes`);
 
 /**
- * The request with its body read into memory, or 413 once it passes `limit` (by Content-Length
- * when declared, else while streaming, so a lying or chunked body is cut off just the same).
+ * The request's body bytes, or 413 once they pass `limit` (by Content-Length when declared, else
+ * while streaming, so a lying or chunked body is cut off just the same).
  */
-export async function limitBody(request: Request, limit = MAX_BODY_BYTES): Promise<Request | Response> {
+export async function readBodyBytes(request: Request, limit = MAX_BODY_BYTES): Promise<Buffer | Response> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > limit) {
     await request.body?.cancel();
     return tooLarge(limit);
   }
-  if (!request.body) return request;
+  if (!request.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader();
@@ -100,7 +101,43 @@ export async function limitBody(request: Request, limit = MAX_BODY_BYTES): Promi
     }
     chunks.push(next.value);
   }
-  return new Request(request, { body: Buffer.concat(chunks) });
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A Node request body read the same way: 413 past `limit`, declared or streamed. Past the limit
+ * the rest is drained unread rather than the socket destroyed, so the 413 still reaches the caller.
+ */
+export function readNodeBody(request: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | Response> {
+  if (Number(request.headers['content-length'] ?? 0) > limit) {
+    request.resume();
+    return Promise.resolve(tooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (outcome: () => void) => {
+      request.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      outcome();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= limit) return void chunks.push(chunk);
+      done(() => resolve(tooLarge(limit)));
+      request.resume();
+    };
+    const onEnd = () => done(() => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    const onError = (err: Error) => done(() => reject(err));
+    const onClose = () => done(() => reject(new Error('the request was closed before its body ended')));
+    request.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
+/** The request with its body read into memory (readBodyBytes), readable again; or the 413. */
+export async function limitBody(request: Request, limit = MAX_BODY_BYTES): Promise<Request | Response> {
+  if (!request.body) return request;
+  const bytes = await readBodyBytes(request, limit);
+  return bytes instanceof Response ? bytes : new Request(request, { body: new Uint8Array(bytes) });
 }
 
 export type Take = { ok: true } | { ok: false; retryAfterSeconds: number };

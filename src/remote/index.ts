@@ -3,8 +3,9 @@
 // errors, never src/tools: the tool list reaches it as plain {name, readOnly} pairs.
 //
 // The order a request takes (remoteFront composes it): hostAndOriginRefusal -> metadataResponse
-// (public) -> authenticate -> TokenBuckets.take(principal) -> limitBody -> the scope check of
-// tools/call -> the MCP handler, which lists only visibleTools for the principal.
+// (public) -> authenticate (VerifiedTokenCache first) -> TokenBuckets.take(principal) -> the body,
+// read once (readNodeBody, 413 past 4 MiB) -> the scope check of tools/call -> the MCP handler,
+// which lists only visibleTools for the principal.
 export * from './authenticate.js';
 export * from './bearer.js';
 export * from './discovery.js';
@@ -14,4 +15,5 @@ export * from './guards.js';
 export * from './metadata.js';
 export * from './scopes.js';
 export * from './setup.js';
+export * from './tokenCache.js';
 export { TOKEN_FILE_PRINCIPAL, tokenFileVerifier } from './tokenFile.js';

@@ -44,6 +44,8 @@ export interface RedisServer {
   port: number;
   password: string;
   dir: string;
+  /** The running server's process id (for CPU accounting). */
+  pid(): number | undefined;
   /** Starts it again on the same port and directory (after kill). */
   start(): Promise<void>;
   /** SIGKILL: what the store would see if its machine lost power; waits for the exit. */
@@ -71,6 +73,7 @@ export async function startRedis(): Promise<RedisServer> {
     port,
     password,
     dir,
+    pid: () => child?.pid,
     async start() {
       child = spawn(REDIS_SERVER!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       const proc = child;

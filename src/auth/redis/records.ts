@@ -1,10 +1,9 @@
-// The smaller things the shared store holds: single-use ids, the profile index, bindings of
-// bearer principals, and sealed pending logins.
+// The smaller things the shared store holds: single-use ids, the profile index and sealed pending
+// logins (bindings of bearer principals: bindings.ts).
 import { randomInt } from 'node:crypto';
 import type { ProfileDocument } from '../config.js';
 import type { PendingRecords } from '../fileRecords.js';
 import type { SingleUseIds } from '../mrtrState.js';
-import { checkPrincipal, type Principal, type PrincipalBindings, principalId } from '../principals.js';
 import { COMPARE_AND_SET, splitVersioned, TAKE } from './scripts.js';
 import type { KeyRing } from './seal.js';
 import { type StateStore, StateStoreError } from './store.js';
@@ -53,33 +52,6 @@ export class RedisProfileDocument implements ProfileDocument {
       await new Promise((r) => setTimeout(r, 5 + randomInt(20)));
     }
     throw new StateStoreError(this.store.where, 'the profile index kept changing under 50 writes in a row');
-  }
-}
-
-/** One key per bound principal, holding who it is (a hash is the key, the value says it in full). */
-export class RedisPrincipalBindings implements PrincipalBindings {
-  constructor(private readonly store: StateStore) {}
-
-  private keyOf(p: Principal) {
-    return this.store.key('binding', principalId(p));
-  }
-
-  async bindPrincipal(principal: Principal): Promise<boolean> {
-    const p = checkPrincipal(principal);
-    const value = JSON.stringify({ iss: p.iss, sub: p.sub, boundAt: new Date().toISOString() });
-    return (await this.store.run((r) => r.set(this.keyOf(p), value, 'NX'))) === 'OK';
-  }
-
-  async revokePrincipal(principal: Principal): Promise<boolean> {
-    const p = checkPrincipal(principal);
-    return (await this.store.run((r) => r.del(this.keyOf(p)))) > 0;
-  }
-
-  async isBound(principal: Principal): Promise<boolean> {
-    const value = await this.store.run((r) => r.get(this.keyOf(principal)));
-    if (!value) return false;
-    const stored = JSON.parse(value) as Principal;
-    return stored.iss === principal.iss && stored.sub === principal.sub;
   }
 }
 

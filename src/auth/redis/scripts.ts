@@ -47,3 +47,12 @@ export const TAKE = `
 local cur = redis.call('GET', KEYS[1])
 if cur then redis.call('DEL', KEYS[1]) end
 return cur`;
+
+/**
+ * KEYS: binding, revocation mark. ARGV: a new mark. Drops the binding and changes the mark every
+ * replica polls, in one step; returns how many bindings were dropped (0 or 1).
+ */
+export const REVOKE_BINDING = `
+local dropped = redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[1])
+return dropped`;

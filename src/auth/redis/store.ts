@@ -123,6 +123,10 @@ export class StateStore {
         lazyConnect: true,
         enableReadyCheck: false,
         disableClientInfo: true,
+        // Commands issued in one tick (concurrent calls each reading a record) go out in one
+        // write: a write to the socket was a tenth of a replica's CPU per call. No MULTI: a
+        // pipeline is only batching, each command stands alone.
+        enableAutoPipelining: true,
         // A command issued while disconnected waits for one reconnection attempt, then fails;
         // commandTimeout bounds the rest.
         maxRetriesPerRequest: 1,
