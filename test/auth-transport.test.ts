@@ -37,6 +37,20 @@ describe('refreshing transport', () => {
     expect(box.sim.count(ECHO)).toBe(2);
   });
 
+  it('sends plain JSON GETs on one kept-alive connection, and a refused one on a fresh one', async () => {
+    let connections = 0;
+    box.sim.server.on('connection', () => connections++);
+    for (let i = 0; i < 5; i++)
+      expect((await http.json<any>('desktop', '/api/echo')).data.user).toBe('bob@olares.com');
+    expect(connections).toBe(1);
+    // A refusal is not a clean answer: that connection is dropped, the replay opens another.
+    box.sim.addFault({ match: ECHO, kind: 'status', status: 401, times: 1 });
+    await expire();
+    expect((await http.json<any>('desktop', '/api/echo')).data.user).toBe('bob@olares.com');
+    expect(box.sim.count(REFRESH)).toBe(1);
+    expect(connections).toBeGreaterThanOrEqual(2);
+  });
+
   it('does not loop when the replay is refused again', async () => {
     box.sim.addFault({ match: ECHO, kind: 'status', status: 401, times: 2 });
     await expect(http.json('desktop', '/api/echo')).rejects.toThrow(
