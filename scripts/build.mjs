@@ -2,6 +2,7 @@
 // bin runs through V8's code cache (src/codeCache.ts).
 
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { builtinModules, createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -65,6 +66,50 @@ const shared = {
   logLevel: 'warning',
 };
 
+// Libraries only some paths load (undici: the first request, in idle time after start; ioredis:
+// shared state), each a CommonJS file of its own, so a start that never needs them never reads
+// them: a first start parses half as much. The server imports them by these file names.
+const vendors = {};
+for (const name of ['undici', 'ioredis']) {
+  const out = await build({
+    ...shared,
+    entryPoints: { [`vendor-${name}`]: createRequire(import.meta.url).resolve(name) },
+    entryNames: '[name]-[hash]',
+    outExtension: { '.js': '.cjs' },
+    outdir,
+    legalComments: 'external',
+    metafile: true,
+  });
+  vendors[name] = `./${basename(Object.keys(out.metafile.outputs).find((f) => f.endsWith('.cjs')))}`;
+}
+/**
+ * A dynamic import() of a module outside the bundle (a vendor file, the keychain addon, a Node
+ * built-in) becomes a require() of it: code that V8 restores from the code cache loses the
+ * script's dynamic-import callback (Node 20 fails such an import() with
+ * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), and all of these are CommonJS anyway.
+ */
+const outsideByRequire = {
+  name: 'outside-by-require',
+  setup(b) {
+    const outside = (path) => vendors[path] ?? path;
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.namespace === 'by-require') return { path: args.path, external: true };
+      const isOutside =
+        args.path in vendors ||
+        args.path === '@napi-rs/keyring' ||
+        builtinModules.includes(args.path.replace(/^node:/, ''));
+      if (!isOutside) return undefined;
+      if (args.kind !== 'dynamic-import')
+        return args.path in vendors ? { path: outside(args.path), external: true } : undefined;
+      return { path: outside(args.path), namespace: 'by-require' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'by-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 // The whole server as one CommonJS file, which src/codeCache.ts compiles through V8's code cache:
 // Node 20 caches no ES module code. Code reached by a dynamic import (the simulator, the login
 // page, undici...) is compiled only when first used. The name carries the content hash, which
@@ -72,6 +117,7 @@ const shared = {
 const app = await build({
   ...shared,
   entryPoints: { app: 'src/appEntry.ts' },
+  plugins: [...shared.plugins, outsideByRequire],
   entryNames: '[name]-[hash]',
   outExtension: { '.js': '.cjs' },
   outdir,
@@ -80,9 +126,12 @@ const app = await build({
   metafile: true,
 });
 const appBundle = Object.keys(app.metafile.outputs).find((f) => f.endsWith('.cjs'));
+const appSource = await readFile(appBundle, 'latin1');
 // src/codeCache.ts reads it as latin1, which is only right for ASCII (esbuild's default charset).
-if (/[^\x00-\x7f]/.test(await readFile(appBundle, 'latin1')))
+if (/[^\x00-\x7f]/.test(appSource))
   throw new Error(`${appBundle} is not ASCII: src/codeCache.ts would misread it`);
+// An import() would work on a first start and fail on every start from the cache (outsideByRequire).
+if (appSource.includes('import(')) throw new Error(`${appBundle} has a dynamic import() outside the bundle`);
 
 // The bin: CommonJS too (dist/package.json says so), so a start sets up no ES module loader.
 await build({
