@@ -7,7 +7,7 @@ import { isExpiring, type ServiceName, type Session } from '../auth/index.js';
 import { httpRequest, mapNetworkError } from '../net/http.js';
 import { type FileSink, type GetToFileResult, getToFile } from './download.js';
 import { AuthRejectedError, HttpStatusError, PermissionDeniedError } from './errors.js';
-import { getKeptAlive, postKeptAlive } from './keepAlive.js';
+import { getKeptAlive, getTextKeptAlive, postKeptAlive, type TextAnswer } from './keepAlive.js';
 import { bodyLength, type FileRangeBody, type PostResult, postFromFile, withBody } from './upload.js';
 
 /** A body factory is replayable: it is called again for the replay. */
@@ -46,6 +46,8 @@ const AUTH_FAILURE = new Set([401, 403, 459]);
  */
 const BACKEND_DENIAL =
   /^\s*\{\s*"(?:error|code)"\s*:\s*(?:"Permission denied\."|1\s*,\s*"message"\s*:\s*"Permission denied\.")/;
+
+const deniedByBackend = (status: number, text: string) => status === 403 && BACKEND_DENIAL.test(text);
 
 /** A response whose body was read to judge a 403; `final` when it is no token problem. */
 type Judged = Response & { deniedText?: string; final?: boolean };
@@ -317,25 +319,13 @@ export class OlaresHttp {
    * each request cost a request object, a body stream and buffers per read, about 40% more CPU
    * per files_ls call (bench/call-overhead.ts). Refreshes, replays and fails like request().
    */
-  private async getInMemory(
-    service: ServiceName,
-    path: string,
-    opts: RequestOptions,
-  ): Promise<{ statusCode: number; text: string }> {
+  private async getInMemory(service: ServiceName, path: string, opts: RequestOptions): Promise<TextAnswer> {
     const url = this.url(service, path, opts.query);
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const res = await this.authorized(
       true,
       async (token) => {
-        const parts: Buffer[] = [];
-        const sink: FileSink = {
-          put: (buf, from, to) => {
-            parts.push(Buffer.from(buf.subarray(from, to))); // the read buffer is reused
-          },
-          offsetFor: () => 0,
-          onBytes: () => {},
-        };
-        const got = await getKeptAlive(url, sink, {
+        const got = await getTextKeptAlive(url, {
           headers: { ...opts.headers, ...this.authHeaders(token, opts.headers?.cookie) },
           insecure: this.session.insecure,
           signal: opts.signal,
@@ -344,13 +334,7 @@ export class OlaresHttp {
         }).catch((err) => {
           throw mapNetworkError(err, url, timeoutMs);
         });
-        const ok = got.statusCode >= 200 && got.statusCode < 300;
-        const text = ok ? Buffer.concat(parts).toString('utf8') : got.errorText;
-        return {
-          statusCode: got.statusCode,
-          text,
-          final: got.statusCode === 403 && BACKEND_DENIAL.test(text),
-        };
+        return { ...got, final: deniedByBackend(got.statusCode, got.text) };
       },
       async () => {},
     );
@@ -405,5 +389,5 @@ const isPlainGet = (opts: RequestOptions) =>
 async function judge403(res: Response): Promise<Judged> {
   if (res.statusCode !== 403) return res;
   const deniedText = await res.body.text().catch(() => '');
-  return Object.assign(res, { deniedText, final: BACKEND_DENIAL.test(deniedText) });
+  return Object.assign(res, { deniedText, final: deniedByBackend(403, deniedText) });
 }

@@ -1,4 +1,4 @@
-// Small downloads on kept-alive connections. Through undici every small file cost a request
+// Small downloads, small uploads and JSON GETs on kept-alive connections. Through undici every small file cost a request
 // object, a body stream and a fresh buffer per socket read: garbage outside the V8 heap that
 // made V8 run full collections every few hundred files and set the server's peak RSS over a
 // folder of small files. Here each connection reads into one buffer for its whole life, and the
@@ -129,18 +129,50 @@ export function getKeptAlive(url: string, sink: FileSink, opts: GetToFileOptions
   return exchange(target, () => head, sink, { ...opts, idempotent: true });
 }
 
-const MAX_ANSWER_BYTES = 256 * 1024;
+/** What a 2xx answer carries, gathered in memory (the read buffer is reused, so bytes are copied). */
+function memorySink(maxBytes: number, what: string) {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  const sink: FileSink = {
+    put(buf, from, to) {
+      bytes += to - from;
+      if (bytes > maxBytes) throw new Error(`${what} over ${Math.round(maxBytes / 1024)} KiB`);
+      parts.push(Buffer.from(buf.subarray(from, to)));
+    },
+    offsetFor: () => 0,
+    onBytes() {},
+  };
+  return { sink, text: () => Buffer.concat(parts).toString('utf8') };
+}
+
+export interface TextAnswer {
+  statusCode: number;
+  headers: Record<string, string>;
+  /** The whole body of a 2xx answer; the start of any other (for error messages). */
+  text: string;
+}
+
+const textOf = (res: GetToFileResult, body: () => string): TextAnswer => ({
+  statusCode: res.statusCode,
+  headers: res.headers,
+  text: res.statusCode >= 200 && res.statusCode < 300 ? body() : res.errorText,
+});
+
+/** GET of a small answer (JSON) into memory on a kept-alive connection. */
+export async function getTextKeptAlive(url: string, opts: GetToFileOptions): Promise<TextAnswer> {
+  const answer = memorySink(MAX_TEXT_BYTES, 'answer');
+  return textOf(await getKeptAlive(url, answer.sink, opts), answer.text);
+}
+
+const MAX_TEXT_BYTES = 256 * 1024 * 1024;
+const MAX_UPLOAD_ANSWER_BYTES = 256 * 1024;
 
 /**
  * POST of `body` (a buffer lent by the caller) on a kept-alive connection. Resolves with the
  * answer once the socket is also done with the body (sent, or dropped with its connection), so
  * the caller may reuse the buffer.
  */
-export async function postKeptAlive(
-  url: string,
-  body: Buffer,
-  opts: GetToFileOptions,
-): Promise<{ statusCode: number; headers: Record<string, string>; text: string }> {
+export async function postKeptAlive(url: string, body: Buffer, opts: GetToFileOptions): Promise<TextAnswer> {
   const target = targetOf(url);
   const head = requestHead(target.url, opts.headers, {
     keepAlive: true,
@@ -153,25 +185,9 @@ export async function postKeptAlive(
     unflushed++;
     return { head, body, written: () => --unflushed === 0 && flushed() };
   };
-  const answer: Buffer[] = [];
-  let answerBytes = 0;
-  const sink: FileSink = {
-    put(buf, from, to) {
-      answerBytes += to - from;
-      if (answerBytes > MAX_ANSWER_BYTES) throw new Error('upload answer over 256 KiB');
-      answer.push(Buffer.from(buf.subarray(from, to))); // the read buffer is reused
-    },
-    offsetFor: () => 0,
-    onBytes() {},
-  };
+  const answer = memorySink(MAX_UPLOAD_ANSWER_BYTES, 'upload answer');
   try {
-    const res = await exchange(target, request, sink, { ...opts, idempotent: false });
-    const ok = res.statusCode >= 200 && res.statusCode < 300;
-    return {
-      statusCode: res.statusCode,
-      headers: res.headers,
-      text: ok ? Buffer.concat(answer).toString('utf8') : res.errorText,
-    };
+    return textOf(await exchange(target, request, answer.sink, { ...opts, idempotent: false }), answer.text);
   } finally {
     if (unflushed > 0) await new Promise<void>((resolve) => (flushed = resolve));
   }
