@@ -1,8 +1,10 @@
 // The commands. None: serve MCP on stdio. Subcommands are for humans.
-import { reportFatal } from './fatal.js';
-
 export function main(command: string | undefined, rest: string[]): Promise<void> {
-  return run(command, rest).catch(reportFatal);
+  return run(command, rest).catch(async (err) => {
+    const { describeError } = await import('./tools/errors.js');
+    process.stderr.write(`olares-mcp: ${describeError(err)}\n`);
+    process.exitCode = 1;
+  });
 }
 
 async function run(command: string | undefined, rest: string[]) {
