@@ -1,29 +1,28 @@
 // Bindings of bearer principals in the shared store as a replica reads them on every call
 // (src/auth/redis/bindings.ts): remembered once read, and forgotten within BINDING_RECHECK_MS of a
 // revocation made anywhere (another replica, `olares-mcp remote revoke`), on a real redis-server.
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   BINDING_MAX_AGE_MS,
   BINDING_RECHECK_MS,
   RedisPrincipalBindings,
 } from '../src/auth/redis/bindings.js';
 import { StateStore } from '../src/auth/redis/store.js';
-import { type RedisServer, redisSkipReason, startRedis } from './helpers/redis.js';
+import { redisSkipReason } from './helpers/redis.js';
+import { privateRedis } from './helpers/redisHooks.js';
 
 const PREFIX = 'test-bindings:';
 const AGENT = { iss: 'https://idp.example', sub: 'agent-1' };
 
 describe.skipIf(redisSkipReason)('principal bindings in the shared store', () => {
-  let redis: RedisServer;
-  let raw: Redis;
+  const shared = privateRedis();
   const stores: StateStore[] = [];
   /** A replica's view (its own connection and clock) and the owner's CLI elsewhere. */
   const replica = (now: () => number) => {
     const store = new StateStore({
-      host: redis.host,
-      port: redis.port,
-      password: redis.password,
+      host: shared.server.host,
+      port: shared.server.port,
+      password: shared.server.password,
       prefix: PREFIX,
     });
     stores.push(store);
@@ -31,20 +30,12 @@ describe.skipIf(redisSkipReason)('principal bindings in the shared store', () =>
   };
   const elsewhere = () => replica(Date.now);
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    raw = new Redis({ host: redis.host, port: redis.port, password: redis.password });
-  });
-  afterAll(async () => {
-    raw?.disconnect();
-    await redis?.stop();
-  });
   afterEach(async () => {
     for (const store of stores.splice(0)) await store.close();
-    await raw.flushall();
+    await shared.raw.flushall();
   });
 
-  const bindingKeys = () => raw.keys(`${PREFIX}binding:*`);
+  const bindingKeys = () => shared.raw.keys(`${PREFIX}binding:*`);
 
   it('answers a binding it read from memory, without reading the store again', async () => {
     await elsewhere().bindPrincipal(AGENT);
@@ -52,7 +43,7 @@ describe.skipIf(redisSkipReason)('principal bindings in the shared store', () =>
     const bindings = replica(() => now);
     expect(await bindings.isBound(AGENT)).toBe(true);
     // Dropped behind its back (no revocation mark): memory still answers, so no read happened.
-    await raw.del(...(await bindingKeys()));
+    await shared.raw.del(...(await bindingKeys()));
     now = BINDING_RECHECK_MS - 1;
     expect(await bindings.isBound(AGENT)).toBe(true);
   });
@@ -88,7 +79,7 @@ describe.skipIf(redisSkipReason)('principal bindings in the shared store', () =>
     let now = 0;
     const bindings = replica(() => now);
     expect(await bindings.isBound(AGENT)).toBe(true);
-    await raw.del(...(await bindingKeys()));
+    await shared.raw.del(...(await bindingKeys()));
     now = BINDING_MAX_AGE_MS;
     expect(await bindings.isBound(AGENT)).toBe(false);
   });

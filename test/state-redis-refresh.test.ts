@@ -3,11 +3,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { splitVersioned } from '../src/auth/redis/scripts.js';
 import { OlaresHttp } from '../src/transport/http.js';
-import { newKey, type RedisServer, redisEnv, redisSkipReason, startRedis } from './helpers/redis.js';
+import { newKey, redisEnv, redisSkipReason } from './helpers/redis.js';
+import { privateRedis } from './helpers/redisHooks.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 import { eventually, gate } from './helpers/wait.js';
 
@@ -17,29 +17,23 @@ const REFRESH = 'POST /auth/api/refresh';
 const ID = 'bob@olares.com';
 
 describe.skipIf(redisSkipReason)('shared state: refresh across replicas', () => {
-  let redis: RedisServer;
-  let raw: Redis;
+  const shared = privateRedis();
   let box: TestBox;
   const keys = { OLARES_MCP_TOKEN_KEY: newKey(), OLARES_MCP_STATE_KEY: newKey() };
   const tokenKey = () => `test-olares-mcp:token:${ID}`;
-  const storedVersion = async () => splitVersioned(await raw.get(tokenKey())).version;
+  const storedVersion = async () => splitVersioned(await shared.raw.get(tokenKey())).version;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    raw = new Redis({ host: redis.host, port: redis.port, password: redis.password });
-  });
-  afterAll(async () => {
-    raw?.disconnect();
-    await redis?.stop();
-  });
   afterEach(async () => {
     await box?.auth.state.close();
     await box?.close();
-    await raw.flushall();
+    await shared.raw.flushall();
   });
 
   async function loggedInBox(opts: { rotateRefreshTokens?: boolean } = {}) {
-    box = await makeBox({ ...opts, env: redisEnv(redis, { ...keys, OLARES_MCP_LOCK_STALE_MS: '2000' }) });
+    box = await makeBox({
+      ...opts,
+      env: redisEnv(shared.server, { ...keys, OLARES_MCP_LOCK_STALE_MS: '2000' }),
+    });
     await box.login(ID);
     const store = await box.auth.stores.forWrite();
     expect(store.backend).toBe('redis');
@@ -85,7 +79,7 @@ describe.skipIf(redisSkipReason)('shared state: refresh across replicas', () => 
         await eventually(() => box.sim.count(REFRESH) === 1, "the first holder's /api/refresh", 30_000);
         child.kill('SIGSTOP'); // stalled: no renewal, and the lease runs out
         await eventually(
-          async () => (await raw.exists(`test-olares-mcp:lease:${ID}`)) === 0,
+          async () => (await shared.raw.exists(`test-olares-mcp:lease:${ID}`)) === 0,
           'the lease to lapse',
         );
         const http = new OlaresHttp(await box.auth.session());

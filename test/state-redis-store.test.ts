@@ -1,12 +1,12 @@
 // The shared store's own guarantees on a real redis-server: fenced writes, single-use ids across
 // connections, a restart that loses no acknowledged write, key rotation, a wrong password.
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AuthContext } from '../src/auth/index.js';
 import { splitVersioned } from '../src/auth/redis/scripts.js';
 import { KeyRing } from '../src/auth/redis/seal.js';
 import { OlaresHttp } from '../src/transport/http.js';
-import { newKey, type RedisServer, redisEnv, redisSkipReason, startRedis } from './helpers/redis.js';
+import { newKey, redisEnv, redisSkipReason } from './helpers/redis.js';
+import { privateRedis } from './helpers/redisHooks.js';
 import { makeBox, type TestBox } from './helpers/sim.js';
 import { eventually } from './helpers/wait.js';
 
@@ -14,56 +14,47 @@ const ID = 'bob@olares.com';
 const PREFIX = 'test-olares-mcp:';
 
 describe.skipIf(redisSkipReason)('shared state store', () => {
-  let redis: RedisServer;
-  let raw: Redis;
+  const shared = privateRedis();
   const contexts: AuthContext[] = [];
   const boxes: TestBox[] = [];
   const keys = { OLARES_MCP_TOKEN_KEY: newKey(), OLARES_MCP_STATE_KEY: newKey() };
   const context = (extra: NodeJS.ProcessEnv = {}) => {
-    const auth = new AuthContext({ ...boxes[0]?.env, ...redisEnv(redis, { ...keys, ...extra }) });
+    const auth = new AuthContext({ ...boxes[0]?.env, ...redisEnv(shared.server, { ...keys, ...extra }) });
     contexts.push(auth);
     return auth;
   };
   const loggedInBox = async () => {
-    const box = await makeBox({ env: redisEnv(redis, keys) });
+    const box = await makeBox({ env: redisEnv(shared.server, keys) });
     boxes.push(box);
     await box.login(ID);
     return box;
   };
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    raw = new Redis({ host: redis.host, port: redis.port, password: redis.password });
-  });
-  afterAll(async () => {
-    raw?.disconnect();
-    await redis?.stop();
-  });
   afterEach(async () => {
     for (const auth of contexts.splice(0)) await auth.state.close();
     for (const box of boxes.splice(0)) {
       await box.auth.state.close();
       await box.close();
     }
-    await raw.flushall();
+    await shared.raw.flushall();
   });
 
   it('writes a refreshed record only while the lease is ours and the record is the one read', async () => {
     const box = await loggedInBox();
     const store = await box.auth.stores.forWrite();
     const read = (await store.get(ID))!;
-    const version = async () => splitVersioned(await raw.get(`${PREFIX}token:${ID}`)).version;
+    const version = async () => splitVersioned(await shared.raw.get(`${PREFIX}token:${ID}`)).version;
     const v0 = await version();
     const lease = (await box.auth.state.leases.tryAcquire(ID))!;
     expect(await box.auth.state.leases.tryAcquire(ID)).toBeUndefined();
     // Taken over: the lease key now names another owner (as after a lapse and a new SET NX).
-    await raw.set(`${PREFIX}lease:${ID}`, 'someone-else', 'PX', 5000);
+    await shared.raw.set(`${PREFIX}lease:${ID}`, 'someone-else', 'PX', 5000);
     expect(await lease.commit(store, read, { olaresId: ID, accessToken: 'mine' })).toBe(false);
     expect(await lease.invalidate(store, read, Date.now())).toBe(false);
     expect(await version()).toBe(v0);
     await lease.release();
-    expect(await raw.get(`${PREFIX}lease:${ID}`)).toBe('someone-else'); // released only by its holder
-    await raw.del(`${PREFIX}lease:${ID}`);
+    expect(await shared.raw.get(`${PREFIX}lease:${ID}`)).toBe('someone-else'); // released only by its holder
+    await shared.raw.del(`${PREFIX}lease:${ID}`);
     // Ours again, but the record moved on since it was read: the fence refuses.
     const second = (await box.auth.state.leases.tryAcquire(ID))!;
     await store.set({ olaresId: ID, accessToken: 'newer' });
@@ -78,7 +69,7 @@ describe.skipIf(redisSkipReason)('shared state store', () => {
     expect((await store.get(ID))!.accessToken).toBe('fenced');
     expect(await version()).toBe(v0 + 2);
     await third.release();
-    expect(await raw.exists(`${PREFIX}lease:${ID}`)).toBe(0);
+    expect(await shared.raw.exists(`${PREFIX}lease:${ID}`)).toBe(0);
   });
 
   it('lets exactly one of two connections claim a single-use id', async () => {
@@ -114,7 +105,7 @@ describe.skipIf(redisSkipReason)('shared state store', () => {
     })();
     await eventually(() => acknowledged.length >= 20, 'some acknowledged writes');
     expect(await box.auth.checkLockDir()).toBeUndefined();
-    await redis.kill();
+    await shared.server.kill();
     expect(await box.auth.checkLockDir()).toBe('state_store_unavailable');
     const started = Date.now();
     const down = await box.auth
@@ -123,11 +114,11 @@ describe.skipIf(redisSkipReason)('shared state store', () => {
       .catch((e: Error) => e);
     expect(String(down)).toMatch(
       new RegExp(
-        `state store at 127\\.0\\.0\\.1:${redis.port} is unreachable: .+; calls fail until it is back`,
+        `state store at 127\\.0\\.0\\.1:${shared.server.port} is unreachable: .+; calls fail until it is back`,
       ),
     );
     expect(Date.now() - started).toBeLessThan(10_000);
-    await redis.start();
+    await shared.server.start();
     await eventually(
       async () => {
         const s = await box.auth.session().catch(() => undefined);
@@ -150,7 +141,7 @@ describe.skipIf(redisSkipReason)('shared state store', () => {
     const box = await loggedInBox();
     const auth = context();
     expect((await auth.profiles.load()).profiles).toHaveLength(1);
-    redis.pause();
+    shared.server.pause();
     try {
       const started = Date.now();
       const err = await auth.session().catch((e: Error) => e);
@@ -158,7 +149,7 @@ describe.skipIf(redisSkipReason)('shared state store', () => {
       // commandTimeout is 3 s: well before any caller would give up on a tool call.
       expect(Date.now() - started).toBeLessThan(8000);
     } finally {
-      redis.resume();
+      shared.server.resume();
     }
     await eventually(
       async () => Boolean(await auth.session().catch(() => undefined)),
@@ -173,7 +164,7 @@ describe.skipIf(redisSkipReason)('shared state store', () => {
     const record = { olaresId: ID, makeCurrent: true, createdAt: Date.now(), expiresAt: Date.now() + 60_000 };
     await pending.put('login-1', record, 60_000);
     await pending.put('login-2', record, 50);
-    const stored = await raw.get(`${PREFIX}pending:login-1`);
+    const stored = await shared.raw.get(`${PREFIX}pending:login-1`);
     expect(stored).not.toContain(ID);
     expect(await context().state.pendingLogins!.get('login-1')).toEqual(record);
     const takes = await Promise.all([
@@ -185,7 +176,7 @@ describe.skipIf(redisSkipReason)('shared state store', () => {
       async () => (await pending.get('login-2')) === undefined,
       'the short-lived record to lapse',
     );
-    await raw.set(`${PREFIX}pending:login-3`, stored!); // a sealed record moved to another id does not open
+    await shared.raw.set(`${PREFIX}pending:login-3`, stored!); // a sealed record moved to another id does not open
     expect(await pending.get('login-3')).toBeUndefined();
   });
 
@@ -195,7 +186,7 @@ describe.skipIf(redisSkipReason)('shared state store', () => {
     const next = newKey();
     const sealedUnder = async (key: string) =>
       new KeyRing([Buffer.from(key, 'base64')]).open(
-        splitVersioned(await raw.get(`${PREFIX}token:${ID}`)).payload!,
+        splitVersioned(await shared.raw.get(`${PREFIX}token:${ID}`)).payload!,
         ID,
       );
     expect(await sealedUnder(keys.OLARES_MCP_TOKEN_KEY)).toBeDefined();
@@ -224,7 +215,7 @@ describe.skipIf(redisSkipReason)('shared state store', () => {
     for (const password of ['wrong-password', '']) {
       const auth = context({ OLARES_REDIS_PASSWORD: password });
       await expect(auth.profiles.load()).rejects.toThrow(
-        new RegExp(`state store at 127\\.0\\.0\\.1:${redis.port} refused .*OLARES_REDIS_PASSWORD`),
+        new RegExp(`state store at 127\\.0\\.0\\.1:${shared.server.port} refused .*OLARES_REDIS_PASSWORD`),
       );
     }
   });
