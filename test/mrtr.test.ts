@@ -101,7 +101,7 @@ describe('2026-07-28 confirmations (input_required rounds)', () => {
     // The same answer again: asked anew, never run on a used state.
     await c.call('files_mkdir', { path: 'drive/Home/Once' });
     const replay = await c.call('files_rm', args, retry);
-    expect(replay.result.resultType).toBe('input_required');
+    expect(replay.result.resultType, JSON.stringify(replay.result)).toBe('input_required');
     expect(await exists('Once')).toBe(true);
   });
 

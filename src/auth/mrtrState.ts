@@ -60,6 +60,14 @@ async function readKeyFile(path: string): Promise<Uint8Array | undefined> {
 const ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 /**
+ * A used id stays this long past its state's expiry. A claim creates its file (mtime: now, in the
+ * file system's coarse clock) and only then sets the mtime to the expiry, so a sweep in this or
+ * another process can see a fresh claim with an mtime just behind its own clock: it must not take
+ * that for an expired one, or the same answer would be honoured twice.
+ */
+const SWEEP_GRACE_MS = 10 * 60_000;
+
+/**
  * One empty file per used id under `<home>/used-states/`: O_EXCL makes the claim atomic across
  * the processes that share the home. Its mtime is set to the state's expiry, so a sweep needs
  * only a stat per file and a claim no directory read.
@@ -96,7 +104,7 @@ export class FileSingleUseIds implements SingleUseIds {
     return true;
   }
 
-  /** Drops ids whose states have expired (they could not verify any more anyway); at most once a minute. */
+  /** Drops ids whose states expired long ago (they could not verify any more anyway); at most once a minute. */
   private async sweep() {
     const now = Date.now();
     if (now - this.lastSweep < 60_000) return;
@@ -105,7 +113,7 @@ export class FileSingleUseIds implements SingleUseIds {
       for (const name of await readdir(this.dir)) {
         const path = join(this.dir, name);
         const st = await stat(path).catch(() => undefined);
-        if (st && st.mtimeMs < now) await unlink(path).catch(() => {});
+        if (st && st.mtimeMs < now - SWEEP_GRACE_MS) await unlink(path).catch(() => {});
       }
     } catch (err) {
       log.debug(`used-states sweep: ${(err as Error).message}`);
