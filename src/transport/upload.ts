@@ -9,6 +9,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { OlaresMcpError } from '../errors.js';
 import { CancelledError, TimeoutError, UnreachableError } from '../net/http.js';
+import { lendBody, MAX_LENT_BYTES, returnBody } from './bodyBuffers.js';
 
 /** An open file read by position (a FileHandle, or a descriptor the caller opened). */
 export interface RangeSource {
@@ -58,21 +59,16 @@ const freePairs: Buffer[][] = [];
 const MAX_FREE_PAIRS = 4;
 const takePair = () => freePairs.pop() ?? [Buffer.allocUnsafe(PIECE_BYTES), Buffer.allocUnsafe(PIECE_BYTES)];
 
-/** Small bodies are read into buffers of this size, lent per request and reused. */
-const LENT_BODY_BYTES = 1024 * 1024;
-const MAX_SPARE_BODIES = 8;
-const spareBodies: Buffer[] = [];
-
 /**
- * Reads the whole range into one buffer and runs `send` with it (small bodies on kept-alive
- * connections); the buffer is reused once `send` settles, so `send` must settle only when the
- * socket is done with it. Reads go through the thread pool: read in place they measured no
- * faster on a loaded 2-core machine, and a read that blocks stalls every other transfer.
+ * Reads the whole range into one lent buffer (bodyBuffers.ts) and runs `send` with it (small
+ * bodies on kept-alive connections); the buffer is taken back once `send` settles, so `send`
+ * must settle only when the socket is done with it. Reads go through the thread pool: read in
+ * place they measured no faster on a loaded 2-core machine, and a read that blocks stalls every
+ * other transfer.
  */
 export async function withBody<T>(body: FileRangeBody, send: (bytes: Buffer) => Promise<T>): Promise<T> {
   const length = bodyLength(body);
-  const lent =
-    length <= LENT_BODY_BYTES ? (spareBodies.pop() ?? Buffer.allocUnsafe(LENT_BODY_BYTES)) : undefined;
+  const lent = length <= MAX_LENT_BYTES ? lendBody(length) : undefined;
   const out = lent ?? Buffer.allocUnsafe(length);
   try {
     body.head.copy(out, 0);
@@ -86,7 +82,7 @@ export async function withBody<T>(body: FileRangeBody, send: (bytes: Buffer) => 
     body.tail.copy(out, at);
     return await send(out.subarray(0, length));
   } finally {
-    if (lent && spareBodies.length < MAX_SPARE_BODIES) spareBodies.push(lent);
+    if (lent) returnBody(lent);
   }
 }
 

@@ -7,6 +7,7 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, OlaresMcpError } from '../../errors.js';
 import type { Entry, FilesClient, RemotePath } from '../../olares/files/index.js';
+import { lendBody, MAX_LENT_BYTES, returnBody } from '../../transport/bodyBuffers.js';
 import type { ToolContext } from '../context.js';
 import {
   createDownloadTemp,
@@ -25,8 +26,52 @@ import {
 import type { LocalIdentity } from '../localPaths.js';
 import { humanBytes } from './shared.js';
 
-/** Files in flight at once: enough to hide per-request latency, few enough for a small box. */
+/**
+ * Files in flight at once: enough to hide per-request latency, few enough for a small box. 16
+ * measured no faster on 2 cores against the simulator (bench/transfer-files.ts, within its
+ * run-to-run spread) and held ~20 MiB more at peak.
+ */
 export const TRANSFER_CONCURRENCY = 8;
+/**
+ * Files of 1 MiB or more in flight at once, within the above: a few fill the link, and each
+ * uploading one holds 2 MiB of read buffers (transport/upload.ts). A folder of 24 x 8 MiB went
+ * up and down as fast with 4 as with 8, at up to 20 MiB less peak RSS.
+ */
+const LARGE_AT_ONCE = 4;
+
+/** At most `limit` holders at once; `take` resolves with the release. */
+export class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(limit: number) {
+    this.free = limit;
+  }
+
+  async take(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((wake) => this.waiting.push(wake));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}
+
+/** Runs `fn` in one of `slots` when `large`, else at once. */
+async function inSlot<T>(slots: Slots, large: boolean, fn: () => Promise<T>): Promise<T> {
+  if (!large) return fn();
+  const release = await slots.take();
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
 /** A folder download lists at most this many files (one call, one progress stream). */
 const MAX_FOLDER_FILES = 100_000;
 
@@ -137,10 +182,13 @@ export async function uploadItems(
     return link;
   };
   const finished = () => ctx.donePart(`${++filesDone} of ${items.length} file(s) uploaded`);
+  const large = new Slots(LARGE_AT_ONCE);
   const one = async (item: UploadItem) => {
     if (item.size === 0) await createEmpty(item, dest, ctx.signal);
     else {
-      const from = await uploadOne(item, dest, ctx, hooks, { progress, uploadLink });
+      const from = await inSlot(large, item.size >= MAX_LENT_BYTES, () =>
+        uploadOne(item, dest, ctx, hooks, { progress, uploadLink }),
+      );
       resumedFrom = Math.max(resumedFrom, from);
     }
     finished();
@@ -333,14 +381,17 @@ export async function downloadFolder(
   const progress = new TransferProgress(total, ctx);
   let landed = 0;
   let resumed = 0;
+  const large = new Slots(LARGE_AT_ONCE);
   try {
     await eachLimited(tree.files, TRANSFER_CONCURRENCY, async (file) => {
       const folder = made.get(file.segments.slice(0, -1).join('/'))!;
       const target = targetIn(folder, file.segments.at(-1)!);
-      resumed +=
-        !overwrite && file.size < WHOLE_IN_MEMORY_BYTES
-          ? await downloadWhole(files, file, target, ctx, hooks, progress)
-          : await downloadFile(files, file, target, overwrite, ctx, hooks, progress);
+      const whole = !overwrite && file.size < WHOLE_IN_MEMORY_BYTES;
+      resumed += whole
+        ? await downloadWhole(files, file, target, ctx, hooks, progress)
+        : await inSlot(large, file.size >= WHOLE_IN_MEMORY_BYTES, () =>
+            downloadFile(files, file, target, overwrite, ctx, hooks, progress),
+          );
       ctx.donePart(`${++landed} of ${tree.files.length} file(s) downloaded to ${top.path}`);
     });
   } catch (err) {
@@ -357,15 +408,10 @@ export async function downloadFolder(
 /**
  * Files below this size come whole into memory and land with one exclusive create
  * (localFiles.ts createWholeFile) instead of a temp file, a link and an unlink. The same size
- * rides the pooled keep-alive connection (transport/http.ts); at most TRANSFER_CONCURRENCY of
- * these buffers live at once.
+ * rides the pooled keep-alive connection (transport/http.ts). The buffer is lent by
+ * transport/bodyBuffers.ts, sized to the file's class, and taken back once the file landed.
  */
-const WHOLE_IN_MEMORY_BYTES = 1024 * 1024;
-const spareBuffers: Buffer[] = [];
-const takeBuffer = () => spareBuffers.pop() ?? Buffer.allocUnsafe(WHOLE_IN_MEMORY_BYTES);
-const giveBack = (b: Buffer) => {
-  if (spareBuffers.length < TRANSFER_CONCURRENCY) spareBuffers.push(b);
-};
+const WHOLE_IN_MEMORY_BYTES = MAX_LENT_BYTES;
 
 /**
  * One small file, whole into memory (a dropped connection resumes from the bytes received),
@@ -381,7 +427,7 @@ async function downloadWhole(
   progress: TransferProgress,
 ): Promise<number> {
   const got = counter(progress, () => `${file.segments.join('/')}: ${humanBytes(file.size)}`);
-  const bytes = takeBuffer();
+  const bytes = lendBody(file.size);
   let received = 0;
   let resumed = 0;
   const tooLong = () =>
@@ -419,7 +465,7 @@ async function downloadWhole(
       );
     createWholeFile(target, bytes.subarray(0, received));
   } finally {
-    giveBack(bytes);
+    returnBody(bytes);
   }
   return resumed;
 }
