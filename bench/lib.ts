@@ -76,7 +76,9 @@ export function report(r: BenchResult) {
 export function startSimProcess(
   args: string[] = [],
 ): Promise<{ url: string; child: ChildProcess; close(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'sim', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_SIM_PROF=<dir>: the simulator's V8 CPU profile, written there when it stops.
+  const prof = process.env.BENCH_SIM_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SIM_PROF] : [];
+  const child = spawn(process.execPath, [...prof, CLI, 'sim', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const close = async () => {
     if (child.exitCode !== null) return;
     child.kill('SIGTERM');
