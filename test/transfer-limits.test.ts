@@ -30,6 +30,19 @@ describe('lent body buffers', () => {
     returnBody(Buffer.alloc(100 * KiB)); // not a class size: never kept
     expect(idleBodyBytes()).toBeLessThanOrEqual(8 * 1024 * KiB);
   });
+
+  it('take back a buffer once: a second return never lends it to two transfers', () => {
+    const one = lendBody(300 * KiB);
+    returnBody(one);
+    returnBody(one);
+    const a = lendBody(300 * KiB);
+    const b = lendBody(300 * KiB);
+    expect(a).toBe(one);
+    expect(b).not.toBe(one);
+    const stranger = Buffer.allocUnsafe(512 * KiB); // a class size, but never lent
+    returnBody(stranger);
+    expect(lendBody(300 * KiB)).not.toBe(stranger);
+  });
 });
 
 describe('Slots', () => {

@@ -13,6 +13,8 @@ const MAX_IDLE_BYTES = 8 * 1024 * 1024;
 
 const idle = new Map<number, Buffer[]>();
 let idleBytes = 0;
+/** Buffers out on loan: a second return of one would lend it to two transfers at once. */
+const onLoan = new WeakSet<Buffer>();
 
 function classOf(bytes: number): number {
   let size = MIN_CLASS_BYTES;
@@ -26,17 +28,16 @@ export function lendBody(bytes: number): Buffer {
     throw new RangeError(`a lent body holds at most ${MAX_LENT_BYTES} bytes, not ${bytes}`);
   const size = classOf(bytes);
   const kept = idle.get(size)?.pop();
-  if (kept) {
-    idleBytes -= size;
-    return kept;
-  }
-  return Buffer.allocUnsafe(size);
+  if (kept) idleBytes -= size;
+  const buffer = kept ?? Buffer.allocUnsafe(size);
+  onLoan.add(buffer);
+  return buffer;
 }
 
 /** Takes back a buffer from `lendBody`; the caller must not touch it afterwards. */
 export function returnBody(buffer: Buffer) {
+  if (!onLoan.delete(buffer)) return; // not lent, or back already
   const size = buffer.length;
-  if (size !== classOf(size) || size > MAX_LENT_BYTES) return; // not one of ours
   if (idleBytes + size > MAX_IDLE_BYTES) return;
   const list = idle.get(size) ?? [];
   list.push(buffer);
