@@ -78,7 +78,9 @@ export function startSimProcess(
 ): Promise<{ url: string; child: ChildProcess; close(): Promise<void> }> {
   // BENCH_SIM_PROF=<dir>: the simulator's V8 CPU profile, written there when it stops.
   const prof = process.env.BENCH_SIM_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SIM_PROF] : [];
-  const child = spawn(process.execPath, [...prof, CLI, 'sim', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...prof, CLI, 'sim', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const close = async () => {
     if (child.exitCode !== null) return;
     child.kill('SIGTERM');
