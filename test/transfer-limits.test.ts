@@ -1,7 +1,7 @@
 // What bounds a folder transfer's memory: small bodies in buffers lent by size class and taken
-// back (transport/bodyBuffers.ts), and at most a few large files in flight (tools/files/transfers.ts).
+// back (transport/bodyBuffers.ts), and at most a few large files in flight (tools/files/inFlight.ts).
 import { describe, expect, it } from 'vitest';
-import { Slots } from '../src/tools/files/transfers.js';
+import { Slots } from '../src/tools/files/inFlight.js';
 import { idleBodyBytes, lendBody, MAX_LENT_BYTES, returnBody } from '../src/transport/bodyBuffers.js';
 
 const KiB = 1024;
