@@ -133,13 +133,6 @@ export function readNodeBody(request: IncomingMessage, limit = MAX_BODY_BYTES): 
   });
 }
 
-/** The request with its body read into memory (readBodyBytes), readable again; or the 413. */
-export async function limitBody(request: Request, limit = MAX_BODY_BYTES): Promise<Request | Response> {
-  if (!request.body) return request;
-  const bytes = await readBodyBytes(request, limit);
-  return bytes instanceof Response ? bytes : new Request(request, { body: new Uint8Array(bytes) });
-}
-
 export type Take = { ok: true } | { ok: false; retryAfterSeconds: number };
 
 /**
