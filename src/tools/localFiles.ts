@@ -250,10 +250,7 @@ export async function landDownload(temp: DownloadTemp, target: CheckedTarget, ov
     return;
   }
   await link(temp.path, target.path).catch((err) => {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-      throw new InvalidInputError(
-        `local file "${target.path}" appeared during the download; pass overwrite: true to replace it`,
-      );
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw appearedMeanwhile(target.path);
     throw err;
   });
   await discardDownloadTemp(temp);
@@ -264,13 +261,21 @@ export async function landDownload(temp: DownloadTemp, target: CheckedTarget, ov
  * must not make us delete someone else's file under the same name. Never throws.
  */
 export async function discardDownloadTemp(temp: DownloadTemp): Promise<void> {
-  const candidates = new Set([kernelPathNow(temp.handle.fd), temp.path]);
-  for (const p of candidates) {
-    if (!p) continue;
-    const st = lstatNow(p);
-    if (st && sameId(st, temp.id)) await unlink(p).catch(() => {});
-  }
+  for (const p of pathsStillOurs(temp.handle.fd, temp.id, temp.path)) await unlink(p).catch(() => {});
 }
+
+/** Where the file open as `fd` now is (the kernel's word) or `named`, where either is still that file. */
+function pathsStillOurs(fd: number, id: LocalIdentity, named: string): string[] {
+  return [...new Set([kernelPathNow(fd), named])].filter((p): p is string => {
+    const st = p ? lstatNow(p) : undefined;
+    return st !== undefined && sameId(st, id);
+  });
+}
+
+const appearedMeanwhile = (target: string) =>
+  new InvalidInputError(
+    `local file "${target}" appeared during the download; pass overwrite: true to replace it`,
+  );
 
 /**
  * Lands a small download held whole in memory: `target` is created exclusively (O_EXCL, never a
@@ -287,10 +292,7 @@ export function createWholeFile(target: CheckedTarget, bytes: Uint8Array): void 
     fd = openSync(target.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, 0o600);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ELOOP')
-      throw new InvalidInputError(
-        `local file "${target.path}" appeared during the download; pass overwrite: true to replace it`,
-      );
+    if (code === 'EEXIST' || code === 'ELOOP') throw appearedMeanwhile(target.path);
     throw err;
   }
   const st = fstatSync(fd, { bigint: true });
@@ -319,10 +321,7 @@ function createdInFolderNow(fd: number, created: LocalIdentity, target: CheckedT
 
 /** Unlinks the file `fd` names wherever it now is, only if it is still that file. Never throws. */
 function removeOurs(fd: number, id: LocalIdentity, named: string) {
-  for (const p of new Set([kernelPathNow(fd), named])) {
-    if (!p) continue;
-    const st = lstatNow(p);
-    if (!st || !sameId(st, id)) continue;
+  for (const p of pathsStillOurs(fd, id, named)) {
     try {
       unlinkSync(p);
     } catch {}

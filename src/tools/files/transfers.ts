@@ -392,17 +392,20 @@ async function downloadWhole(
         },
       });
     });
-    if (received !== file.size)
-      throw new OlaresMcpError(
-        `download ${file.remote.display}: got ${received} bytes but the server listed ${file.size}; nothing was written under its name. Try again`,
-        { code: 'transport', retryable: true },
-      );
+    if (received !== file.size) throw sizeMismatch(file, received);
     createWholeFile(target, bytes.subarray(0, received));
   } finally {
     returnBody(bytes);
   }
   return resumed;
 }
+
+/** A file whose bytes did not come to the size its listing gave: nothing lands, a retry may do. */
+const sizeMismatch = (file: RemoteFile, got: number) =>
+  new OlaresMcpError(
+    `download ${file.remote.display}: got ${got} bytes but the server listed ${file.size}; nothing was written under its name. Try again`,
+    { code: 'transport', retryable: true },
+  );
 
 /** One file into its checked folder, resumable; resolves with how often it resumed. */
 async function downloadFile(
@@ -445,11 +448,7 @@ async function downloadFile(
     // One attempt wrote an empty file from byte 0 on: its size is what was written. After a
     // retry the disk says (a restart may have left a longer tail).
     const size = attempts > 1 ? (await temp.handle.stat()).size : written;
-    if (file.size && size !== file.size)
-      throw new OlaresMcpError(
-        `download ${file.remote.display}: got ${size} bytes but the server listed ${file.size}; nothing was written under its name. Try again`,
-        { code: 'transport', retryable: true },
-      );
+    if (file.size && size !== file.size) throw sizeMismatch(file, size);
     await landDownload(temp, target, overwrite);
   } catch (err) {
     await discardDownloadTemp(temp);
