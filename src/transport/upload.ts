@@ -10,6 +10,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { OlaresMcpError } from '../errors.js';
 import { CancelledError, TimeoutError, UnreachableError } from '../net/http.js';
 import { lendBody, MAX_LENT_BYTES, returnBody } from './bodyBuffers.js';
+import { requestHead } from './download.js';
 
 /** An open file read by position (a FileHandle, or a descriptor the caller opened). */
 export interface RangeSource {
@@ -84,22 +85,6 @@ export async function withBody<T>(body: FileRangeBody, send: (bytes: Buffer) => 
   } finally {
     if (lent) returnBody(lent);
   }
-}
-
-function requestHead(u: URL, headers: Record<string, string>, length: number): string {
-  for (const [name, value] of Object.entries(headers))
-    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`header ${name} contains a line break`);
-  return [
-    `POST ${u.pathname}${u.search} HTTP/1.1`,
-    `Host: ${u.host}`,
-    ...Object.entries(headers)
-      .filter(([k]) => k.toLowerCase() !== 'content-length')
-      .map(([k, v]) => `${k}: ${v}`),
-    `Content-Length: ${length}`,
-    'Connection: close',
-    '',
-    '',
-  ].join('\r\n');
 }
 
 /** Parses a whole HTTP/1.1 answer (head and body as received, chunked or not). */
@@ -186,7 +171,10 @@ export function postFromFile(
   opts: PostFromFileOptions,
 ): Promise<PostResult> {
   const u = new URL(url);
-  const head = Buffer.from(requestHead(u, opts.headers, bodyLength(body)), 'latin1');
+  const head = Buffer.from(
+    requestHead(u, opts.headers, { method: 'POST', length: bodyLength(body) }),
+    'latin1',
+  );
   const socket = openSocket(u, opts.insecure);
   const answer: Buffer[] = [];
   let answerBytes = 0;
